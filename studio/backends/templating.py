@@ -1,0 +1,37 @@
+"""Jinja2 templates for prompts, kept in templates/prompts/ (or given inline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from studio.engine.errors import UserError
+
+
+def templates_dir() -> Path:
+    """The templates folder: inside the installed package, or the repo's `templates/`."""
+    import studio
+
+    pkg = Path(studio.__file__).resolve().parent
+    for d in (pkg / "_data" / "templates", pkg.parent / "templates"):
+        if d.is_dir():
+            return d
+    return pkg.parent / "templates"
+
+
+def render_template(template: str, **context: Any) -> str:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    text = template
+    if "{" not in template and template.endswith((".j2", ".jinja", ".txt")):
+        path = templates_dir() / "prompts" / template
+        if not path.is_file():
+            names = sorted(p.name for p in (templates_dir() / "prompts").glob("*")) if (templates_dir() / "prompts").is_dir() else []
+            raise UserError(f"prompt template {template!r} not found in templates/prompts/; available: {', '.join(names) or 'none'}")
+        text = path.read_text(encoding="utf-8")
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    try:
+        return env.from_string(text).render(**context).strip()
+    except jinja2.TemplateError as exc:
+        raise UserError(f"template failed: {exc}") from None

@@ -1,0 +1,365 @@
+"""Typed values that flow between steps.
+
+Every artifact can save itself to a run folder, store/load itself in the cache, and give a content
+hash that the cache keys on. Artifacts carry a free-form `meta` dict (for example a keyframe's time
+or the subtitles attached to it) that travels with the value and is part of its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (set, tuple)):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def canonical_json(obj: Any) -> str:
+    """JSON with sorted keys and no whitespace: stable input for hashes."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_json_default, ensure_ascii=False)
+
+
+def hash_bytes(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8") if isinstance(part, str) else part)
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+_FILE_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def hash_file(path: Path) -> str:
+    """sha256 of a file's bytes, memoised per (path, size, mtime) within the process."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    cached = _FILE_HASHES.get(key)
+    if cached:
+        return cached
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    digest = h.hexdigest()
+    _FILE_HASHES[key] = digest
+    return digest
+
+
+class Artifact:
+    """Base class. Subclasses define `kind`, `extension`, hashing and (de)serialisation."""
+
+    kind: ClassVar[str] = "artifact"
+    extension: ClassVar[str] = ""
+
+    def __init__(self, *, meta: dict[str, Any] | None = None, name: str | None = None):
+        self.meta: dict[str, Any] = dict(meta or {})
+        #: a filename stem hint used when the artifact is saved inside a list output
+        self.name = name
+
+    # -- identity -------------------------------------------------------------------------
+    def _payload_hash(self) -> str:
+        raise NotImplementedError
+
+    def content_hash(self) -> str:
+        return hash_bytes(self.kind, self._payload_hash(), canonical_json(self.meta))
+
+    # -- run folder -----------------------------------------------------------------------
+    def save(self, path: Path, **options: Any) -> Path:
+        """Write the artifact to `path` (its extension added if missing); return the path."""
+        raise NotImplementedError
+
+    def default_filename(self, stem: str) -> str:
+        return stem + self.extension
+
+    # -- cache ----------------------------------------------------------------------------
+    def dump(self, folder: Path, key: str) -> dict[str, Any]:
+        """Store in a cache entry folder; return a JSON spec `load` can read back."""
+        path = self.save(folder / (key + self.extension))
+        return {"kind": self.kind, "file": path.name, "meta": self.meta, "name": self.name}
+
+    @classmethod
+    def load(cls, folder: Path, spec: dict[str, Any]) -> Artifact:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return self.kind
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.describe()}>"
+
+
+class ImageArtifact(Artifact):
+    """A raster image (Pillow). PNG in the run folder, with a `parameters` text chunk."""
+
+    kind = "image"
+    extension = ".png"
+
+    def __init__(self, image: Any, *, meta: dict[str, Any] | None = None, name: str | None = None):
+        super().__init__(meta=meta, name=name)
+        self.image = image
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
+
+    def _payload_hash(self) -> str:
+        img = self.image
+        return hash_bytes(img.mode, f"{img.size[0]}x{img.size[1]}", img.tobytes())
+
+    def save(self, path: Path, *, parameters: str | None = None, **options: Any) -> Path:
+        from PIL import PngImagePlugin
+
+        path = Path(path)
+        if path.suffix.lower() != ".png":
+            path = path.with_name(path.name + ".png")
+        info = PngImagePlugin.PngInfo()
+        text = parameters if parameters is not None else self.meta.get("parameters")
+        if text:
+            info.add_text("parameters", str(text))
+        self.image.save(path, format="PNG", pnginfo=info, compress_level=options.get("compress_level", 4))
+        return path
+
+    @classmethod
+    def load(cls, folder: Path, spec: dict[str, Any]) -> ImageArtifact:
+        from PIL import Image
+
+        with Image.open(folder / spec["file"]) as im:
+            im.load()
+            img = im.copy()
+        return cls(img, meta=spec.get("meta"), name=spec.get("name"))
+
+    @classmethod
+    def from_path(cls, path: Path) -> ImageArtifact:
+        from PIL import Image, ImageOps, UnidentifiedImageError
+
+        from .errors import InputError
+
+        path = Path(path)
+        try:
+            with Image.open(path) as im:
+                im.load()
+                img = ImageOps.exif_transpose(im)
+                if img.mode not in ("RGB", "RGBA", "L", "LA"):
+                    img = img.convert("RGBA" if "A" in img.getbands() else "RGB")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except (UnidentifiedImageError, OSError) as exc:
+            raise InputError(f"{path}: not a readable image ({exc})") from None
+        return cls(img, meta={"source": str(path)}, name=path.stem)
+
+    def describe(self) -> str:
+        return f"{self.image.size[0]}x{self.image.size[1]} {self.image.mode}"
+
+
+class TextArtifact(Artifact):
+    """A piece of text (a caption, a prompt, a script line)."""
+
+    kind = "text"
+    extension = ".txt"
+
+    def __init__(self, text: str, *, meta: dict[str, Any] | None = None, name: str | None = None):
+        super().__init__(meta=meta, name=name)
+        self.text = str(text)
+
+    def _payload_hash(self) -> str:
+        return hash_bytes(self.text)
+
+    def save(self, path: Path, **options: Any) -> Path:
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".txt")
+        path.write_text(self.text + ("\n" if not self.text.endswith("\n") else ""), encoding="utf-8")
+        return path
+
+    def dump(self, folder: Path, key: str) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "meta": self.meta, "name": self.name}
+
+    @classmethod
+    def load(cls, folder: Path, spec: dict[str, Any]) -> TextArtifact:
+        return cls(spec["text"], meta=spec.get("meta"), name=spec.get("name"))
+
+    def __str__(self) -> str:
+        return self.text
+
+    def describe(self) -> str:
+        short = self.text if len(self.text) < 40 else self.text[:37] + "..."
+        return repr(short)
+
+
+class DataArtifact(Artifact):
+    """JSON-like structured data (a scene list, a story script, an atlas)."""
+
+    kind = "data"
+    extension = ".json"
+
+    def __init__(self, data: Any, *, meta: dict[str, Any] | None = None, name: str | None = None):
+        super().__init__(meta=meta, name=name)
+        self.data = json.loads(canonical_json(data))
+
+    def _payload_hash(self) -> str:
+        return hash_bytes(canonical_json(self.data))
+
+    def save(self, path: Path, **options: Any) -> Path:
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".json")
+        path.write_text(json.dumps(self.data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return path
+
+    def dump(self, folder: Path, key: str) -> dict[str, Any]:
+        return {"kind": self.kind, "data": self.data, "meta": self.meta, "name": self.name}
+
+    @classmethod
+    def load(cls, folder: Path, spec: dict[str, Any]) -> DataArtifact:
+        return cls(spec["data"], meta=spec.get("meta"), name=spec.get("name"))
+
+
+class AudioArtifact(Artifact):
+    """Audio samples as float32 in [-1, 1], shape (frames,) or (frames, channels)."""
+
+    kind = "audio"
+    extension = ".wav"
+
+    def __init__(
+        self,
+        samples: np.ndarray,
+        sample_rate: int,
+        *,
+        meta: dict[str, Any] | None = None,
+        name: str | None = None,
+    ):
+        super().__init__(meta=meta, name=name)
+        self.samples = np.ascontiguousarray(samples, dtype=np.float32)
+        self.sample_rate = int(sample_rate)
+
+    @property
+    def duration(self) -> float:
+        return self.samples.shape[0] / float(self.sample_rate)
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.samples.ndim == 1 else int(self.samples.shape[1])
+
+    def _payload_hash(self) -> str:
+        return hash_bytes(str(self.sample_rate), str(self.samples.shape), self.samples.tobytes())
+
+    def save(self, path: Path, *, subtype: str = "PCM_16", **options: Any) -> Path:
+        import soundfile as sf
+
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".wav")
+        sf.write(str(path), np.clip(self.samples, -1.0, 1.0), self.sample_rate, subtype=subtype)
+        return path
+
+    def dump(self, folder: Path, key: str) -> dict[str, Any]:
+        buf = io.BytesIO()
+        np.save(buf, self.samples, allow_pickle=False)
+        (folder / f"{key}.npy").write_bytes(buf.getvalue())
+        return {
+            "kind": self.kind,
+            "file": f"{key}.npy",
+            "sample_rate": self.sample_rate,
+            "meta": self.meta,
+            "name": self.name,
+        }
+
+    @classmethod
+    def load(cls, folder: Path, spec: dict[str, Any]) -> AudioArtifact:
+        samples = np.load(folder / spec["file"], allow_pickle=False)
+        return cls(samples, spec["sample_rate"], meta=spec.get("meta"), name=spec.get("name"))
+
+    @classmethod
+    def from_path(cls, path: Path) -> AudioArtifact:
+        import soundfile as sf
+
+        from .errors import InputError
+
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+        try:
+            data, sr = sf.read(str(path), dtype="float32", always_2d=False)
+        except (RuntimeError, sf.LibsndfileError) as exc:
+            raise InputError(f"{path}: not a readable audio file ({exc})") from None
+        return cls(data, sr, meta={"source": str(path)}, name=path.stem)
+
+    def describe(self) -> str:
+        return f"{self.duration:.2f}s {self.sample_rate}Hz x{self.channels}"
+
+
+class FileArtifact(Artifact):
+    """A file on disk (a video, a PDF, a CBZ, a MIDI file, an atlas...). Hashed by content."""
+
+    kind = "file"
+
+    def __init__(self, path: str | Path, *, meta: dict[str, Any] | None = None, name: str | None = None):
+        self.path = Path(path)
+        super().__init__(meta=meta, name=name or self.path.name)
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix
+
+    def _payload_hash(self) -> str:
+        return hash_file(self.path)
+
+    def default_filename(self, stem: str) -> str:
+        return stem + self.path.suffix
+
+    def save(self, path: Path, **options: Any) -> Path:
+        path = Path(path)
+        if not path.suffix and self.path.suffix:
+            path = path.with_suffix(self.path.suffix)
+        if path.resolve() != self.path.resolve():
+            shutil.copyfile(self.path, path)
+        return path
+
+    def dump(self, folder: Path, key: str) -> dict[str, Any]:
+        dest = folder / (key + self.path.suffix)
+        shutil.copyfile(self.path, dest)
+        return {"kind": self.kind, "file": dest.name, "meta": self.meta, "name": self.name}
+
+    @classmethod
+    def load(cls, folder: Path, spec: dict[str, Any]) -> FileArtifact:
+        return cls(folder / spec["file"], meta=spec.get("meta"), name=spec.get("name"))
+
+    def describe(self) -> str:
+        return str(self.path)
+
+
+class VideoArtifact(FileArtifact):
+    """A video file. Steps decode it themselves (streaming); the engine only hashes it."""
+
+    kind = "video"
+
+    def dump(self, folder: Path, key: str) -> dict[str, Any]:
+        # Source videos are large and immutable inputs: reference them instead of copying, but
+        # copy videos that steps produced inside their scratch folder.
+        return super().dump(folder, key)
+
+
+ARTIFACT_TYPES: dict[str, type[Artifact]] = {
+    cls.kind: cls
+    for cls in (ImageArtifact, TextArtifact, DataArtifact, AudioArtifact, FileArtifact, VideoArtifact)
+}
+
+
+def load_artifact(folder: Path, spec: dict[str, Any]) -> Artifact:
+    return ARTIFACT_TYPES[spec["kind"]].load(folder, spec)

@@ -1,0 +1,117 @@
+"""A content-addressed cache of step outputs with atomic writes.
+
+An entry lives in `<root>/<key[:2]>/<key>/` with `entry.json` and the artifact files. Entries are
+written into `<root>/tmp/` first and renamed into place, so an interrupted write never leaves a
+corrupt entry; stale temporary folders are removed when the cache is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from .artifacts import Artifact, load_artifact
+
+CACHE_ENV = "STUDIO_CACHE_DIR"
+FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("studio")) / "steps"
+
+
+class Cache:
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root).expanduser() if root else default_cache_dir()
+        self.tmp = self.root / "tmp"
+        self._cleaned = False
+
+    def _ensure(self) -> None:
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        if not self._cleaned:
+            self._cleaned = True
+            cutoff = time.time() - 3600
+            for stale in self.tmp.iterdir():
+                try:
+                    if stale.stat().st_mtime < cutoff:
+                        shutil.rmtree(stale, ignore_errors=True)
+                except FileNotFoundError:
+                    continue
+
+    def entry_dir(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def get(self, key: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(outputs, record) for a complete entry, or None. A damaged entry is removed."""
+        folder = self.entry_dir(key)
+        meta = folder / "entry.json"
+        if not meta.is_file():
+            return None
+        try:
+            entry = json.loads(meta.read_text(encoding="utf-8"))
+            if entry.get("format") != FORMAT:
+                return None
+            outputs: dict[str, Any] = {}
+            for name, spec in entry["outputs"].items():
+                if isinstance(spec, list):
+                    outputs[name] = [load_artifact(folder, s) for s in spec]
+                elif spec is None:
+                    outputs[name] = None
+                else:
+                    outputs[name] = load_artifact(folder, spec)
+            return outputs, entry.get("record", {})
+        except (OSError, ValueError, KeyError) as exc:
+            import logging
+
+            logging.getLogger("studio").warning("discarding damaged cache entry %s: %s", key, exc)
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+
+    def put(self, key: str, outputs: dict[str, Any], record: dict[str, Any]) -> None:
+        """Store outputs atomically (write to a temporary folder, then rename)."""
+        self._ensure()
+        final = self.entry_dir(key)
+        if (final / "entry.json").is_file():
+            return
+        staging = self.tmp / f"{key}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir(parents=True)
+        try:
+            specs: dict[str, Any] = {}
+            for name, value in outputs.items():
+                if isinstance(value, list):
+                    specs[name] = [a.dump(staging, f"{name}-{i:04d}") for i, a in enumerate(value)]
+                elif isinstance(value, Artifact):
+                    specs[name] = value.dump(staging, name)
+                else:
+                    specs[name] = None
+            entry = {"format": FORMAT, "key": key, "created": time.time(), "outputs": specs, "record": record}
+            (staging / "entry.json").write_text(json.dumps(entry, default=str), encoding="utf-8")
+            final.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(staging, final)
+            except OSError:
+                # another process stored the same entry first, or a damaged leftover is there
+                if (final / "entry.json").is_file():
+                    shutil.rmtree(staging, ignore_errors=True)
+                else:
+                    shutil.rmtree(final, ignore_errors=True)
+                    os.rename(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file()) if self.root.exists() else 0

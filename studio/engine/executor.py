@@ -1,0 +1,373 @@
+"""Runs a pipeline: resolves inputs, derives seeds, consults the cache, runs steps in dependency
+order, saves outputs atomically into a run folder and writes the manifest."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .artifacts import Artifact, FileArtifact, ImageArtifact, canonical_json, hash_bytes
+from .cache import Cache
+from .coerce import convert_input, to_artifact
+from .errors import Cancelled, StepError, StudioError, UserError
+from .manifest import build_manifest, write_json_atomic
+from .pipeline import Pipeline, Ref, is_template
+from .progress import CancelToken, Event, Listener
+from .registry import suggest
+from .seeds import DEFAULT_SEED, derive_seed
+from .step import STEPS, StepContext, get_step, is_list_type
+from .validation import format_pydantic_error
+
+OUTPUTS_ENV = "STUDIO_OUTPUTS"
+
+
+@dataclass
+class RunResult:
+    """What a run produced: typed outputs, the files written, and the manifest."""
+
+    run_dir: Path
+    outputs: dict[str, Any]
+    paths: dict[str, Any]
+    manifest: dict[str, Any]
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.outputs[name]
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.run_dir / "manifest.json"
+
+    def main_paths(self) -> list[Path]:
+        found: list[Path] = []
+        for value in self.paths.values():
+            if isinstance(value, list):
+                if value:
+                    found.append(value[0].parent)
+            else:
+                found.append(value)
+        return found
+
+
+def default_outputs_root() -> Path:
+    return Path(os.environ.get(OUTPUTS_ENV, "outputs"))
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def _emit(listeners: Iterable[Listener], event: Event) -> None:
+    for listener in listeners:
+        listener(event)
+
+
+def _render(template: str, context: dict[str, Any], where: str) -> str:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+    try:
+        return env.from_string(template).render(**context)
+    except jinja2.TemplateError as exc:
+        raise UserError(f"{where}: template {template!r} failed: {exc}") from None
+
+
+def apply_overrides(p: Pipeline, overrides: dict[str, Any] | Iterable[tuple[str, Any]] | None) -> Pipeline:
+    if not overrides:
+        return p
+    p = p.copy()
+    items = overrides.items() if isinstance(overrides, dict) else overrides
+    for dotted, value in items:
+        if "." not in dotted:
+            raise UserError(f"--set {dotted}: use STEP.PARAM=VALUE (steps: {', '.join(s.id for s in p.steps)})")
+        step_id, key = dotted.split(".", 1)
+        p.set(step_id, key, value)
+    return p
+
+
+def resolve_inputs(p: Pipeline, given: dict[str, Any]) -> dict[str, Any]:
+    unknown = [k for k in given if k not in p.inputs]
+    if unknown:
+        k = unknown[0]
+        raise UserError(f"recipe {p.name!r} has no input {k!r}{suggest(k, list(p.inputs))}; inputs: {', '.join(p.inputs) or 'none'}")
+    resolved: dict[str, Any] = {}
+    for name, spec in p.inputs.items():
+        if name in given and given[name] is not None:
+            value = given[name]
+        elif not spec.required:
+            value = spec.default
+        else:
+            hint = f" ({spec.description})" if spec.description else ""
+            raise UserError(f"missing required input {name!r}{hint}: pass -i {name}=VALUE")
+        if value is not None:
+            value = convert_input(name, spec.type, value, spec.choices)
+        if spec.type == "path" and isinstance(value, (str, Path)):
+            path = Path(value).expanduser()
+            if not path.exists():
+                raise UserError(f"input {name!r}: {path}: no such file or folder")
+            value = str(path)
+        resolved[name] = value
+    return resolved
+
+
+def execute(
+    pipeline: Pipeline,
+    inputs: dict[str, Any] | None = None,
+    *,
+    seed: int | None = None,
+    overrides: dict[str, Any] | Iterable[tuple[str, Any]] | None = None,
+    out: str | Path | None = None,
+    outputs_root: str | Path | None = None,
+    cache: Cache | str | Path | None = None,
+    use_cache: bool = True,
+    listeners: Iterable[Listener] = (),
+    cancel: CancelToken | None = None,
+    run_id: str | None = None,
+) -> RunResult:
+    listeners = list(listeners)
+    p = apply_overrides(pipeline, overrides)
+    p.check()
+    order = p.order()
+    values_in = resolve_inputs(p, dict(inputs or {}))
+    run_seed = int(seed if seed is not None else (p.seed if p.seed is not None else DEFAULT_SEED))
+    if run_seed < 0:
+        raise UserError(f"seed must be a non-negative integer, got {run_seed}")
+    store = cache if isinstance(cache, Cache) else Cache(cache)
+    run_id = run_id or new_run_id()
+    final = Path(out) if out else (Path(outputs_root) if outputs_root else default_outputs_root()) / (p.name or "recipe") / run_id
+    if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        raise UserError(f"output folder {final} already exists and is not empty; choose another --out")
+
+    started = time.time()
+    t0 = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp(prefix="studio-run-"))
+    staging = final.parent / f".{final.name}.partial-{uuid.uuid4().hex[:6]}"
+    records: list[dict[str, Any]] = []
+    produced: dict[str, dict[str, Any]] = {}
+    raw_inputs = dict(values_in)
+    template_ctx = {"inputs": raw_inputs, "seed": run_seed}
+    total = len(order)
+    _emit(listeners, Event("run_started", message=p.name, total=total, data={"run_dir": str(final)}))
+    try:
+        for index, spec in enumerate(order):
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled("run cancelled")
+            step = get_step(spec.use)
+            cls = type(step)
+            where = f"step {spec.id!r} ({spec.use})"
+
+            def value_of(v: Any) -> Any:
+                ref = Ref.parse(v)
+                if ref is not None:
+                    if ref.source == "inputs":
+                        return raw_inputs.get(ref.name)
+                    return produced[ref.source][ref.name]
+                if is_template(v):
+                    return _render(v, template_ctx, where)  # noqa: B023
+                return v
+
+            port_values: dict[str, Any] = {}
+            param_values: dict[str, Any] = {}
+            step_seed = derive_seed(run_seed, spec.id)
+            for key, raw in spec.with_.items():
+                if isinstance(raw, list) and key in cls.inputs:
+                    value: Any = []
+                    for item in raw:
+                        v = value_of(item)
+                        value.extend(v if isinstance(v, list) else [v])
+                else:
+                    value = value_of(raw)
+                if key == "seed":
+                    step_seed = int(value)
+                elif key in cls.inputs:
+                    port_values[key] = value
+                else:
+                    param_values[key] = value
+            inputs_art = {}
+            for key, port in cls.inputs.items():
+                if key in port_values:
+                    inputs_art[key] = to_artifact(port_values[key], port.type, f"{where} input {key!r}")
+                else:
+                    inputs_art[key] = [] if is_list_type(port.type) else None
+            try:
+                params = cls.Params.model_validate(param_values)
+            except ValidationError as exc:
+                raise UserError(f"{where}: {format_pydantic_error(exc.errors()[0])}") from None
+
+            extra = step.cache_extra(params)
+            key_material = {
+                "use": cls.name,
+                "version": cls.version,
+                "params": params.model_dump(mode="json"),
+                "seed": step_seed if cls.uses_seed else None,
+                "inputs": {k: _hash_value(v) for k, v in inputs_art.items()},
+                "extra": extra,
+            }
+            key = hash_bytes(canonical_json(key_material))
+            ctx = StepContext(step_id=spec.id, use=spec.use, seed=step_seed, workdir=workdir, listeners=listeners, cancel=cancel, index=index, total=total)
+            _emit(listeners, Event("step_started", step_id=spec.id, use=spec.use, index=index, total=total))
+            st = time.perf_counter()
+            hit = store.get(key) if (use_cache and cls.cacheable) else None
+            if hit is not None:
+                outputs, rec = hit
+                cached = True
+                _emit(listeners, Event("step_cached", step_id=spec.id, use=spec.use, index=index, total=total))
+                report = rec
+            else:
+                cached = False
+                try:
+                    outputs = step.run(ctx, inputs_art, params) or {}
+                except (StudioError, KeyboardInterrupt):
+                    raise
+                except MemoryError:
+                    raise StepError(f"{where} ran out of memory; try smaller sizes or fewer items") from None
+                except Exception as exc:
+                    raise StepError(f"{where} failed: {type(exc).__name__}: {exc}") from exc
+                _check_outputs(cls, outputs, where)
+                rep = ctx.report_data
+                report = {"backend": rep.backend, "model": rep.model, "licence": rep.licence, "info": rep.info, "warnings": rep.warnings, "seconds": round(time.perf_counter() - st, 4)}
+                if use_cache and cls.cacheable:
+                    store.put(key, outputs, report)
+                _emit(listeners, Event("step_finished", step_id=spec.id, use=spec.use, index=index, total=total))
+            seconds = time.perf_counter() - st
+            produced[spec.id] = outputs
+            records.append({
+                "id": spec.id,
+                "use": spec.use,
+                "version": cls.version,
+                "backend": report.get("backend"),
+                "model": report.get("model"),
+                "licence": report.get("licence"),
+                "params": params.model_dump(mode="json"),
+                "seed": step_seed if cls.uses_seed else None,
+                "cached": cached,
+                "seconds": round(seconds, 4),
+                "cache_key": key,
+                "warnings": report.get("warnings", []),
+                "info": report.get("info", {}),
+            })
+
+        # save outputs into the staging folder, then move it into place in one rename
+        staging.mkdir(parents=True, exist_ok=False)
+        final_outputs: dict[str, Any] = {}
+        rel_paths: dict[str, Any] = {}
+        for name, ref in p.outputs.items():
+            value = produced[ref.source][ref.name]
+            final_outputs[name] = value
+            rel_paths[name] = _save_output(name, value, staging, p.name, run_seed, ref, records)
+        manifest = build_manifest(
+            p, values_in, run_seed, records, rel_paths, run_id=run_id, started=started, seconds=time.perf_counter() - t0
+        )
+        write_json_atomic(staging / "manifest.json", manifest)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            final.rmdir()
+        os.rename(staging, final)
+    except KeyboardInterrupt:
+        shutil.rmtree(staging, ignore_errors=True)
+        _emit(listeners, Event("step_failed", message="cancelled"))
+        raise Cancelled("run cancelled (interrupted)") from None
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        _emit(listeners, Event("step_failed", message=str(exc)))
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    paths = {k: ([final / x for x in v] if isinstance(v, list) else final / v) for k, v in rel_paths.items()}
+    _emit(listeners, Event("run_finished", message=str(final), total=total, data={"run_dir": str(final)}))
+    # re-point file artifacts at the run folder (the scratch folder is gone)
+    for name, value in final_outputs.items():
+        final_outputs[name] = _repoint(value, paths[name])
+    return RunResult(run_dir=final, outputs=final_outputs, paths=paths, manifest=manifest, steps=records)
+
+
+def _hash_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [a.content_hash() for a in value]
+    return value.content_hash()
+
+
+def _check_outputs(cls: type, outputs: dict[str, Any], where: str) -> None:
+    for name, port in cls.outputs.items():
+        if name not in outputs:
+            raise StepError(f"{where} did not produce its output {name!r}")
+        value = outputs[name]
+        if is_list_type(port.type):
+            if not isinstance(value, list) or not all(isinstance(a, Artifact) for a in value):
+                raise StepError(f"{where}: output {name!r} must be a list of artifacts")
+        elif value is not None and not isinstance(value, Artifact):
+            raise StepError(f"{where}: output {name!r} must be an artifact, got {type(value).__name__}")
+
+
+def _png_parameters(recipe: str, seed: int, ref: Ref, records: list[dict[str, Any]], artifact: Artifact) -> str:
+    from studio import __version__
+
+    rec = next((r for r in records if r["id"] == ref.source), None)
+    parts = [f"studio {__version__}", f"recipe: {recipe}", f"step: {ref.source}"]
+    if rec is not None:
+        parts.append(f"use: {rec['use']}")
+        if rec.get("backend"):
+            parts.append(f"backend: {rec['backend']}")
+        if rec.get("model"):
+            parts.append(f"model: {rec['model']}")
+    parts.append(f"seed: {seed}")
+    own = artifact.meta.get("parameters")
+    return ("\n".join([str(own), ", ".join(parts)]) if own else ", ".join(parts))
+
+
+def _unique_names(items: list[Artifact], stem: str) -> list[str]:
+    names = []
+    seen: set[str] = set()
+    for i, a in enumerate(items):
+        base = a.default_filename(a.name) if a.name else a.default_filename(f"{stem}_{i:03d}")
+        if base in seen:
+            base = a.default_filename(f"{i:03d}_{Path(base).stem}")
+        seen.add(base)
+        names.append(base)
+    return names
+
+
+def _save_output(name: str, value: Any, folder: Path, recipe: str, seed: int, ref: Ref, records: list[dict[str, Any]]) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        sub = folder / name
+        sub.mkdir(parents=True, exist_ok=True)
+        rels = []
+        for a, fname in zip(value, _unique_names(value, name)):
+            opts = {"parameters": _png_parameters(recipe, seed, ref, records, a)} if isinstance(a, ImageArtifact) else {}
+            written = a.save(sub / fname, **opts)
+            rels.append(str(written.relative_to(folder)))
+        return rels
+    if isinstance(value, FileArtifact) and value.name:
+        fname = value.name
+    else:
+        fname = value.default_filename(name)
+    opts = {"parameters": _png_parameters(recipe, seed, ref, records, value)} if isinstance(value, ImageArtifact) else {}
+    written = value.save(folder / fname, **opts)
+    return str(written.relative_to(folder))
+
+
+def _repoint(value: Any, path: Any) -> Any:
+    if isinstance(value, list):
+        return [_repoint(v, p) for v, p in zip(value, path)]
+    if isinstance(value, FileArtifact):
+        return type(value)(path, meta=value.meta, name=value.name)
+    return value
+
+
+def steps_known() -> list[str]:
+    return STEPS.names()

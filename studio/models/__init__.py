@@ -1,0 +1,28 @@
+"""Model registry and manager: which models exist per task, where their weights are, and one
+loaded copy per process.
+
+    from studio.models import registry, manager
+    spec = registry.get("text-to-image", "sdxl-turbo")        # a known model (or None)
+    resolved = manager.resolve("stabilityai/sdxl-turbo", task="text-to-image")
+    if resolved.available:
+        pipe = manager.load(resolved, loader=my_loader)      # loaded once, LRU-cached
+
+Neural backends get models only through here; procedural backends need nothing from it.
+"""
+
+from . import registry
+from .manager import (
+    LoadedModel,
+    ModelManager,
+    ResolvedModel,
+    allow_downloads,
+    choose_device,
+    choose_dtype,
+    manager,
+)
+from .registry import ModelSpec, register_model
+
+__all__ = [
+    "registry", "manager", "ModelManager", "ResolvedModel", "LoadedModel", "ModelSpec", "register_model",
+    "choose_device", "choose_dtype", "allow_downloads",
+]

@@ -1,0 +1,261 @@
+"""Resolving model ids to local weights, choosing device/dtype, and keeping loaded models.
+
+Resolution order: an explicit local path (folder or single .safetensors file); else the local
+Hugging Face cache (never the network); else a download, only when the user allowed it
+(`studio models pull ID`, `allow_download=True` or `STUDIO_ALLOW_DOWNLOAD=1`). With no network
+and no local copy the answer is immediate.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio.engine.errors import ModelNotAvailableError, UserError
+
+from . import registry
+from .registry import ModelSpec
+
+log = logging.getLogger("studio.models")
+
+DOWNLOAD_ENV = "STUDIO_ALLOW_DOWNLOAD"
+BUDGET_ENV = "STUDIO_MODEL_BUDGET_GB"
+
+
+def allow_downloads() -> bool:
+    return os.environ.get(DOWNLOAD_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """Where a model's weights are (or why they are not)."""
+
+    id: str
+    task: str
+    path: Path | None
+    source: str  # "local-path" | "local-file" | "hf-cache" | "download" | "missing"
+    revision: str | None = None
+    spec: ModelSpec | None = None
+    reason: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.path is not None
+
+    @property
+    def licence(self) -> str | None:
+        return self.spec.licence if self.spec else None
+
+    @property
+    def is_single_file(self) -> bool:
+        return self.path is not None and self.path.is_file()
+
+    def hint(self) -> str:
+        return (
+            f"model {self.id!r} is not available locally ({self.reason}); run `studio models pull {self.id}` "
+            f"on a machine with internet, or pass a local folder or .safetensors file"
+        )
+
+    def require(self) -> ResolvedModel:
+        if not self.available:
+            raise ModelNotAvailableError(self.hint())
+        return self
+
+
+@dataclass
+class LoadedModel:
+    key: tuple
+    value: Any
+    size_bytes: int
+    loads: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def choose_device(device: str = "auto") -> str:
+    """auto: cuda, then mps, then cpu."""
+    if device != "auto":
+        if device.startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                raise UserError(f"device {device!r} asked for, but CUDA is not available here; use device=auto or cpu")
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def choose_dtype(device: str, dtype: str = "auto") -> Any:
+    """auto: bf16 on CUDA that supports it, else fp16 on GPU; fp32 on CPU."""
+    import torch
+
+    table = {"float32": torch.float32, "fp32": torch.float32, "float16": torch.float16, "fp16": torch.float16, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
+    if dtype != "auto":
+        if dtype not in table:
+            raise UserError(f"unknown dtype {dtype!r}; use auto, float32, float16 or bfloat16")
+        return table[dtype]
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device == "mps":
+        return torch.float16
+    return torch.float32
+
+
+def _estimate_size(value: Any) -> int:
+    """Bytes of parameters in a torch module / diffusers pipeline (0 when unknown)."""
+    total = 0
+    modules = []
+    if hasattr(value, "components") and isinstance(getattr(value, "components", None), dict):
+        modules = [m for m in value.components.values() if hasattr(m, "parameters")]
+    elif hasattr(value, "parameters"):
+        modules = [value]
+    for m in modules:
+        try:
+            total += sum(p.numel() * p.element_size() for p in m.parameters())
+        except (TypeError, AttributeError, RuntimeError):
+            continue
+    return total
+
+
+class ModelManager:
+    """Process-wide cache of loaded models (LRU within a memory budget)."""
+
+    def __init__(self, budget_gb: float | None = None):
+        env = os.environ.get(BUDGET_ENV)
+        self.budget_bytes = int(float(env if env else (budget_gb if budget_gb is not None else 24)) * 2**30)
+        self._loaded: OrderedDict[tuple, LoadedModel] = OrderedDict()
+        self._lock = threading.RLock()
+        self.load_count = 0
+
+    # -- resolution ---------------------------------------------------------------------------
+    def resolve(self, model: str, *, task: str, allow_download: bool | None = None, revision: str | None = None) -> ResolvedModel:
+        """Find weights for a short name, hub id, local folder or .safetensors file."""
+        if not model or not str(model).strip():
+            raise UserError(f"no model given for {task}")
+        model = str(model).strip()
+        spec = registry.get(task, model)
+        hub_id = spec.hub_id if spec else model
+        revision = revision or (spec.revision if spec else None)
+        p = Path(model).expanduser()
+        looks_local = model.startswith((".", "/", "~")) or p.suffix in (".safetensors", ".ckpt", ".bin", ".pt", ".pth")
+        if p.exists():
+            if p.is_dir():
+                return ResolvedModel(model, task, p.resolve(), "local-path", revision, spec)
+            if p.suffix == ".safetensors":
+                return ResolvedModel(model, task, p.resolve(), "local-file", revision, spec)
+            if p.suffix in (".ckpt", ".bin", ".pt", ".pth"):
+                if os.environ.get("STUDIO_ALLOW_PICKLE", "").lower() not in ("1", "true", "yes"):
+                    raise UserError(f"{p}: pickle checkpoints can run arbitrary code and are refused; convert it to .safetensors or set STUDIO_ALLOW_PICKLE=1 if you trust it")
+                return ResolvedModel(model, task, p.resolve(), "local-file", revision, spec)
+            raise UserError(f"{p}: not a model folder or a .safetensors file")
+        if looks_local:
+            raise UserError(f"model path {model!r} does not exist; give an existing folder, a .safetensors file, or a hub id like org/name")
+        if "/" not in hub_id:
+            known = ", ".join(m.name for m in registry.all_models(task)) or "none"
+            raise UserError(f"unknown model {model!r} for {task}; known: {known}; or give a hub id (org/name) or a local folder")
+        cached = self._from_hf_cache(hub_id, revision)
+        if cached is not None:
+            return ResolvedModel(model, task, cached, "hf-cache", revision, spec)
+        if allow_download if allow_download is not None else allow_downloads():
+            path = self.pull(hub_id, revision=revision)
+            return ResolvedModel(model, task, path, "download", revision, spec)
+        return ResolvedModel(model, task, None, "missing", revision, spec, reason=f"{hub_id} is not in the Hugging Face cache and downloads are off")
+
+    @staticmethod
+    def _from_hf_cache(hub_id: str, revision: str | None) -> Path | None:
+        """A complete snapshot of `hub_id` in the local HF cache, without touching the network."""
+        try:
+            from huggingface_hub import snapshot_download
+            from huggingface_hub.errors import LocalEntryNotFoundError
+        except ImportError:
+            return None
+        try:
+            path = snapshot_download(hub_id, revision=revision, local_files_only=True)
+        except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
+            return None
+        p = Path(path)
+        if not any(p.iterdir()):
+            return None
+        return p
+
+    def pull(self, model: str, *, revision: str | None = None) -> Path:
+        """Download a model's safetensors weights and configs into the standard HF cache."""
+        spec = registry.find_any(model)
+        hub_id = spec.hub_id if spec else model
+        from huggingface_hub import snapshot_download
+
+        try:
+            path = snapshot_download(
+                hub_id,
+                revision=revision or (spec.revision if spec else None),
+                allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model", "*.py", "*.jinja", "*.tiktoken", "*.md"],
+            )
+        except Exception as exc:  # noqa: BLE001 - network/hub errors come in many types
+            raise ModelNotAvailableError(f"could not download {hub_id!r}: {type(exc).__name__}: {exc}") from None
+        return Path(path)
+
+    # -- loading -------------------------------------------------------------------------------
+    def load(self, key: tuple | str, loader: Callable[[], Any], *, size_hint: int | None = None) -> Any:
+        """The loaded model for `key`, calling `loader()` only the first time (LRU-evicted within
+        the memory budget). `key` should include the resolved path, device and dtype."""
+        key = key if isinstance(key, tuple) else (key,)
+        with self._lock:
+            hit = self._loaded.get(key)
+            if hit is not None:
+                self._loaded.move_to_end(key)
+                return hit.value
+            value = loader()
+            self.load_count += 1
+            size = size_hint if size_hint is not None else _estimate_size(value)
+            self._loaded[key] = LoadedModel(key, value, size)
+            self._evict(keep=key)
+            log.info("loaded model %s (%.1f MB)", key, size / 2**20)
+            return value
+
+    def get_loaded(self, key: tuple | str) -> Any | None:
+        key = key if isinstance(key, tuple) else (key,)
+        with self._lock:
+            hit = self._loaded.get(key)
+            return hit.value if hit else None
+
+    def put(self, key: tuple | str, value: Any) -> None:
+        """Register an already-built model (e.g. a pipeline derived with `from_pipe`)."""
+        key = key if isinstance(key, tuple) else (key,)
+        with self._lock:
+            self._loaded[key] = LoadedModel(key, value, 0)
+
+    def _evict(self, keep: tuple) -> None:
+        total = sum(m.size_bytes for m in self._loaded.values())
+        while total > self.budget_bytes and len(self._loaded) > 1:
+            oldest_key = next(iter(self._loaded))
+            if oldest_key == keep:
+                self._loaded.move_to_end(keep)
+                oldest_key = next(iter(self._loaded))
+                if oldest_key == keep:
+                    break
+            evicted = self._loaded.pop(oldest_key)
+            total -= evicted.size_bytes
+            log.info("evicted model %s", oldest_key)
+
+    def loaded_keys(self) -> list[tuple]:
+        with self._lock:
+            return list(self._loaded)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._loaded.clear()
+            self.load_count = 0
+
+
+manager = ModelManager()
