@@ -22,6 +22,20 @@ class LoadImages(Step):
     outputs = {"images": Port("images", "the loaded images, named after their files")}
     Params = LoadParams
 
+    def cache_extra(self, params):
+        # the folder's current contents, so edited or added images are not served stale
+        from pathlib import Path
+
+        from studio.engine.artifacts import hash_file
+        from studio.engine.coerce import IMAGE_SUFFIXES
+
+        p = Path(params.path).expanduser()
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file())
+        else:
+            files = [p] if p.is_file() else []
+        return {"files": [(f.name, hash_file(f)) for f in files]}
+
     def run(self, ctx, inputs, params):
         images = images_from_path(params.path)
         if params.limit:
