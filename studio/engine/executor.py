@@ -221,7 +221,7 @@ def execute(
             if hit is not None:
                 outputs, rec = hit
                 cached = True
-                _emit(listeners, Event("step_cached", step_id=spec.id, use=spec.use, index=index, total=total))
+                _emit(listeners, Event("step_cached", step_id=spec.id, use=spec.use, index=index, total=total, data={"outputs": outputs}))
                 report = rec
             else:
                 cached = False
@@ -238,7 +238,7 @@ def execute(
                 report = {"backend": rep.backend, "model": rep.model, "licence": rep.licence, "info": rep.info, "warnings": rep.warnings, "seconds": round(time.perf_counter() - st, 4)}
                 if use_cache and cls.cacheable:
                     store.put(key, outputs, report)
-                _emit(listeners, Event("step_finished", step_id=spec.id, use=spec.use, index=index, total=total))
+                _emit(listeners, Event("step_finished", step_id=spec.id, use=spec.use, index=index, total=total, data={"outputs": outputs}))
             seconds = time.perf_counter() - st
             produced[spec.id] = outputs
             records.append({

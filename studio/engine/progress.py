@@ -24,7 +24,8 @@ class Event:
     """One thing that happened during a run.
 
     `fraction` is in 0..1 for `progress` events (None otherwise); `index`/`total` locate the step
-    in the run's order.
+    in the run's order. `step_finished`/`step_cached` carry the step's artifacts in
+    `data["outputs"]` (so a UI can show intermediate results as they are made).
     """
 
     kind: EventKind
