@@ -53,10 +53,11 @@ def contact_sheet(
     n = len(images)
     columns = max(1, min(columns, n))
     rows = (n + columns - 1) // columns
-    font = load_font(max(10, cell // 14))
-    label_h = int(font.size * 1.6) if labels else 0
-    title_font = load_font(max(14, cell // 9))
-    title_h = int(title_font.size * 1.8) if title else 0
+    font = load_font(max(10, cell // 14))  # the built-in scalable font
+    label_size, title_size = max(10, cell // 14), max(14, cell // 9)
+    label_h = int(label_size * 1.6) if labels else 0
+    title_font = load_font(title_size)
+    title_h = int(title_size * 1.8) if title else 0
     width = columns * cell + (columns + 1) * padding
     height = title_h + rows * (cell + label_h) + (rows + 1) * padding
     sheet = Image.new("RGB", (width, height), background)

@@ -24,7 +24,7 @@ from .pipeline import Pipeline, Ref, is_template
 from .progress import CancelToken, Event, Listener
 from .registry import suggest
 from .seeds import DEFAULT_SEED, derive_seed
-from .step import STEPS, StepContext, get_step, is_list_type
+from .step import STEPS, Step, StepContext, get_step, is_list_type
 from .validation import format_pydantic_error
 
 OUTPUTS_ENV = "STUDIO_OUTPUTS"
@@ -300,7 +300,7 @@ def _hash_value(value: Any) -> Any:
     return value.content_hash()
 
 
-def _check_outputs(cls: type, outputs: dict[str, Any], where: str) -> None:
+def _check_outputs(cls: type[Step], outputs: dict[str, Any], where: str) -> None:
     for name, port in cls.outputs.items():
         if name not in outputs:
             raise StepError(f"{where} did not produce its output {name!r}")

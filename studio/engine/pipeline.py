@@ -457,11 +457,11 @@ def validate_pipeline(p: Pipeline) -> list[Problem]:
                         problems.append(Problem(f"{where}: input {key!r} expects {port.type}, but {r} is {t}", f, line))
                 continue
             if key in params_fields:
-                ref = Ref.parse(value)
-                if ref is not None:
-                    ref_type(ref, line, where)
-                    if ref.source == "inputs" and ref.name in p.inputs and not p.inputs[ref.name].required:
-                        literal_params[key] = p.inputs[ref.name].default
+                pref = Ref.parse(value)
+                if pref is not None:
+                    ref_type(pref, line, where)
+                    if pref.source == "inputs" and pref.name in p.inputs and not p.inputs[pref.name].required:
+                        literal_params[key] = p.inputs[pref.name].default
                     continue
                 if is_template(value):
                     continue

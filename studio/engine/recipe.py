@@ -166,7 +166,9 @@ def pipeline_from_text(text: str, *, path: Path | None = None, validate: bool = 
             problems.append(Problem(f"output {oname!r}: {value!r} is not a reference like $step.output", file, olines.get(oname)))
             continue
         p.outputs[str(oname)] = ref
-        p.output_lines[str(oname)] = olines.get(oname)
+        oline = olines.get(oname)
+        if oline is not None:
+            p.output_lines[str(oname)] = oline
 
     if validate:
         problems.extend(p.validate())

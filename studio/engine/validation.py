@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .step import Step
 
 
-def format_pydantic_error(err: dict[str, Any]) -> str:
+def format_pydantic_error(err: Any) -> str:
     loc = ".".join(str(x) for x in err.get("loc", ()))
     msg = err.get("msg", "invalid value")
     value = err.get("input")
