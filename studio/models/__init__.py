@@ -16,13 +16,16 @@ from .manager import (
     ModelManager,
     ResolvedModel,
     allow_downloads,
+    allow_pickle,
     choose_device,
     choose_dtype,
+    hf_cache_dir,
     manager,
+    trust_remote_code,
 )
 from .registry import ModelSpec, register_model
 
 __all__ = [
     "registry", "manager", "ModelManager", "ResolvedModel", "LoadedModel", "ModelSpec", "register_model",
-    "choose_device", "choose_dtype", "allow_downloads",
+    "choose_device", "choose_dtype", "allow_downloads", "allow_pickle", "trust_remote_code", "hf_cache_dir",
 ]

@@ -26,10 +26,41 @@ log = logging.getLogger("studio.models")
 
 DOWNLOAD_ENV = "STUDIO_ALLOW_DOWNLOAD"
 BUDGET_ENV = "STUDIO_MODEL_BUDGET_GB"
+PICKLE_ENV = "STUDIO_ALLOW_PICKLE"
+REMOTE_CODE_ENV = "STUDIO_TRUST_REMOTE_CODE"
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def allow_pickle() -> bool:
+    """Pickle checkpoints (.ckpt/.bin/.pt) only when the user opted in (STUDIO_ALLOW_PICKLE=1)."""
+    return _env_flag(PICKLE_ENV)
+
+
+def trust_remote_code() -> bool:
+    """Repository code only when the user opted in (STUDIO_TRUST_REMOTE_CODE=1)."""
+    return _env_flag(REMOTE_CODE_ENV)
+
+
+def hf_cache_dir() -> Path:
+    """The Hugging Face hub cache, read from the environment at call time (HF_HUB_CACHE, else
+    HF_HOME/hub, else ~/.cache/huggingface/hub), so a changed environment is honoured even after
+    huggingface_hub was imported."""
+    env = os.environ.get("HF_HUB_CACHE")
+    if env:
+        return Path(env).expanduser()
+    home = os.environ.get("HF_HOME")
+    if home:
+        return Path(home).expanduser() / "hub"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "huggingface" / "hub"
 
 
 def allow_downloads() -> bool:
-    return os.environ.get(DOWNLOAD_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    """Downloads at run time only when the user allowed them (STUDIO_ALLOW_DOWNLOAD=1)."""
+    return _env_flag(DOWNLOAD_ENV)
 
 
 @dataclass(frozen=True)
@@ -55,6 +86,11 @@ class ResolvedModel:
     @property
     def is_single_file(self) -> bool:
         return self.path is not None and self.path.is_file()
+
+    def describe(self) -> str:
+        """`id @ path (source)` for manifests and cache keys."""
+        rev = f"@{self.revision}" if self.revision else ""
+        return f"{self.id}{rev} ({self.source}: {self.path})" if self.path else f"{self.id}{rev} (missing)"
 
     def hint(self) -> str:
         return (
@@ -136,11 +172,17 @@ class ModelManager:
         self.budget_bytes = int(float(env if env else (budget_gb if budget_gb is not None else 24)) * 2**30)
         self._loaded: OrderedDict[tuple, LoadedModel] = OrderedDict()
         self._lock = threading.RLock()
+        #: how many times a loader ran (a cache hit does not count); per key in `load_counts`
         self.load_count = 0
+        self.load_counts: dict[tuple, int] = {}
 
     # -- resolution ---------------------------------------------------------------------------
-    def resolve(self, model: str, *, task: str, allow_download: bool | None = None, revision: str | None = None) -> ResolvedModel:
-        """Find weights for a short name, hub id, local folder or .safetensors file."""
+    def resolve(self, model: str, *, task: str, allow_download: bool | None = None, revision: str | None = None,
+                cache_dir: str | Path | None = None) -> ResolvedModel:
+        """Find weights for a short name, hub id, local folder or .safetensors file.
+
+        Never touches the network unless downloads are allowed; `cache_dir` overrides the HF
+        cache location (default: `hf_cache_dir()`)."""
         if not model or not str(model).strip():
             raise UserError(f"no model given for {task}")
         model = str(model).strip()
@@ -155,7 +197,7 @@ class ModelManager:
             if p.suffix == ".safetensors":
                 return ResolvedModel(model, task, p.resolve(), "local-file", revision, spec)
             if p.suffix in (".ckpt", ".bin", ".pt", ".pth"):
-                if os.environ.get("STUDIO_ALLOW_PICKLE", "").lower() not in ("1", "true", "yes"):
+                if not allow_pickle():
                     raise UserError(f"{p}: pickle checkpoints can run arbitrary code and are refused; convert it to .safetensors or set STUDIO_ALLOW_PICKLE=1 if you trust it")
                 return ResolvedModel(model, task, p.resolve(), "local-file", revision, spec)
             raise UserError(f"{p}: not a model folder or a .safetensors file")
@@ -163,25 +205,30 @@ class ModelManager:
             raise UserError(f"model path {model!r} does not exist; give an existing folder, a .safetensors file, or a hub id like org/name")
         if "/" not in hub_id:
             known = ", ".join(m.name for m in registry.all_models(task)) or "none"
-            raise UserError(f"unknown model {model!r} for {task}; known: {known}; or give a hub id (org/name) or a local folder")
-        cached = self._from_hf_cache(hub_id, revision)
+            close = registry.suggest(task, model)
+            maybe = f"did you mean {' or '.join(close)}? " if close else ""
+            raise UserError(f"unknown model {model!r} for {task}; {maybe}known: {known}; or give a hub id (org/name) or a local folder")
+        cached = self._from_hf_cache(hub_id, revision, cache_dir)
         if cached is not None:
-            return ResolvedModel(model, task, cached, "hf-cache", revision, spec)
+            return ResolvedModel(model, task, cached, "hf-cache", revision or _snapshot_revision(cached), spec)
         if allow_download if allow_download is not None else allow_downloads():
-            path = self.pull(hub_id, revision=revision)
+            path = self.pull(hub_id, revision=revision, cache_dir=cache_dir)
             return ResolvedModel(model, task, path, "download", revision, spec)
         return ResolvedModel(model, task, None, "missing", revision, spec, reason=f"{hub_id} is not in the Hugging Face cache and downloads are off")
 
     @staticmethod
-    def _from_hf_cache(hub_id: str, revision: str | None) -> Path | None:
+    def _from_hf_cache(hub_id: str, revision: str | None, cache_dir: str | Path | None = None) -> Path | None:
         """A complete snapshot of `hub_id` in the local HF cache, without touching the network."""
+        cache = Path(cache_dir) if cache_dir else hf_cache_dir()
+        if not (cache / ("models--" + hub_id.replace("/", "--"))).is_dir():
+            return None  # fast path: nothing of this repo is cached
         try:
             from huggingface_hub import snapshot_download
             from huggingface_hub.errors import LocalEntryNotFoundError
         except ImportError:
             return None
         try:
-            path = snapshot_download(hub_id, revision=revision, local_files_only=True)
+            path = snapshot_download(hub_id, revision=revision, local_files_only=True, cache_dir=str(cache))
         except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
             return None
         p = Path(path)
@@ -189,17 +236,24 @@ class ModelManager:
             return None
         return p
 
-    def pull(self, model: str, *, revision: str | None = None) -> Path:
-        """Download a model's safetensors weights and configs into the standard HF cache."""
+    def pull(self, model: str, *, revision: str | None = None, cache_dir: str | Path | None = None,
+             variant: str | None = None) -> Path:
+        """Download a model's safetensors weights and configs into the standard HF cache.
+
+        For diffusers models only the pipeline folders are fetched (not the duplicate single-file
+        checkpoint at the repo root); `variant="fp16"` fetches the half-precision weights only."""
         spec = registry.find_any(model)
         hub_id = spec.hub_id if spec else model
         from huggingface_hub import snapshot_download
 
+        allow, ignore = _pull_patterns(spec, variant)
         try:
             path = snapshot_download(
                 hub_id,
                 revision=revision or (spec.revision if spec else None),
-                allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model", "*.py", "*.jinja", "*.tiktoken", "*.md"],
+                cache_dir=str(cache_dir) if cache_dir else str(hf_cache_dir()),
+                allow_patterns=allow,
+                ignore_patterns=ignore,
             )
         except Exception as exc:  # noqa: BLE001 - network/hub errors come in many types
             raise ModelNotAvailableError(f"could not download {hub_id!r}: {type(exc).__name__}: {exc}") from None
@@ -217,6 +271,7 @@ class ModelManager:
                 return hit.value
             value = loader()
             self.load_count += 1
+            self.load_counts[key] = self.load_counts.get(key, 0) + 1
             size = size_hint if size_hint is not None else _estimate_size(value)
             self._loaded[key] = LoadedModel(key, value, size)
             self._evict(keep=key)
@@ -230,10 +285,28 @@ class ModelManager:
             return hit.value if hit else None
 
     def put(self, key: tuple | str, value: Any) -> None:
-        """Register an already-built model (e.g. a pipeline derived with `from_pipe`)."""
+        """Register an already-built model (e.g. a pipeline derived with `from_pipe`). It shares
+        the weights of its parent, so it takes no budget and does not count as a load."""
         key = key if isinstance(key, tuple) else (key,)
         with self._lock:
             self._loaded[key] = LoadedModel(key, value, 0)
+
+    def derive(self, key: tuple | str, parent_key: tuple | str, builder: Callable[[Any], Any]) -> Any:
+        """A model derived from an already loaded one (`builder(parent)`, e.g. diffusers'
+        `from_pipe`), kept under `key` without a second load. The parent must be loaded."""
+        key = key if isinstance(key, tuple) else (key,)
+        parent_key = parent_key if isinstance(parent_key, tuple) else (parent_key,)
+        with self._lock:
+            hit = self._loaded.get(key)
+            if hit is not None:
+                self._loaded.move_to_end(key)
+                return hit.value
+            parent = self.get_loaded(parent_key)
+            if parent is None:
+                raise KeyError(f"parent model {parent_key} is not loaded")
+            value = builder(parent)
+            self._loaded[key] = LoadedModel(key, value, 0, extra={"parent": parent_key})
+            return value
 
     def _evict(self, keep: tuple) -> None:
         total = sum(m.size_bytes for m in self._loaded.values())
@@ -246,16 +319,52 @@ class ModelManager:
                     break
             evicted = self._loaded.pop(oldest_key)
             total -= evicted.size_bytes
+            # models derived from it (from_pipe) hold the same weights: drop them too
+            for k in [k for k, m in self._loaded.items() if m.extra.get("parent") == oldest_key]:
+                self._loaded.pop(k)
             log.info("evicted model %s", oldest_key)
 
     def loaded_keys(self) -> list[tuple]:
         with self._lock:
             return list(self._loaded)
 
+    def stats(self) -> dict[str, Any]:
+        """Loads so far and what is held now (for benchmarks and manifests)."""
+        with self._lock:
+            return {
+                "loads": self.load_count,
+                "held": len(self._loaded),
+                "held_bytes": sum(m.size_bytes for m in self._loaded.values()),
+                "budget_bytes": self.budget_bytes,
+            }
+
     def clear(self) -> None:
         with self._lock:
             self._loaded.clear()
             self.load_count = 0
+            self.load_counts.clear()
+
+
+def _snapshot_revision(path: Path) -> str | None:
+    """The commit hash of a HF cache snapshot folder (`.../snapshots/<commit>`)."""
+    return path.name if path.parent.name == "snapshots" else None
+
+
+def _pull_patterns(spec: ModelSpec | None, variant: str | None) -> tuple[list[str], list[str]]:
+    """What `pull` fetches: configs and safetensors; never pickles; for diffusers pipelines only
+    the component folders (the repo-root single-file checkpoint would double the download)."""
+    ignore = ["*.ckpt", "*.bin", "*.pt", "*.pth", "*.msgpack", "*.onnx", "*.onnx_data", "*.h5", "*.ot"]
+    if spec is not None and spec.family.startswith("diffusers"):
+        allow = ["model_index.json", "*/*.json", "*/*.txt", "*/*.model", "*/*.safetensors", "*/*.jinja"]
+        if variant:  # only the variant's weights (diffusers loads them with variant=...)
+            allow = [a for a in allow if not a.endswith(".safetensors")] + [f"*/*.{variant}.safetensors"]
+        else:
+            ignore += ["*.fp16.safetensors", "*.bf16.safetensors", "*non_ema*"]
+        return allow, ignore
+    allow = ["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja", "*.tiktoken", "*.md"]
+    if trust_remote_code():
+        allow.append("*.py")
+    return allow, ignore
 
 
 manager = ModelManager()

@@ -35,6 +35,8 @@ class ModelSpec:
     settings: dict[str, Any] = field(default_factory=dict)
     size_gb: float | None = None
     default: bool = False
+    #: the hub repo needs an accepted licence and a token (`huggingface-cli login`) to download
+    gated: bool = False
 
 
 _MODELS: dict[tuple[str, str], ModelSpec] = {}
@@ -88,3 +90,17 @@ def default_for(task: str) -> ModelSpec | None:
         if m.default:
             return m
     return models[0] if models else None
+
+
+def tasks() -> list[str]:
+    """Every task that has at least one known model, plus the standard task names."""
+    _load_catalogues()
+    return list(dict.fromkeys([*TASKS, *sorted({t for t, _ in _MODELS})]))
+
+
+def suggest(task: str, name: str, n: int = 3) -> list[str]:
+    """Known short names for `task` that look like `name` (for "did you mean" messages)."""
+    import difflib
+
+    names = [m.name for m in all_models(task)]
+    return difflib.get_close_matches(name.lower(), names, n=n, cutoff=0.5)

@@ -1,0 +1,88 @@
+"""Style presets: `templates/styles/<name>.yaml`, usable from any recipe (`style: manga`).
+
+A preset has `name`, `description`, `prompt` (a template holding `{prompt}` or Jinja
+`{{ prompt }}`), `negative_prompt`, `stylizer` (the classic `stylize()` style used when no
+diffusion model runs) and optionally `procedural_style` (flat | outlined | pixel) and `settings`
+(recommended steps/guidance/strength for diffusion).
+
+    from studio.backends.styles import load_style, list_styles, apply_style
+    style = load_style("manga")
+    prompt, negative = apply_style(style, "a detective in the rain", "")
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from studio.engine.errors import UnknownNameError, UserError
+
+from .templating import templates_dir
+
+REQUIRED = ("name", "description", "prompt", "negative_prompt", "stylizer")
+
+
+def styles_dir() -> Path:
+    return templates_dir() / "styles"
+
+
+def list_styles() -> list[str]:
+    """Names of every preset, sorted."""
+    d = styles_dir()
+    return sorted(p.stem for p in d.glob("*.yaml")) if d.is_dir() else []
+
+
+@lru_cache(maxsize=64)
+def _load(path: str, mtime: float) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise UserError(f"style preset {path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"style preset {path}: expected a mapping with {', '.join(REQUIRED)}")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise UserError(f"style preset {path}: missing {', '.join(missing)}")
+    prompt = str(data["prompt"])
+    if "{prompt}" not in prompt and not re.search(r"\{\{\s*prompt\s*\}\}", prompt):
+        raise UserError(f"style preset {path}: `prompt` must contain {{prompt}} or {{{{ prompt }}}}")
+    data.setdefault("procedural_style", "outlined")
+    data.setdefault("settings", {})
+    return data
+
+
+def load_style(name: str) -> dict[str, Any]:
+    """The preset called `name` (a copy), or UnknownNameError listing close names."""
+    import difflib
+
+    key = str(name).strip().lower().replace("_", "-").replace(" ", "-")
+    path = styles_dir() / f"{key}.yaml"
+    if not path.is_file():
+        names = list_styles()
+        close = difflib.get_close_matches(key, names, n=3, cutoff=0.4)
+        maybe = f"did you mean {' or '.join(close)}? " if close else ""
+        raise UnknownNameError(f"unknown style {name!r}; {maybe}available: {', '.join(names) or 'none'} (presets live in {styles_dir()})")
+    return dict(_load(str(path), path.stat().st_mtime))
+
+
+def render_prompt(template: str, prompt: str) -> str:
+    """Put `prompt` into a preset template (`{prompt}` or Jinja `{{ prompt }}`)."""
+    if "{{" in template:
+        from .templating import render_template
+
+        return render_template(template, prompt=prompt)
+    return template.replace("{prompt}", prompt).strip().strip(",").strip()
+
+
+def apply_style(style: dict[str, Any] | None, prompt: str, negative_prompt: str = "") -> tuple[str, str]:
+    """(prompt, negative prompt) with the preset's templates applied; the user's negative prompt
+    comes first, the preset's is appended."""
+    if not style:
+        return prompt, negative_prompt
+    p = render_prompt(str(style["prompt"]), prompt)
+    neg_parts = [n for n in (negative_prompt.strip(), str(style.get("negative_prompt") or "").strip()) if n]
+    return p, ", ".join(neg_parts)
