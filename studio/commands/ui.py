@@ -1,0 +1,53 @@
+"""`studio ui`: the web UI (Gradio), bound to 127.0.0.1 unless told otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ui", help="start the web UI (comics, game assets, soundtracks, recipes) in the browser")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860; 0 picks a free one)")
+    p.add_argument("--share", action="store_true", help="also open a public Gradio share link (use with --auth)")
+    p.add_argument("--auth", metavar="USER:PASS", help="require this user name and password")
+    p.add_argument("--outputs", metavar="DIR", default=None, help="outputs root (default: env STUDIO_OUTPUTS or ./outputs); the only folder served")
+    p.add_argument("--concurrency", type=int, default=1, metavar="N", help="runs at once (model-heavy work queues behind them; default 1)")
+    p.add_argument("--max-upload", default="500mb", metavar="SIZE", help="largest upload, e.g. 200mb or 2gb (default 500mb)")
+    p.set_defaults(func=run_ui)
+
+
+def parse_auth(text: str | None) -> tuple[str, str] | None:
+    from studio.engine.errors import UserError
+
+    if text is None:
+        return None
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise UserError(f"--auth {text!r}: use USER:PASS (both non-empty)")
+    return user, password
+
+
+def run_ui(args: argparse.Namespace) -> int:
+    from studio.engine.errors import UserError
+
+    auth = parse_auth(args.auth)
+    if not 0 <= args.port <= 65535:
+        raise UserError(f"--port {args.port}: use 0..65535")
+    if args.concurrency < 1:
+        raise UserError(f"--concurrency {args.concurrency}: use 1 or more")
+    if args.share and auth is None:
+        print("studio: warning: --share without --auth makes this UI usable by anyone with the link", file=sys.stderr)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        print(f"studio: warning: listening on {args.host} without --auth", file=sys.stderr)
+    from studio.ui.app import build_app, launch, prepare_environment
+
+    prepare_environment(args.outputs)  # before gradio is imported
+    try:
+        import gradio  # noqa: F401
+    except ImportError:
+        raise UserError("the UI needs gradio: pip install 'studio[ui]'") from None
+    app = build_app(args.outputs, concurrency=args.concurrency, max_file_size=args.max_upload)
+    launch(app, host=args.host, port=args.port or None, share=args.share, auth=auth)
+    return 0

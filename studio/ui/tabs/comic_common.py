@@ -1,0 +1,86 @@
+"""What the two comic tabs share: the outputs view, the editable script/lettering table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import gradio as gr
+
+from studio.engine.errors import UserError
+from studio.engine.pipeline import Pipeline
+from studio.engine.step import STEPS
+
+from . import common
+from .common import out
+
+#: names under which a comic recipe takes an edited script / lettering (an input or a step param)
+SCRIPT_NAMES = ("lettering", "script")
+
+
+def script_target(p: Pipeline) -> str | None:
+    """The name the recipe accepts an edited script or lettering under, or None."""
+    for name in SCRIPT_NAMES:
+        if name in p.inputs:
+            return name
+    for name in SCRIPT_NAMES:
+        for s in p.steps:
+            if s.use in STEPS and name in STEPS.get(s.use).Params.model_fields:
+                return name
+    return None
+
+
+def script_of(result: Any) -> tuple[str | None, Any]:
+    return common.data_output(result, "letter", "script", "story")
+
+
+def table_update(data: Any) -> Any:
+    key, headers, rows = common.table_rows(data)
+    if not headers:
+        return gr.update(value=None)
+    return gr.update(value={"headers": headers, "data": rows}, headers=headers)
+
+
+def edited_script(data: Any, table: Any) -> Any:
+    """The script data with the table's edits applied (None when there is no script yet)."""
+    if isinstance(data, str):
+        data = json.loads(data) if data.strip() else None
+    if not data:
+        return None
+    key, headers, _ = common.table_rows(data)
+    got_headers, rows = common.dataframe_value(table)
+    if not rows:
+        return data
+    if got_headers and got_headers != headers:
+        raise UserError("the script table's columns changed; reload the script and edit only the text cells")
+    return common.apply_rows(data, key, headers, rows)
+
+
+def present(result: Any) -> tuple[Any, ...]:
+    """(summary, panels, pages, downloads, table, script data) for a comic run."""
+    paths = result.paths
+    pages = out.images(paths, "page")
+    panels = out.images(paths, "panel")
+    if not pages:
+        pages = out.images(paths, exclude=("panel", "keyframe", "frame"))
+    files = [str(p) for p in out.of_type(paths, {".pdf", ".cbz", ".mp4"})]
+    files += [str(p) for p in pages] + [str(result.manifest_path)]
+    _, data = script_of(result)
+    summary = out.summary(result.manifest) + f"\n\n{len(pages)} page(s), {len(panels)} panel(s). Run folder: `{result.run_dir}`"
+    return (
+        summary,
+        [(str(x), x.stem) for x in panels],
+        [(str(x), x.stem) for x in pages],
+        files,
+        table_update(data),
+        out.to_json(data) if data is not None else None,
+    )
+
+
+def comic_outputs() -> tuple[Any, ...]:
+    """Lay out the outputs column of a comic tab; returns the components."""
+    status = gr.Markdown()
+    panels = gr.Gallery(label="Panels (they appear as they are made)", columns=6, height=170)
+    pages = gr.Gallery(label="Pages", columns=2, height=560, object_fit="contain")
+    files = gr.File(label="Downloads: PDF, CBZ, page PNGs, manifest", file_count="multiple", interactive=False)
+    return status, panels, pages, files

@@ -1,0 +1,135 @@
+"""Comic from prompt: premise, style, panels; write the script, edit it, then draw the comic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from studio.engine.errors import UserError
+
+from ..context import UIContext
+from ..errors import shown
+from ..forms import choices_of, place_values
+from . import comic_common as cc
+from . import common
+from .common import out
+
+RECIPE = "comic-from-prompt"
+TAB = "comic-prompt"
+EXAMPLES = [
+    ["a cat who wants to fly", "auto", 4],
+    ["two robots open a bakery on the moon", "auto", 6],
+    ["a lighthouse keeper finds a message in a bottle", "auto", 3],
+]
+
+
+def _values(prompt: str, style: Any, panels: Any, layout: Any) -> dict[str, Any]:
+    if not (prompt or "").strip():
+        raise UserError("write a premise, e.g. 'a cat who wants to fly'")
+    return {"prompt": prompt, "style": style or None, "panels": int(panels) if panels else None, "layout": layout or None}
+
+
+def _place(p: Any, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    values = {k: v for k, v in values.items() if v is not None}
+    known = {k: v for k, v in values.items() if k in p.inputs or k in ("prompt",) or _has_param(p, k)}
+    return place_values(p, known, prefer=("comic.", "text.story"))
+
+
+def _has_param(p: Any, key: str) -> bool:
+    from studio.engine.step import STEPS
+
+    return any(s.use in STEPS and key in STEPS.get(s.use).Params.model_fields for s in p.steps)
+
+
+@shown
+def write_script(ctx: UIContext, prompt: str, style: Any, panels: Any, layout: Any, request: Any, progress: Any):
+    """Run only the story part of the recipe; show the script for editing."""
+    p = common.require(RECIPE)
+    story = common.step_using(p, "text.story") or next((s for s in p.steps if "story" in s.id or "script" in s.id), None)
+    if story is None:
+        raise UserError(f"recipe {RECIPE!r} has no story step to write a script with")
+    q = common.sub_pipeline(p, story.id)
+    inputs, overrides = _place(p, _values(prompt, style, panels, layout))
+    inputs = {k: v for k, v in inputs.items() if k in q.inputs}
+    overrides = {k: v for k, v in overrides.items() if k.split(".", 1)[0] in {s.id for s in q.steps}}
+    result = yield from ctx.execute(q, inputs, overrides=overrides, tab=TAB, request=request, progress=progress)
+    _, data = common.data_output(result, "")
+    if data is None:
+        raise gr.Error("studio: failed: the story step returned no script data", print_exception=False)
+    yield ("**Script written.** Edit the text in the table (captions, speech, what each panel shows), "
+           "then press **Draw comic**.", cc.table_update(data), out.to_json(data))
+
+
+@shown
+def draw(ctx: UIContext, prompt: str, style: Any, panels: Any, layout: Any, table: Any, script: Any, request: Any, progress: Any):
+    p = common.require(RECIPE)
+    values = _values(prompt, style, panels, layout)
+    edited = cc.edited_script(script, table)
+    if edited is not None:
+        target = cc.script_target(p)
+        if target is None:
+            raise UserError(f"recipe {RECIPE!r} takes no edited script; clear the script to let it write its own")
+        values[target] = edited
+    inputs, overrides = _place(p, values)
+    previous: list[Any] = []
+    live = common.live_gallery(previous)
+
+    def on_event(ev: Any, bridge: Any) -> Any:
+        got = live(ev, bridge)
+        if got is None:
+            return None
+        md, imgs = got
+        return (md, imgs if imgs is not None else gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+
+    result = yield from ctx.execute(p, inputs, overrides=overrides, tab=TAB, request=request, progress=progress, on_event=on_event)
+    yield cc.present(result)
+
+
+def build(ctx: UIContext) -> None:
+    p = common.recipe(RECIPE)
+    if p is None:
+        gr.Markdown(common.missing_note(RECIPE))
+    styles, style_default = choices_of(p, "style", prefer=("image.", "comic.")) if p else (None, None)
+    layouts, layout_default = choices_of(p, "layout", prefer=("comic.",)) if p else (None, None)
+    _, panels_default = choices_of(p, "panels") if p else (None, None)
+    gr.Markdown("Write a one-line premise. **Write script** drafts the story panel by panel; edit it if "
+                "you like, then **Draw comic** draws each panel, letters it and lays out the pages "
+                "(PNG, PDF, CBZ). Or press **Draw comic** straight away.", elem_classes="studio-hint")
+    with gr.Row():
+        with gr.Column(scale=2):
+            prompt = gr.Textbox(label="Premise", lines=2, placeholder="a cat who wants to fly")
+            with gr.Row():
+                style = gr.Dropdown(styles or ["auto"], value=style_default if style_default is not None else (styles or ["auto"])[0], label="Style")
+                layout = gr.Dropdown(layouts or ["auto"], value=layout_default if layout_default is not None else "auto", label="Layout")
+                panels = gr.Slider(1, 12, value=int(panels_default or 4), step=1, label="Panels")
+            with gr.Row():
+                script_btn = gr.Button("Write script")
+                go = gr.Button("Draw comic", variant="primary")
+                cancel = gr.Button("Cancel", variant="stop", scale=0)
+            gr.Examples(EXAMPLES, inputs=[prompt, style, panels], label="Examples (click one, then Draw comic)")
+            table = gr.Dataframe(label="Script (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None)
+            with gr.Accordion("Script data (JSON)", open=False):
+                script = gr.Code(language="json", label="script", interactive=False)
+        with gr.Column(scale=3):
+            status, panels_gallery, pages, files = cc.comic_outputs()
+
+    def do_script(a: str, b: Any, c: Any, d: Any, request: gr.Request, progress=gr.Progress()):  # noqa: B008
+        yield from write_script(ctx, a, b, c, d, request, progress)
+
+    def do_draw(a: str, b: Any, c: Any, d: Any, t: Any, s: Any, request: gr.Request, progress=gr.Progress()):  # noqa: B008
+        yield from draw(ctx, a, b, c, d, t, s, request, progress)
+
+    def clear_script() -> tuple[Any, Any]:
+        return None, None
+
+    def stop(request: gr.Request) -> str:
+        return ctx.cancel(request, TAB)
+
+    script_btn.click(do_script, inputs=[prompt, style, panels, layout], outputs=[status, table, script],
+                     api_name="comic_script", **ctx.heavy())
+    go.click(do_draw, inputs=[prompt, style, panels, layout, table, script],
+             outputs=[status, panels_gallery, pages, files, table, script], api_name="comic_from_prompt", **ctx.heavy())
+    for widget in (prompt, panels):
+        widget.input(clear_script, outputs=[table, script], api_visibility="private", concurrency_limit=None)
+    cancel.click(stop, outputs=status, api_name="comic_prompt_cancel", concurrency_limit=None)

@@ -1,0 +1,147 @@
+"""Comic from video: upload a clip (and optional subtitles), pick style, layout and panel count;
+panels appear as they are made, then the pages; edit the lettering and re-letter without
+regenerating the images (the cache keeps them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from studio.engine.errors import InputError, UserError
+
+from ..context import UIContext
+from ..errors import shown
+from ..forms import FILE_TYPES, choices_of, place_values
+from . import comic_common as cc
+from . import common
+
+RECIPE = "comic-from-video"
+TAB = "comic-video"
+SUBTITLE_TYPES = [".srt", ".vtt", ".ass", ".ssa", ".txt"]
+
+
+def _upload(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = value.get("path") or value.get("video", {}).get("path")
+    return str(getattr(value, "path", value)) or None
+
+
+def check_video(path: str | None) -> str:
+    """A quick look before the run: an upload that is not a video gets one clear message."""
+    if not path:
+        raise UserError("upload a video first (mp4, mov, mkv, webm, ...)")
+    p = Path(path)
+    if p.suffix.lower() not in FILE_TYPES["video"]:
+        raise InputError(f"{p.name} is not a video file (expected {', '.join(FILE_TYPES['video'])})")
+    import av
+
+    try:
+        with av.open(str(p)) as c:
+            if not c.streams.video:
+                raise InputError(f"{p.name} has no video stream")
+    except av.error.FFmpegError as exc:
+        raise InputError(f"{p.name} cannot be read as a video ({exc.strerror or type(exc).__name__}); upload an mp4, mov, mkv or webm") from None
+    return str(p)
+
+
+@shown
+def make_comic(ctx: UIContext, video: Any, subtitles: Any, style: Any, layout: Any, panels: Any,
+               table: Any, script: Any, request: Any, progress: Any, reletter: bool = False):
+    p = common.require(RECIPE)
+    values: dict[str, Any] = {
+        "video": check_video(_upload(video)),
+        "style": style or None,
+        "layout": layout or None,
+        "panels": int(panels) if panels else None,
+    }
+    subs = _upload(subtitles)
+    if subs:
+        if Path(subs).suffix.lower() not in SUBTITLE_TYPES:
+            raise InputError(f"{Path(subs).name} is not a subtitle file (expected {', '.join(SUBTITLE_TYPES)})")
+        values["subtitles"] = subs
+    if reletter:
+        edited = cc.edited_script(script, table)
+        if edited is None:
+            raise UserError("make the comic first; then edit its lettering and re-letter")
+        target = cc.script_target(p)
+        if target is None:
+            raise UserError(f"recipe {RECIPE!r} takes no edited lettering")
+        values[target] = edited
+    inputs, overrides = place_values(p, values, prefer=("comic.", "video."))
+    previous: list[Any] = []
+    live = common.live_gallery(previous)
+
+    def on_event(ev: Any, bridge: Any) -> Any:
+        got = live(ev, bridge)
+        if got is None:
+            return None
+        md, imgs = got
+        return (md, imgs if imgs is not None else gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+
+    result = yield from ctx.execute(p, inputs, overrides=overrides, tab=TAB, request=request, progress=progress, on_event=on_event)
+    yield cc.present(result)
+
+
+def build(ctx: UIContext) -> None:
+    p = common.recipe(RECIPE)
+    if p is None:
+        gr.Markdown(common.missing_note(RECIPE))
+    styles, style_default = choices_of(p, "style", prefer=("image.", "comic.")) if p else (None, None)
+    layouts, layout_default = choices_of(p, "layout", prefer=("comic.",)) if p else (None, None)
+    _, panels_default = choices_of(p, "panels") if p else (None, None)
+    examples = _examples(ctx)
+    gr.Markdown("Upload a clip: studio picks key frames (no black or mid-fade frames), restyles them, letters "
+                "the dialogue from the subtitles (optional) and lays out pages. Download the PNG pages, "
+                "a PDF or a CBZ. Edit the lettering below and **Re-letter**: the images are not redrawn.",
+                elem_classes="studio-hint")
+    with gr.Row():
+        with gr.Column(scale=2):
+            video = gr.Video(label="Video", sources=["upload"], format=None, include_audio=True)
+            subtitles = gr.File(label="Subtitles (optional: .srt / .vtt)", file_types=SUBTITLE_TYPES, file_count="single")
+            with gr.Row():
+                style = gr.Dropdown(styles or ["auto"], value=style_default if style_default is not None else (styles or ["auto"])[0], label="Style")
+                layout = gr.Dropdown(layouts or ["auto"], value=layout_default if layout_default is not None else "auto", label="Layout")
+                panels = gr.Slider(1, 24, value=int(panels_default or 6), step=1, label="Panels")
+            with gr.Row():
+                go = gr.Button("Make comic", variant="primary")
+                cancel = gr.Button("Cancel", variant="stop", scale=0)
+            if examples:
+                gr.Examples(examples, inputs=[video, style, panels], label="Example (a clip studio generates itself)")
+            table = gr.Dataframe(label="Lettering (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None)
+            reletter = gr.Button("Re-letter (keeps the images)")
+            with gr.Accordion("Lettering data (JSON)", open=False):
+                script = gr.Code(language="json", label="lettering", interactive=False)
+        with gr.Column(scale=3):
+            status, panels_gallery, pages, files = cc.comic_outputs()
+
+    outputs = [status, panels_gallery, pages, files, table, script]
+
+    def do_make(v: Any, s: Any, st: Any, lay: Any, n: Any, request: gr.Request, progress=gr.Progress()):  # noqa: B008
+        yield from make_comic(ctx, v, s, st, lay, n, None, None, request, progress)
+
+    def do_reletter(v: Any, s: Any, st: Any, lay: Any, n: Any, t: Any, sc: Any, request: gr.Request, progress=gr.Progress()):  # noqa: B008
+        yield from make_comic(ctx, v, s, st, lay, n, t, sc, request, progress, reletter=True)
+
+    def stop(request: gr.Request) -> str:
+        return ctx.cancel(request, TAB)
+
+    go.click(do_make, inputs=[video, subtitles, style, layout, panels], outputs=outputs, api_name="comic_from_video", **ctx.heavy())
+    reletter.click(do_reletter, inputs=[video, subtitles, style, layout, panels, table, script], outputs=outputs,
+                   api_name="comic_reletter", **ctx.heavy())
+    cancel.click(stop, outputs=status, api_name="comic_video_cancel", concurrency_limit=None)
+
+
+def _examples(ctx: UIContext) -> list[list[Any]]:
+    """A demo clip generated on the spot (no shared media), when the comic package provides one."""
+    try:
+        from studio.comic.demo_clip import make_demo_clip
+    except ImportError:
+        return []
+    clip = ctx.examples_dir / "demo-clip.mp4"
+    if not clip.exists():
+        make_demo_clip(clip)
+    return [[str(clip), "auto", 6]]

@@ -1,0 +1,166 @@
+"""Helpers shared by the product tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from studio.engine.artifacts import ImageArtifact
+from studio.engine.errors import UserError
+from studio.engine.pipeline import Pipeline
+from studio.engine.recipe import builtin_recipes, load_recipe
+from studio.engine.step import STEPS
+
+from .. import outputs as out
+
+
+def recipe(name: str) -> Pipeline | None:
+    """The builtin recipe, or None when this install does not have it."""
+    return load_recipe(name) if name in builtin_recipes() else None
+
+
+def require(name: str) -> Pipeline:
+    p = recipe(name)
+    if p is None:
+        raise UserError(f"the builtin recipe {name!r} is not installed; see `studio recipes`")
+    return p
+
+
+def missing_note(name: str) -> str:
+    return f"_The builtin recipe `{name}` is not installed in this version; this tab is disabled._"
+
+
+def step_images(ev: Any, limit: int = 60) -> list[Any]:
+    """The images a finished step made (for live previews), as PIL images with captions."""
+    found = []
+    for value in (ev.data.get("outputs") or {}).values():
+        for a in value if isinstance(value, list) else [value]:
+            if isinstance(a, ImageArtifact):
+                found.append((a.image, a.name or ev.step_id))
+    return found[:limit]
+
+
+def live_gallery(previous: list[Any]) -> Any:
+    """An `on_event` that keeps the newest step's images in a gallery while a run goes on."""
+
+    def update(ev: Any, bridge: Any) -> Any:
+        if ev.kind not in ("step_finished", "step_cached", "warning"):
+            return None
+        imgs = step_images(ev) if ev.kind != "warning" else []
+        if imgs:
+            previous[:] = imgs
+        return bridge.markdown("**Running…**"), (list(previous) if imgs else None)
+
+    return update
+
+
+def table_rows(data: Any) -> tuple[str | None, list[str], list[list[Any]]]:
+    """A script/lettering data value as an editable table: (the key holding the list of rows or
+    None when the data is the list itself, headers, rows). Columns are the rows' text, number
+    and list-of-text fields; lists show joined with ' / '."""
+    key: str | None = None
+    items: Any = data
+    if isinstance(data, dict):
+        key = next((k for k, v in data.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)), None)
+        items = data.get(key, []) if key else []
+    if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+        return None, [], []
+    headers: list[str] = []
+    for row in items:
+        for k, v in row.items():
+            ok = v is None or isinstance(v, (str, int, float, bool)) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+            if ok and k not in headers:
+                headers.append(k)
+    rows = []
+    for row in items:
+        cells = []
+        for h in headers:
+            v = row.get(h)
+            cells.append(" / ".join(v) if isinstance(v, list) else ("" if v is None else v))
+        rows.append(cells)
+    return key, headers, rows
+
+
+def apply_rows(data: Any, key: str | None, headers: list[str], rows: list[list[Any]]) -> Any:
+    """Write an edited table back into a copy of `data` (types follow the original values)."""
+    import copy
+
+    new = copy.deepcopy(data)
+    items = new[key] if key is not None else new
+    if len(rows) != len(items):
+        raise UserError(f"the table has {len(rows)} rows but the script has {len(items)} panels; edit the text, do not add or remove rows")
+    for item, cells in zip(items, rows):
+        for h, cell in zip(headers, cells):
+            old = item.get(h)
+            text = "" if cell is None else str(cell)
+            if isinstance(old, list):
+                item[h] = [t.strip() for t in text.split(" / ") if t.strip()]
+            elif isinstance(old, bool):
+                item[h] = text.strip().lower() in ("true", "1", "yes")
+            elif isinstance(old, int):
+                try:
+                    item[h] = int(float(text))
+                except ValueError:
+                    raise UserError(f"column {h!r}: {text!r} is not a number") from None
+            elif isinstance(old, float):
+                try:
+                    item[h] = float(text)
+                except ValueError:
+                    raise UserError(f"column {h!r}: {text!r} is not a number") from None
+            elif old is None and not text.strip():
+                item[h] = None
+            else:
+                item[h] = text
+    return new
+
+
+def dataframe_value(value: Any) -> tuple[list[str], list[list[Any]]]:
+    """(headers, rows) from what a gr.Dataframe hands a function (pandas, dict or list)."""
+    if value is None:
+        return [], []
+    if isinstance(value, dict):
+        return list(value.get("headers") or []), [list(r) for r in value.get("data") or []]
+    if hasattr(value, "columns") and hasattr(value, "values"):
+        return [str(c) for c in value.columns], [list(r) for r in value.values.tolist()]
+    return [], [list(r) for r in value]
+
+
+def data_output(result: Any, *names: str) -> tuple[str | None, Any]:
+    """(output name, value) of the first data output whose name contains one of `names`."""
+    from studio.engine.artifacts import DataArtifact
+
+    for name, value in result.outputs.items():
+        if isinstance(value, DataArtifact) and any(n in name.lower() for n in names):
+            return name, value.data
+    return None, None
+
+
+def step_using(p: Pipeline, *prefixes: str) -> Any:
+    return next((s for s in p.steps if s.use.startswith(prefixes)), None)
+
+
+def sub_pipeline(p: Pipeline, step_id: str) -> Pipeline:
+    """The part of `p` that `step_id` needs, ending at it, with all its outputs as outputs."""
+    from studio.engine.pipeline import Ref
+
+    needed: set[str] = set()
+    todo = [step_id]
+    ids = {s.id for s in p.steps}
+    while todo:
+        sid = todo.pop()
+        if sid in needed:
+            continue
+        needed.add(sid)
+        todo.extend(r.source for _, r in p.get_step(sid).refs() if r.source in ids)
+    q = p.copy()
+    q.steps = [s for s in q.steps if s.id in needed]
+    cls = STEPS.get(p.get_step(step_id).use)
+    q.outputs = {name: Ref(step_id, name) for name in cls.outputs}
+    q.output_lines = {}
+    used_inputs = {r.name for s in q.steps for _, r in s.refs() if r.source == "inputs"}
+    used_inputs |= {k for s in q.steps for k in p.inputs if any(f"inputs.{k}" in str(v) for v in s.with_.values())}
+    q.inputs = {k: v for k, v in q.inputs.items() if k in used_inputs}
+    return q
+
+
+__all__ = ["out", "recipe", "require", "missing_note", "live_gallery", "table_rows", "apply_rows", "dataframe_value",
+           "data_output", "step_using", "sub_pipeline"]

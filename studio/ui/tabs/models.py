@@ -1,0 +1,138 @@
+"""Models tab: which weights are available locally per task, which backend each product tab
+will use with its current settings, and how to get what is missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from studio.engine.errors import UserError
+from studio.engine.pipeline import Ref
+from studio.engine.recipe import builtin_recipes, load_recipe
+from studio.engine.step import STEPS
+from studio.models import manager, registry
+
+from ..context import UIContext
+from ..errors import message_for
+
+#: the product tabs and the recipe each one runs
+PRODUCT_TABS = {
+    "Comic from video": "comic-from-video",
+    "Comic from prompt": "comic-from-prompt",
+    "Game assets": "game-assets",
+    "Soundtrack": "soundtrack",
+}
+MODEL_COLUMNS = ["task", "name", "hub id", "licence", "size (GB)", "default", "available here", "how to get it"]
+BACKEND_COLUMNS = ["tab", "step", "backend setting", "model", "will run", "note"]
+
+
+def models_table() -> list[list[Any]]:
+    rows = []
+    for spec in registry.all_models():
+        try:
+            resolved = manager.resolve(spec.name, task=spec.task)
+            avail = f"yes ({resolved.source})" if resolved.available else "no"
+            how = "" if resolved.available else f"studio models pull {spec.name}"
+        except UserError as exc:
+            avail, how = "no", message_for(exc)
+        rows.append([spec.task, spec.name, spec.hub_id, spec.licence, spec.size_gb if spec.size_gb is not None else "",
+                     "yes" if spec.default else "", avail, how])
+    return rows
+
+
+def _literal(p: Any, value: Any) -> Any:
+    ref = Ref.parse(value)
+    if ref is not None and ref.source == "inputs" and ref.name in p.inputs and not p.inputs[ref.name].required:
+        return p.inputs[ref.name].default
+    return None if ref is not None else value
+
+
+def backends_table() -> list[list[Any]]:
+    """For every step of every product recipe that has a `backend` param: what runs now."""
+    rows = []
+    installed = builtin_recipes()
+    for tab, recipe in PRODUCT_TABS.items():
+        if recipe not in installed:
+            rows.append([tab, "", "", "", "recipe not installed", f"builtin recipe {recipe!r} is missing"])
+            continue
+        p = load_recipe(recipe)
+        for s in p.steps:
+            cls = STEPS.get(s.use)
+            fields = cls.Params.model_fields
+            if "backend" not in fields:
+                continue
+            literal = {k: _literal(p, v) for k, v in s.with_.items() if k in fields}
+            literal = {k: v for k, v in literal.items() if v is not None and not (isinstance(v, str) and "{{" in v)}
+            try:
+                params = cls.Params.model_validate(literal)
+            except ValueError as exc:
+                rows.append([tab, f"{s.id} ({s.use})", "", "", "?", f"settings invalid: {exc}"])
+                continue
+            backend = getattr(params, "backend", "")
+            model = getattr(params, "model", "") or ""
+            will, note = _will_run(cls, params, backend, model)
+            rows.append([tab, f"{s.id} ({s.use})", backend, model, will, note])
+    return rows
+
+
+def _will_run(cls: Any, params: Any, backend: str, model: str) -> tuple[str, str]:
+    try:
+        extra = cls().cache_extra(params) or {}
+    except UserError as exc:
+        return "error", message_for(exc)
+    resolved_backend = extra.get("backend") or backend
+    note = ""
+    if model:
+        task = None
+        spec = registry.find_any(str(model))
+        if spec is not None:
+            task = spec.task
+        if task is not None:
+            try:
+                r = manager.resolve(str(model), task=task)
+                note = "weights found locally" if r.available else r.hint()
+            except UserError as exc:
+                note = message_for(exc)
+    return str(resolved_backend), note
+
+
+def check_model(model: str, task: str) -> str:
+    if not model or not model.strip():
+        return "Give a short name, a hub id (org/name) or a local folder."
+    try:
+        r = manager.resolve(model.strip(), task=task)
+    except UserError as exc:
+        return f"`{message_for(exc)}`"
+    if r.available:
+        lic = f", licence {r.licence}" if r.licence else ""
+        return f"**Available** ({r.source}) at `{r.path}`{lic}."
+    return f"**Not available**: {r.hint()}"
+
+
+def refresh() -> tuple[list[list[Any]], list[list[Any]]]:
+    return backends_table(), models_table()
+
+
+def build(ctx: UIContext) -> None:
+    gr.Markdown(
+        "Every tab works **without any weights** (embedded defaults: procedural generators, classic "
+        "filters). When the weights of a model are in the local Hugging Face cache or a local folder, "
+        "`backend: auto` uses them. Get weights on a machine with internet with "
+        "`studio models pull NAME`, or point a step's `model` setting at a local folder or "
+        "`.safetensors` file. Mind the licences (e.g. MusicGen weights are CC-BY-NC)."
+    )
+    refresh_btn = gr.Button("Refresh")
+    gr.Markdown("### Which backend each tab will use")
+    backends = gr.Dataframe(headers=BACKEND_COLUMNS, value=None, interactive=False, wrap=True)
+    gr.Markdown("### Known models")
+    models = gr.Dataframe(headers=MODEL_COLUMNS, value=None, interactive=False, wrap=True)
+    gr.Markdown("### Check a model")
+    with gr.Row():
+        model_id = gr.Textbox(label="Model: short name, hub id or local folder", scale=3)
+        task = gr.Dropdown(list(registry.TASKS), value=registry.TASKS[0], label="Task", scale=1)
+        check_btn = gr.Button("Check", scale=0)
+    check_md = gr.Markdown()
+    refresh_btn.click(refresh, outputs=[backends, models], api_name="models", concurrency_limit=None)
+    ctx.blocks.load(refresh, outputs=[backends, models], api_visibility="private")
+    check_btn.click(check_model, inputs=[model_id, task], outputs=check_md, api_name="model_check", concurrency_limit=None)

@@ -1,0 +1,89 @@
+"""Soundtrack tab: prompt, duration, bpm, backend; audio player, preview, downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from ..context import UIContext
+from ..errors import shown
+from ..forms import choices_of, place_values
+from . import common
+from .common import out
+
+RECIPE = "soundtrack"
+TAB = "soundtrack"
+EXAMPLES = [
+    ["tense chase through a neon city", 20, 0, "auto"],
+    ["calm exploration in a misty forest", 20, 0, "auto"],
+    ["cheerful 8-bit village theme", 15, 0, "auto"],
+]
+
+
+@shown
+def run_soundtrack(ctx: UIContext, prompt: str, duration: Any, bpm: Any, backend: str | None, request: Any, progress: Any):
+    p = common.require(RECIPE)
+    if not (prompt or "").strip():
+        from studio.engine.errors import UserError
+
+        raise UserError("write a prompt: the mood, genre, tempo or instruments you want")
+    values = {"prompt": prompt, "duration": float(duration) if duration else None,
+              "bpm": int(bpm) if bpm else None, "backend": backend or None}
+    inputs, overrides = place_values(p, values, prefer=("music.",))
+    result = yield from ctx.execute(p, inputs, overrides=overrides, tab=TAB, request=request, progress=progress,
+                                    on_event=lambda ev, b: (b.markdown("**Composing…**"), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+                                    if ev.kind in ("step_finished", "step_cached", "warning") else None)
+    paths = result.paths
+    audio = out.first(paths, {".ogg"}) or out.first(paths, {".wav"}) or out.first(paths, out.AUDIO)
+    preview = out.first(paths, out.IMAGE, "preview") or out.first(paths, out.IMAGE)
+    sidecar = out.first(paths, {".json"}, "sidecar", "info", "meta") or out.first(paths, {".json"})
+    files = out.downloads(paths) + [str(result.manifest_path)]
+    return_value = (
+        out.summary(result.manifest) + f"\n\nRun folder: `{result.run_dir}`",
+        str(audio) if audio else None,
+        str(preview) if preview else None,
+        files,
+        sidecar.read_text(encoding="utf-8") if sidecar else None,
+    )
+    yield return_value
+
+
+def build(ctx: UIContext) -> None:
+    p = common.recipe(RECIPE)
+    if p is None:
+        gr.Markdown(common.missing_note(RECIPE))
+    backends, backend_default = choices_of(p, "backend", prefer=("music.",)) if p else (None, None)
+    _, duration_default = choices_of(p, "duration", prefer=("music.",)) if p else (None, None)
+    gr.Markdown("Describe the music: mood, genre, tempo and instruments (e.g. *tense chase, synthwave, "
+                "140 bpm*). You get a loopable WAV/OGG, a MIDI file, stems per instrument and a sidecar "
+                "JSON with tempo, key and loop points.", elem_classes="studio-hint")
+    with gr.Row():
+        with gr.Column(scale=3):
+            prompt = gr.Textbox(label="Prompt", lines=2, placeholder="tense chase through a neon city")
+            with gr.Row():
+                duration = gr.Slider(5, 300, value=float(duration_default or 30), step=1, label="Duration (seconds)")
+                bpm = gr.Number(value=0, precision=0, minimum=0, maximum=300, label="BPM (0 = from the prompt)")
+                backend = gr.Dropdown(backends or ["auto"], value=backend_default or "auto", label="Backend",
+                                      info="auto: MusicGen when its weights are here, else the procedural composer")
+            with gr.Row():
+                go = gr.Button("Compose", variant="primary")
+                cancel = gr.Button("Cancel", variant="stop", scale=0)
+            gr.Examples(EXAMPLES, inputs=[prompt, duration, bpm, backend], label="Examples (click one, then Compose)")
+        with gr.Column(scale=2):
+            status = gr.Markdown()
+            audio = gr.Audio(label="Soundtrack", type="filepath", interactive=False)
+            preview = gr.Image(label="Waveform, bars and loop points", type="filepath", interactive=False)
+    files = gr.File(label="Downloads: WAV, OGG, MIDI, stems, sidecar", file_count="multiple", interactive=False)
+    with gr.Accordion("Sidecar (tempo, key, loop points, licence)", open=False):
+        sidecar = gr.Code(language="json", label="sidecar", interactive=False)
+
+    def compose(prompt_v: str, duration_v: Any, bpm_v: Any, backend_v: str, request: gr.Request, progress=gr.Progress()):  # noqa: B008
+        yield from run_soundtrack(ctx, prompt_v, duration_v, bpm_v, backend_v, request, progress)
+
+    def stop(request: gr.Request) -> str:
+        return ctx.cancel(request, TAB)
+
+    go.click(compose, inputs=[prompt, duration, bpm, backend], outputs=[status, audio, preview, files, sidecar],
+             api_name="soundtrack", **ctx.heavy())
+    cancel.click(stop, outputs=status, api_name="soundtrack_cancel", concurrency_limit=None)
