@@ -51,9 +51,10 @@ def check_video(path: str | None) -> str:
 @shown
 def make_comic(ctx: UIContext, video: Any, subtitles: Any, style: Any, layout: Any, panels: Any,
                table: Any, script: Any, request: Any, progress: Any, reletter: bool = False):
+    checked = check_video(_upload(video))
     p = common.require(RECIPE)
     values: dict[str, Any] = {
-        "video": check_video(_upload(video)),
+        "video": checked,
         "style": style or None,
         "layout": layout or None,
         "panels": int(panels) if panels else None,

@@ -46,10 +46,10 @@ def validate_text(text: str | None) -> tuple[str, str, dict[str, Any] | None]:
     try:
         p = pipeline_from_text(text)
     except RecipeError as exc:
-        lines = "\n".join(f"- `{pr}`" for pr in exc.problems)
-        return f"**Invalid recipe** ({len(exc.problems)} problem(s)):\n{lines}", "", None
+        lines = "\n".join(str(pr) for pr in exc.problems)
+        return f"**Invalid recipe** ({len(exc.problems)} problem(s)):\n```text\n{lines}\n```", "", None
     except UserError as exc:
-        return f"**Invalid recipe**: `{message_for(exc)}`", "", None
+        return f"**Invalid recipe**:\n```text\n{message_for(exc)}\n```", "", None
     steps = ", ".join(f"`{s.id}` ({s.use})" for s in p.order())
     ins = ", ".join(f"`{k}`" for k in p.inputs) or "none"
     outs = ", ".join(f"`{k}`" for k in p.outputs)
