@@ -99,7 +99,7 @@ def field_for(p: Pipeline, name: str) -> FieldSpec:
             if hi is not None:
                 f.maximum = hi if f.maximum is None else min(f.maximum, hi)
         f.step = 1 if f.integer else None
-        if f.integer and f.minimum is not None and f.maximum is not None and f.maximum - f.minimum <= 64:
+        if f.integer and f.minimum is not None and f.maximum is not None and f.maximum - f.minimum <= 100:
             f.kind = "slider"
             if f.default is None:
                 f.default = f.minimum
@@ -115,7 +115,11 @@ def field_for(p: Pipeline, name: str) -> FieldSpec:
         return f
     if t in ARTIFACT_KINDS or t == "path":
         port_kind = element_kind(t) if t in ARTIFACT_KINDS else (kinds[0] if kinds else "file")
-        if t == "path":
+        if t == "path" and not ports:  # a path param (e.g. image.load's): read its docs
+            text = " ".join(docs).lower()
+            many = "folder" in text or "directory" in text
+            port_kind = next((k for k in ("video", "image", "audio") if k in text), "file")
+        elif t == "path":
             many = any(pt["type"] != element_kind(pt["type"]) for pt in ports)
         else:
             many = t != element_kind(t)
@@ -268,7 +272,8 @@ def parse_overrides(text: str | None) -> dict[str, Any]:
 
 def place_values(p: Pipeline, values: dict[str, Any], prefer: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
     """Put UI values where the recipe takes them: a recipe input of that name, else the param of
-    that name on a step (steps whose `use` starts with a `prefer` prefix first). Returns
+    that name on a step (steps whose `use` starts with a `prefer` prefix first), else an unwired
+    input port of that name. Returns
     (inputs, overrides). A value with no home is a UserError (the tab and recipe disagree)."""
     inputs: dict[str, Any] = {}
     overrides: dict[str, Any] = {}
@@ -280,6 +285,8 @@ def place_values(p: Pipeline, values: dict[str, Any], prefer: tuple[str, ...] = 
             inputs[key] = value
             continue
         home = next((s for s in steps if s.use in STEPS and key in STEPS.get(s.use).Params.model_fields), None)
+        if home is None:  # a data port (e.g. an edited script) can be given like a param
+            home = next((s for s in steps if s.use in STEPS and key in STEPS.get(s.use).inputs and key not in s.with_), None)
         if home is None:
             raise UserError(f"recipe {p.name!r} takes no {key!r} (inputs: {', '.join(p.inputs)}); update the recipe or the UI")
         overrides[f"{home.id}.{key}"] = value

@@ -14,24 +14,30 @@ from studio.engine.step import STEPS
 from . import common
 from .common import out
 
-#: names under which a comic recipe takes an edited script / lettering (an input or a step param)
-SCRIPT_NAMES = ("lettering", "script")
+#: names under which a comic recipe takes an edited script (a recipe input, else a step's param
+#: or data port), most specific first
+SCRIPT_NAMES = ("script", "story")
 
 
 def script_target(p: Pipeline) -> str | None:
-    """The name the recipe accepts an edited script or lettering under, or None."""
+    """The name the recipe accepts an edited script under, or None."""
     for name in SCRIPT_NAMES:
         if name in p.inputs:
             return name
     for name in SCRIPT_NAMES:
         for s in p.steps:
-            if s.use in STEPS and name in STEPS.get(s.use).Params.model_fields:
+            if s.use in STEPS and (name in STEPS.get(s.use).Params.model_fields or name in STEPS.get(s.use).inputs):
                 return name
     return None
 
 
 def script_of(result: Any) -> tuple[str | None, Any]:
-    return common.data_output(result, "letter", "script", "story")
+    """The editable words of a comic run: its script output (not the bubble geometry)."""
+    for names in (("script",), ("story",)):
+        found = common.data_output(result, *names)
+        if found[0] is not None:
+            return found
+    return None, None
 
 
 def table_update(data: Any) -> Any:

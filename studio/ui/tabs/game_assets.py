@@ -3,6 +3,7 @@ asset folder as a zip."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from studio.engine.errors import UserError
 
 from ..context import UIContext
 from ..errors import shown
-from ..forms import place_values
+from ..forms import choices_of, place_values
 from . import common
 from .common import out
 
@@ -39,7 +40,7 @@ MAX_SPEC_CHARS = 200_000
 
 
 @shown
-def make_assets(ctx: UIContext, spec: str | None, prompts: str | None, request: Any, progress: Any):
+def make_assets(ctx: UIContext, spec: str | None, prompts: str | None, style: str | None, request: Any, progress: Any):
     p = common.require(RECIPE)
     spec = (spec or "").strip()
     prompts = (prompts or "").strip()
@@ -57,6 +58,8 @@ def make_assets(ctx: UIContext, spec: str | None, prompts: str | None, request: 
         values["prompts"] = "; ".join(items)
     else:
         raise UserError("write a spec or at least one prompt (one asset per line)")
+    if style:
+        values["style"] = style
     inputs, overrides = place_values(p, values, prefer=("assets.",))
     previous: list[Any] = []
     live = common.live_gallery(previous)
@@ -77,8 +80,8 @@ def asset_folder(result: Any) -> Path:
     for name, value in result.paths.items():
         if isinstance(value, Path) and value.is_dir():
             return value
-        if isinstance(value, list) and value and any(n in name.lower() for n in ("asset", "folder")):
-            return Path(value[0]).parent
+        if isinstance(value, list) and value and any(n in name.lower() for n in ("asset", "folder", "files")):
+            return Path(os.path.commonpath([str(Path(v).parent) for v in value]))
     return result.run_dir
 
 
@@ -95,8 +98,10 @@ def present(result: Any) -> tuple[Any, ...]:
 
 
 def build(ctx: UIContext) -> None:
-    if common.recipe(RECIPE) is None:
+    p = common.recipe(RECIPE)
+    if p is None:
         gr.Markdown(common.missing_note(RECIPE))
+    styles, style_default = choices_of(p, "style", prefer=("assets.",)) if p else (None, None)
     gr.Markdown("List what your game needs: either a **spec** (YAML: kind, description, size, frames, "
                 "palette, style per asset) or simply **one prompt per line**. You get PNG sprites with "
                 "transparency, sprite sheets with atlas JSON and a Godot SpriteFrames file, tileable "
@@ -110,6 +115,8 @@ def build(ctx: UIContext) -> None:
                 with gr.Tab("Spec (YAML)"):
                     spec = gr.Code(None, language="yaml", label="Spec (used when not empty)", lines=12)
                     gr.Examples([[SPEC_EXAMPLE]], inputs=[spec], label="Example spec")
+            style = gr.Dropdown(styles or ["auto"], value=style_default or (styles or ["auto"])[0], label="Style",
+                                info="the look of prompt-made assets (a spec sets its own)")
             with gr.Row():
                 go = gr.Button("Make assets", variant="primary")
                 cancel = gr.Button("Cancel", variant="stop", scale=0)
@@ -123,11 +130,11 @@ def build(ctx: UIContext) -> None:
     with gr.Accordion("Data (atlas / asset index)", open=False):
         data = gr.Code(language="json", label="data", interactive=False)
 
-    def do_make(s: str, pr: str, request: gr.Request, progress=gr.Progress()):  # noqa: B008
-        yield from make_assets(ctx, s, pr, request, progress)
+    def do_make(s: str, pr: str, st: str, request: gr.Request, progress=gr.Progress()):  # noqa: B008
+        yield from make_assets(ctx, s, pr, st, request, progress)
 
     def stop(request: gr.Request) -> str:
         return ctx.cancel(request, TAB)
 
-    go.click(do_make, inputs=[spec, prompts], outputs=[status, gallery, preview, files, data], api_name="game_assets", **ctx.heavy())
+    go.click(do_make, inputs=[spec, prompts, style], outputs=[status, gallery, preview, files, data], api_name="game_assets", **ctx.heavy())
     cancel.click(stop, outputs=status, api_name="game_assets_cancel", concurrency_limit=None)
