@@ -1,0 +1,10 @@
+"""Game-asset building blocks: the asset spec, sheet packing and atlas writers."""
+
+from .atlas import Animation, godot_spriteframes, texturepacker_json
+from .packing import Frame, Placement, Rect, Sheet, grid_sheet, pack_frames
+from .spec import AssetSpec, AssetsSpec, parse_prompts, parse_spec_file, parse_spec_text
+
+__all__ = [
+    "Animation", "AssetSpec", "AssetsSpec", "Frame", "Placement", "Rect", "Sheet", "godot_spriteframes", "grid_sheet",
+    "pack_frames", "parse_prompts", "parse_spec_file", "parse_spec_text", "texturepacker_json",
+]
