@@ -1,0 +1,49 @@
+"""The procedural image generator: the embedded default of `image.generate` (no weights needed).
+
+    from studio.backends.procedural import generate_image, describe_prompt
+    img = generate_image("a red potion", width=256, height=256, seed=1, style="outlined", subject_only=True)
+    scene = generate_image("a knight in front of a castle at sunset", width=768, height=512, seed=3)
+
+It reads the prompt (`describe_prompt`) for subjects, colours, setting, time of day, weather and
+mood, and draws from an archetype library of shaded, outlined shapes (characters in many outfits,
+creatures, items, plants, buildings, vehicles; see `ARCHETYPES`). Scenes get a sky by time of day,
+sun/moon/stars, clouds, layered silhouettes with haze, a ground per setting, and weather. A
+subject it cannot draw becomes a clearly labelled placeholder card.
+
+Contract (other engineers build on it; keep it stable):
+
+- `generate_image(prompt, *, width, height, seed, style="flat", transparent=False,
+  subject_only=False) -> PIL.Image.Image` is deterministic: the same arguments give the same
+  pixels. `style` is "flat" (cel-shaded, no outlines), "outlined" (soft shading, ink outlines) or
+  "pixel" (a ~64-cell grid, limited palette, 1-px outline). `subject_only=True` returns just the
+  subject(s) centred on a transparent RGBA canvas (sprites, icons); `transparent=True` keeps the
+  scene layout but leaves out the background (RGBA). Otherwise the result is RGB.
+- `describe_prompt(prompt) -> dict` is what the generator understood (subjects, backdrops,
+  setting, time, weather, moods, palette, unknown words), for manifests.
+"""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from .library import ARCHETYPES, WORDS, Archetype, ensure_loaded
+from .prompt import describe_prompt, parse_prompt
+from .render import STYLES, generate, outline_alpha, pixelate, placeholder_card
+
+__all__ = [
+    "generate_image", "describe_prompt", "parse_prompt", "STYLES", "ARCHETYPES", "WORDS", "Archetype",
+    "archetype_names", "outline_alpha", "pixelate", "placeholder_card",
+]
+
+
+def generate_image(prompt: str, *, width: int, height: int, seed: int, style: str = "flat",
+                   transparent: bool = False, subject_only: bool = False) -> Image.Image:
+    """Draw `prompt` deterministically (see the module docstring for the contract)."""
+    return generate(prompt, width=width, height=height, seed=int(seed), style=style,
+                    transparent=transparent, subject_only=subject_only)
+
+
+def archetype_names() -> list[str]:
+    """Every archetype the generator can draw, sorted."""
+    ensure_loaded()
+    return sorted(ARCHETYPES)

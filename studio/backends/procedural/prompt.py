@@ -1,0 +1,276 @@
+"""Reading a prompt: subjects (with colours and counts), setting, time of day, weather, mood.
+
+Deliberately simple and predictable: a lexicon, singularisation, and a left-to-right pass where
+colour words attach to the next noun (or to the previous subject when they qualify something we
+cannot draw: "a detective in a red coat"), and nouns after a place preposition become the
+backdrop ("a knight in front of a castle").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .colors import COLOURS, MOODS
+from .library import WORDS, ensure_loaded
+
+SETTINGS: dict[str, str] = {}
+for _key, _words in {
+    "forest": "forest woods woodland grove jungle rainforest thicket",
+    "city": "city street streets downtown alley metropolis skyline rooftop rooftops avenue cyberpunk urban",
+    "village": "village town hamlet farmstead",
+    "desert": "desert dunes dune sahara wasteland badlands",
+    "beach": "beach coast shore seaside island ocean sea bay harbor harbour lake pier",
+    "mountains": "mountain mountains peak peaks cliff cliffs valley canyon highlands",
+    "field": "field fields meadow farm countryside plains park garden hill hills grassland prairie outdoors",
+    "snow": "snow snowy winter arctic tundra glacier blizzard",
+    "space": "space galaxy cosmos orbit nebula universe",
+    "cave": "cave cavern dungeon mine crypt tunnel underground lair",
+    "interior": "room office kitchen bedroom bar tavern library classroom hall indoors inside apartment studio shop store cafe restaurant laboratory lab",
+    "underwater": "underwater reef seabed seafloor",
+    "swamp": "swamp marsh bog bayou",
+    "volcano": "volcano lava inferno hell",
+    "graveyard": "graveyard cemetery churchyard",
+    "sky": "air heavens aerial",
+}.items():
+    for _w in _words.split():
+        SETTINGS[_w] = _key
+
+TIMES: dict[str, str] = {}
+for _key, _words in {
+    "dawn": "dawn sunrise morning daybreak",
+    "day": "day noon midday afternoon daytime daylight",
+    "sunset": "sunset evening golden-hour",
+    "dusk": "dusk twilight",
+    "night": "night midnight nighttime moonlight moonlit starry nocturnal",
+}.items():
+    for _w in _words.split():
+        TIMES[_w] = _key
+
+WEATHER: dict[str, str] = {}
+for _key, _words in {
+    "rain": "rain rainy raining downpour drizzle wet",
+    "storm": "storm stormy thunder thunderstorm lightning",
+    "snow": "snowing snowfall snowflakes blizzard",
+    "fog": "fog foggy mist misty haze hazy smoke smoky",
+    "clouds": "cloudy overcast",
+    "clear": "sunny clear",
+}.items():
+    for _w in _words.split():
+        WEATHER[_w] = _key
+
+PLACE_PREPS = {"in", "at", "on", "inside", "near", "under", "over", "above", "behind", "beside", "by", "across",
+               "through", "outside", "into", "among", "amid", "within", "beneath", "below", "before", "against", "along",
+               "around", "front", "from", "onto", "past", "toward", "towards"}
+LINK_WORDS = {"and", "with", "holding", "carrying", "wielding", "riding", "beside", "versus", "vs", "fighting", "meets", "meeting", "next", "plus"}
+COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "pair": 2, "couple": 2, "several": 3, "many": 5, "group": 4, "crowd": 6, "few": 3, "some": 3}
+STOP = {"a", "an", "the", "of", "to", "is", "are", "it", "its", "this", "that", "very", "big", "small", "tiny", "huge", "giant",
+        "large", "little", "tall", "short", "old", "young", "new", "style", "art", "artwork", "illustration", "picture", "image",
+        "photo", "drawing", "painting", "render", "icon", "sprite", "asset", "game", "cartoon", "comic", "panel", "scene",
+        "background", "view", "shot", "closeup", "close-up", "portrait", "landscape", "highly", "detailed", "pixel", "flat",
+        "vector", "isometric", "anime", "manga", "noir", "watercolor", "watercolour", "pop", "like", "as", "for", "his", "her",
+        "their", "who", "which", "standing", "sitting", "walking", "running", "looking", "flying", "waiting", "made", "full",
+        "beautiful", "cool", "nice", "simple", "one", "single", "lone", "alone", "together", "up", "down", "out", "off", "while",
+        "where", "there", "he", "she", "they", "we", "you", "i", "my", "your", "our", "be", "being", "has", "have", "no", "not",
+        "sky", "ground", "grass", "water", "light", "lit", "color", "colour", "colored", "coloured", "tone", "toned", "hd", "4k", "8k",
+        "quality", "masterpiece", "best", "trending", "artstation", "shiny", "glowing", "magic", "magical", "ancient", "enchanted",
+        "wooden", "golden", "silver", "steel", "iron", "stone", "glass", "cute", "angry", "happy", "sad", "scary", "heroic", "brave",
+        "evil", "dark", "bright", "mysterious", "epic", "fantasy", "medieval", "futuristic", "retro", "vintage", "poster", "texture"}
+#: nouns that name a palette target rather than a subject
+PALETTE_TARGETS = {"sky": "sky", "skies": "sky", "ground": "ground", "grass": "ground", "water": "water", "sea": "water",
+                   "ocean": "water", "light": "light", "lights": "light", "sand": "ground", "floor": "ground"}
+BIGRAMS = {("treasure", "chest"): "chest", ("health", "potion"): "potion", ("mana", "potion"): "potion",
+           ("magic", "wand"): "wand", ("space", "ship"): "spaceship", ("pine", "tree"): "pine", ("palm", "tree"): "palm",
+           ("christmas", "tree"): "christmas-tree", ("old", "man"): "grandpa", ("old", "woman"): "grandma",
+           ("street", "lamp"): "streetlamp", ("gold", "coin"): "coin", ("gold", "coins"): "coin", ("ice", "cream"): "ice-cream",
+           ("lamp", "post"): "lamppost", ("golden", "hour"): "golden-hour", ("dead", "tree"): "dead-tree",
+           ("fire", "sword"): "sword", ("light", "house"): "lighthouse", ("snow", "man"): "snowman",
+           ("pirate", "ship"): "pirate-ship", ("pirate", "boat"): "pirate-ship"}
+EXTRA_WORDS: dict[str, tuple[str, dict[str, Any]]] = {
+    "dead-tree": ("tree", {"dead": True}), "christmas-tree": ("pine", {"lights": True}),
+    "pirate-ship": ("boat", {"pirate": True}),
+}
+
+
+@dataclass
+class Subject:
+    """One thing to draw: an archetype (or a labelled placeholder when `archetype` is None)."""
+
+    archetype: str | None
+    word: str
+    variant: dict[str, Any] = field(default_factory=dict)
+    colour: str | None = None
+    count: int = 1
+    backdrop: bool = False
+    label: str = ""
+
+
+@dataclass
+class PromptInfo:
+    text: str
+    subjects: list[Subject] = field(default_factory=list)
+    backdrops: list[Subject] = field(default_factory=list)
+    setting: str | None = None
+    setting_word: str | None = None
+    time: str | None = None
+    weather: list[str] = field(default_factory=list)
+    moods: list[str] = field(default_factory=list)
+    colours: list[str] = field(default_factory=list)
+    targets: dict[str, str] = field(default_factory=dict)  # sky/ground/water/light -> colour name
+    unknown: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["palette"] = {"colours": self.colours, "moods": self.moods, **{f"{k}_colour": v for k, v in self.targets.items()}}
+        return d
+
+
+def singular(word: str) -> str:
+    """The lexicon form of a word (plural -> singular when that is a known word)."""
+    known = WORDS.keys() | SETTINGS.keys() | TIMES.keys() | WEATHER.keys() | COLOURS.keys() | MOODS.keys() | EXTRA_WORDS.keys()
+    if word in known:
+        return word
+    for suffix, repl in (("ies", "y"), ("ves", "f"), ("ves", "fe"), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            cand = word[: -len(suffix)] + repl
+            if cand in known:
+                return cand
+    if word.endswith("men") and word[:-3] + "man" in known:
+        return word[:-3] + "man"
+    return word
+
+
+def _lookup(word: str) -> tuple[str, dict[str, Any]] | None:
+    if word in EXTRA_WORDS:
+        return EXTRA_WORDS[word]
+    return WORDS.get(word)
+
+
+def tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower())
+
+
+def parse_prompt(text: str) -> PromptInfo:
+    """Parse a prompt into a `PromptInfo` (deterministic; no randomness here)."""
+    ensure_loaded()
+    info = PromptInfo(text=text)
+    toks = tokens(text)
+    # merge bigrams
+    merged: list[str] = []
+    i = 0
+    while i < len(toks):
+        if i + 1 < len(toks) and (toks[i], toks[i + 1]) in BIGRAMS:
+            merged.append(BIGRAMS[(toks[i], toks[i + 1])])
+            i += 2
+        else:
+            merged.append(toks[i])
+            i += 1
+    pending_colours: list[str] = []
+    pending_count = 1
+    place = False  # after a place preposition
+    phrase: list[str] = []  # unknown content words of the current noun phrase
+    first_phrase_done = False
+    last_subject: Subject | None = None
+
+    def flush_unknown() -> None:
+        nonlocal phrase, first_phrase_done
+        if phrase:
+            info.unknown.append(" ".join(phrase[-3:]))
+            if not first_phrase_done and not place and not info.subjects:
+                sub = Subject(None, phrase[-1], colour=pending_colours[-1] if pending_colours else None, count=1, label=" ".join(phrase[-3:]))
+                info.subjects.append(sub)
+        phrase = []
+
+    for idx, raw in enumerate(merged):
+        w = singular(raw)
+        nxt = singular(merged[idx + 1]) if idx + 1 < len(merged) else None
+        if w.isdigit():
+            pending_count = max(1, min(12, int(w)))
+            continue
+        if w in COUNTS and (nxt is None or nxt != "of" or w in ("pair", "couple", "group", "crowd")):
+            pending_count = COUNTS[w]
+            continue
+        if w in COLOURS and not (_lookup(w) and (nxt is None or nxt in PLACE_PREPS or nxt in LINK_WORDS)):
+            if w not in info.colours:
+                info.colours.append(w)
+            pending_colours.append(w)
+            continue
+        if w in MOODS and not _lookup(w) and w not in SETTINGS:
+            if MOODS[w] not in info.moods:
+                info.moods.append(MOODS[w])
+            if w not in ("stormy",):
+                continue
+        if w in WEATHER:
+            if WEATHER[w] not in info.weather:
+                info.weather.append(WEATHER[w])
+            if w not in SETTINGS:
+                continue
+        if w in TIMES:
+            info.time = TIMES[w]
+            pending_colours = []
+            continue
+        if w in PALETTE_TARGETS and (w not in SETTINGS or pending_colours):
+            if pending_colours:
+                info.targets[PALETTE_TARGETS[w]] = pending_colours[-1]
+                pending_colours = []
+            if w not in SETTINGS:
+                continue
+        if w in PLACE_PREPS:
+            flush_unknown()
+            first_phrase_done = first_phrase_done or bool(info.subjects)
+            place = True
+            continue
+        if w in LINK_WORDS:
+            flush_unknown()
+            place = False
+            continue
+        hit = _lookup(w)
+        if w in SETTINGS and (hit is None or place or info.subjects):
+            flush_unknown()
+            new = SETTINGS[w]
+            if new == "snow" and info.setting not in (None, "snow"):
+                new = info.setting  # "a snowy village": the village, covered in snow
+            if new != "snow" and info.setting == "snow":
+                info.targets.setdefault("ground", "white")
+            if new == "snow" or info.setting == "snow":
+                if "snow" not in info.weather:
+                    info.weather.append("snow")
+                info.targets.setdefault("ground", "white")
+            if info.setting is None or new != "sky":
+                info.setting = new
+                info.setting_word = w
+            if pending_colours:
+                info.targets.setdefault("ground" if SETTINGS[w] not in ("sky", "space", "underwater") else "sky", pending_colours[-1])
+            pending_colours = []
+            pending_count = 1
+            continue
+        if hit is not None:
+            flush_unknown()
+            name, variant = hit
+            sub = Subject(name, raw, dict(variant), pending_colours[-1] if pending_colours else None, pending_count,
+                          backdrop=place and bool(info.subjects))
+            (info.backdrops if sub.backdrop else info.subjects).append(sub)
+            last_subject = sub
+            pending_colours = []
+            pending_count = 1
+            continue
+        if w in STOP or w in MOODS or w == "of" or len(w) < 3:
+            continue
+        # an unknown content word: colours before it qualify it; if it follows a subject
+        # ("a detective in a red coat") the colour goes to that subject
+        if pending_colours and last_subject is not None and last_subject.colour is None:
+            last_subject.colour = pending_colours[-1]
+        phrase.append(w)
+        pending_colours = pending_colours if not last_subject else []
+    flush_unknown()
+    if pending_colours and info.subjects and info.subjects[-1].colour is None:
+        info.subjects[-1].colour = pending_colours[-1]
+    return info
+
+
+def describe_prompt(prompt: str) -> dict[str, Any]:
+    """What the procedural generator understood of `prompt` (for manifests and debugging):
+    subjects (archetype, colour, count), backdrops, setting, time of day, weather, moods, palette,
+    and the words it could not draw."""
+    return parse_prompt(prompt).as_dict()

@@ -1,0 +1,383 @@
+"""Composing a picture from a parsed prompt: scene or backdrop, subjects, style, transparency."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from studio.engine.errors import InputError
+
+from .colors import COLOURS, LIGHTING, Colors, colors_for, jitter, rotate_hue
+from .library import ARCHETYPES, ensure_loaded
+from .painter import RGB, Painter, mix, shade
+from .prompt import PromptInfo, Subject, parse_prompt
+from .scene import SceneSpec, render_background, weather_overlay
+
+STYLES = ("flat", "outlined", "pixel")
+INK: RGB = (26, 22, 32)
+
+
+@dataclass(frozen=True)
+class Look:
+    mode: str  # painter shading for subjects
+    part_line: float  # part outline width (fraction of the subject box)
+    outline: float  # silhouette outline width (fraction of the subject box)
+
+
+LOOKS = {"outlined": Look("soft", 0.008, 0.018), "flat": Look("cel", 0.0, 0.0), "pixel": Look("cel", 0.0, 0.028)}
+
+
+def stable_seed(*parts: object) -> int:
+    h = hashlib.sha256("\x00".join(str(p) for p in parts).encode("utf-8")).digest()
+    return int.from_bytes(h[:8], "little")
+
+
+def _subject_colors(sub: Subject, rng: np.random.Generator, moods: list[str]) -> Colors:
+    arch = ARCHETYPES.get(sub.archetype or "")
+    if sub.colour:
+        base = COLOURS[sub.colour]
+    else:
+        names = arch.colors if arch else ("grey",)
+        base = jitter(COLOURS.get(names[int(rng.integers(len(names)))], (140, 140, 148)), rng)
+    return colors_for(base, rng, moods)
+
+
+def draw_subject(sub: Subject, size: int, look: Look, rng: np.random.Generator, moods: list[str], night: bool = False) -> Image.Image:
+    """One subject as an RGBA square of `size` px (outlined per the look)."""
+    ensure_loaded()
+    colors = _subject_colors(sub, rng, moods)
+    if sub.archetype is None:
+        img = placeholder_card(size, sub.label or sub.word, colors)
+    else:
+        p = Painter((size, size), mode=look.mode, line=look.part_line, ink=INK)
+        variant = dict(sub.variant)
+        if sub.colour:
+            variant["explicit"] = True
+        if night:
+            variant["night"] = True
+        ARCHETYPES[sub.archetype].draw(p, colors, rng, variant)
+        img = p.img
+    if look.outline > 0:
+        img = outline_alpha(img, max(1, round(look.outline * size)), INK)
+    return img
+
+
+def outline_alpha(img: Image.Image, width: int, colour: RGB) -> Image.Image:
+    """Put an ink silhouette of `width` px around everything opaque in an RGBA image."""
+    import cv2
+
+    arr = np.asarray(img)
+    alpha = arr[..., 3]
+    pad = width + 2
+    a = np.pad(alpha, pad)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
+    grown = cv2.dilate((a > 40).astype(np.uint8) * 255, k)
+    grown = cv2.GaussianBlur(grown, (3, 3), 0)[pad:-pad, pad:-pad]
+    base = np.zeros_like(arr)
+    base[..., :3] = colour
+    base[..., 3] = grown
+    out = Image.fromarray(base, "RGBA")
+    out.alpha_composite(img)
+    return out
+
+
+def placeholder_card(size: int, label: str, colors: Colors) -> Image.Image:
+    """A clearly labelled placeholder for a subject the generator cannot draw."""
+    from studio.backends.fonts import load_font
+
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    m = size * 0.08
+    paper = mix(colors.main, (250, 248, 240), 0.78)
+    edge = shade(colors.main, 0.6)
+    d.rounded_rectangle([m, m, size - m, size - m], radius=size * 0.08, fill=paper + (255,), outline=edge + (255,), width=max(2, size // 60))
+    # a picture glyph (mountains and sun) with a question mark: "image goes here"
+    gx0, gy0, gx1, gy1 = size * 0.3, size * 0.2, size * 0.7, size * 0.5
+    d.rounded_rectangle([gx0, gy0, gx1, gy1], radius=size * 0.03, outline=edge + (255,), width=max(2, size // 80))
+    d.polygon([(gx0 + size * 0.02, gy1 - size * 0.02), (gx0 + size * 0.14, gy0 + size * 0.12), (gx0 + size * 0.24, gy1 - size * 0.02)], fill=shade(colors.main, 0.85) + (255,))
+    d.polygon([(gx0 + size * 0.18, gy1 - size * 0.02), (gx0 + size * 0.28, gy0 + size * 0.16), (gx1 - size * 0.02, gy1 - size * 0.02)], fill=colors.main + (255,))
+    r = size * 0.035
+    d.ellipse([gx1 - size * 0.1 - r, gy0 + size * 0.07 - r, gx1 - size * 0.1 + r, gy0 + size * 0.07 + r], fill=colors.gold + (255,))
+    qfont = load_font(max(8, int(size * 0.16)))
+    d.text((size * 0.5, size * 0.35), "?", fill=(255, 255, 255, 230), font=qfont, anchor="mm", stroke_width=max(1, size // 100), stroke_fill=edge + (255,))
+    text = label.upper()[:28]
+    fsize = max(8, int(size * 0.1))
+    font = load_font(fsize)
+    while fsize > 8 and d.textlength(text, font=font) > size * 0.76:
+        fsize -= 1
+        font = load_font(fsize)
+    d.text((size * 0.5, size * 0.65), text, fill=edge + (255,), font=font, anchor="mm")
+    small = load_font(max(7, int(size * 0.055)))
+    d.text((size * 0.5, size * 0.78), "placeholder", fill=shade(edge, 1.3) + (255,), font=small, anchor="mm")
+    dash = max(4, size // 30)
+    for x in range(int(m + size * 0.05), int(size - m - size * 0.05), dash * 2):
+        d.line([(x, size - m - size * 0.05), (x + dash, size - m - size * 0.05)], fill=edge + (160,), width=max(1, size // 150))
+    return img
+
+
+def _fit(img: Image.Image, box: tuple[int, int], margin: float) -> tuple[Image.Image, tuple[int, int]]:
+    """Crop to the opaque bbox and scale to fit `box` minus a margin; return (image, offset)."""
+    bbox = img.getbbox()
+    if bbox is None:
+        return img.resize(box), (0, 0)
+    img = img.crop(bbox)
+    bw, bh = box
+    scale = min(bw * (1 - 2 * margin) / img.width, bh * (1 - 2 * margin) / img.height)
+    nw, nh = max(1, round(img.width * scale)), max(1, round(img.height * scale))
+    img = img.resize((nw, nh), Image.Resampling.LANCZOS)
+    return img, ((bw - nw) // 2, (bh - nh) // 2)
+
+
+def _tint(img: Image.Image, mul: tuple[float, float, float]) -> Image.Image:
+    if mul == (1.0, 1.0, 1.0):
+        return img
+    arr = np.asarray(img).astype(np.float32)
+    arr[..., :3] *= np.array(mul, dtype=np.float32)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGBA")
+
+
+def _instances(info: PromptInfo) -> list[Subject]:
+    out: list[Subject] = []
+    for s in info.subjects:
+        out.extend([s] * max(1, min(6, s.count)))
+    return out[:8]
+
+
+def _default_setting(info: PromptInfo) -> str | None:
+    if info.setting:
+        return info.setting
+    kinds = {ARCHETYPES[s.archetype].kind for s in info.subjects if s.archetype}
+    if kinds & {"character", "structure", "vehicle", "plant"} or (kinds & {"creature"} and any(ARCHETYPES[s.archetype].grounded for s in info.subjects if s.archetype)):
+        return "field"
+    if any(s.archetype == "fish" for s in info.subjects):
+        return "underwater"
+    if any(s.archetype in ("rocket", "planet") for s in info.subjects):
+        return "space"
+    if info.time or info.weather:
+        return "field"
+    return None
+
+
+def _default_time(info: PromptInfo, setting: str | None) -> str:
+    if info.time:
+        return info.time
+    if setting == "graveyard" or ("dark" in info.moods and setting not in ("interior",)):
+        return "night" if setting == "graveyard" else "dusk"
+    if "neon" in info.moods:
+        return "night"
+    return "day"
+
+
+def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, transparent: bool, subject_only: bool) -> Image.Image:
+    ensure_loaded()
+    look = LOOKS[style]
+    rng = np.random.default_rng(stable_seed(info.text.strip().lower(), seed))
+    w, h = width, height
+    subjects = _instances(info)
+    if not subjects and not info.setting and not info.time and not info.weather:
+        label = info.unknown[0] if info.unknown else (info.text.strip() or "empty prompt")
+        subjects = [Subject(None, label, label=label)]
+    if subject_only:
+        subjects = subjects or [Subject(None, info.text, label=info.setting or info.text or "scene")]
+        return _subject_sheet(subjects, w, h, look, rng, info.moods)
+    setting = _default_setting(info)
+    time = _default_time(info, setting)
+    night = time in ("night", "dusk")
+    if setting is None:
+        return _backdrop(subjects, w, h, look, rng, info, transparent)
+    spec = SceneSpec(setting, time, list(info.weather), list(info.moods), dict(info.targets), flat=style != "outlined")
+    if setting == "snow" and "snow" not in spec.weather:
+        spec.weather.append("snow")
+    if transparent:
+        canvas = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        ground, haze = {"beach": 0.93, "city": 0.95, "sky": 0.75}.get(setting, 0.95), (200, 210, 220)
+    else:
+        bg, ground, haze = render_background((w, h), spec, rng, look.mode, 0.0015 if style == "outlined" else 0.0)
+        canvas = bg.convert("RGBA")
+    light = LIGHTING.get(time, (1.0, 1.0, 1.0)) if setting not in ("interior", "cave", "underwater") else {"cave": (0.9, 0.78, 0.66), "underwater": (0.7, 0.9, 1.0)}.get(setting, (1.0, 1.0, 1.0) if not night else (0.8, 0.72, 0.62))
+    light = tuple(min(1.1, 0.45 + 0.6 * v) for v in light) if night else light  # keep subjects readable at night
+    # backdrops: smaller, hazed, on the horizon
+    for i, b in enumerate(info.backdrops[:3]):
+        if b.archetype is None:
+            continue
+        arch = ARCHETYPES[b.archetype]
+        size = int(h * arch.height * 0.75)
+        img = draw_subject(b, size, look, rng, info.moods, night)
+        img = _tint(img, light)
+        arr = np.asarray(img).astype(np.float32)
+        arr[..., :3] = arr[..., :3] * 0.7 + np.array(haze, dtype=np.float32) * 0.3
+        img = Image.fromarray(arr.astype(np.uint8), "RGBA")
+        x = int(w * (0.72 if i % 2 == 0 else 0.25)) - size // 2
+        from .scene import HORIZON
+
+        y = int(h * min(0.9, HORIZON.get(setting, 0.6) + 0.04)) - size
+        canvas.alpha_composite(img, dest=(x, y))
+    # subjects
+    n = len(subjects)
+    boxes = []
+    for s in subjects:
+        arch = ARCHETYPES.get(s.archetype or "")
+        hh = arch.height if arch else 0.45
+        if n == 1 and arch is not None and arch.kind in ("item", "celestial", "prop"):
+            hh = max(hh, 0.42)
+        elif n == 1 and arch is not None and arch.kind == "creature":
+            hh = max(hh, 0.46)
+        if s.variant.get("child"):
+            hh *= 0.72
+        boxes.append(hh * h)
+    total_w = sum(boxes) * 0.62
+    scale = min(1.0, w * 0.94 / max(1.0, total_w))
+    order = sorted(range(n), key=lambda i: (ARCHETYPES[subjects[i].archetype].kind in ("structure",) if subjects[i].archetype else False), reverse=True)
+    xs = _spread(n, rng)
+    for i in order:
+        s = subjects[i]
+        size = max(8, int(boxes[i] * scale))
+        img = draw_subject(s, size, look, np.random.default_rng(stable_seed(seed, i, s.word, info.text)), info.moods, night)
+        img = _tint(img, light)
+        arch = ARCHETYPES.get(s.archetype or "")
+        cx = int(w * xs[i])
+        if arch is None or arch.grounded:
+            bottom = int(h * ground) - int(size * 0.02)
+            if setting == "sky":
+                bottom = int(h * 0.5) + size // 2
+        else:
+            bottom = int(h * (0.42 + 0.08 * math.sin(i * 2.1))) + size // 2
+        if arch is None or arch.grounded:
+            sh = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+            sd = ImageDraw.Draw(sh)
+            rw, rh = size * 0.3, max(2, size * 0.035)
+            sd.ellipse([cx - rw, bottom - rh, cx + rw, bottom + rh], fill=(10, 10, 20, 80))
+            canvas.alpha_composite(sh)
+        canvas.alpha_composite(img, dest=(cx - size // 2, bottom - size))
+    if not transparent:
+        canvas = weather_overlay(canvas.convert("RGB"), spec, rng).convert("RGBA")
+        if style == "outlined":
+            canvas = _vignette(canvas)
+    return canvas if transparent else canvas.convert("RGB")
+
+
+def _spread(n: int, rng: np.random.Generator) -> list[float]:
+    if n == 1:
+        return [0.5 + rng.uniform(-0.04, 0.04)]
+    lo, hi = (0.3, 0.7) if n == 2 else (0.14, 0.86)
+    return [lo + (hi - lo) * i / (n - 1) + rng.uniform(-0.02, 0.02) for i in range(n)]
+
+
+def _vignette(img: Image.Image) -> Image.Image:
+    w, h = img.size
+    y, x = np.ogrid[0:h, 0:w]
+    d = np.sqrt(((x - w / 2) / (w / 2)) ** 2 + ((y - h / 2) / (h / 2)) ** 2)
+    f = np.clip(1.08 - 0.22 * d ** 2, 0.75, 1.0).astype(np.float32)
+    arr = np.asarray(img).astype(np.float32)
+    arr[..., :3] *= f[..., None]
+    return Image.fromarray(arr.astype(np.uint8), "RGBA")
+
+
+def _subject_sheet(subjects: list[Subject], w: int, h: int, look: Look, rng: np.random.Generator, moods: list[str]) -> Image.Image:
+    """Just the subject(s), side by side, centred on a transparent background."""
+    n = len(subjects)
+    size = max(16, int(max(w, h) * 1.0))
+    parts = [draw_subject(s, size, look, np.random.default_rng(stable_seed(rng.integers(1 << 30), i)), moods) for i, s in enumerate(subjects)]
+    crops = [p.crop(p.getbbox()) if p.getbbox() else p for p in parts]
+    gap = int(size * 0.04)
+    row_h = max(c.height for c in crops)
+    row_w = sum(c.width for c in crops) + gap * (n - 1)
+    row = Image.new("RGBA", (row_w, row_h), (0, 0, 0, 0))
+    x = 0
+    for c in crops:
+        row.alpha_composite(c, dest=(x, row_h - c.height))
+        x += c.width + gap
+    fitted, (ox, oy) = _fit(row, (w, h), 0.06)
+    out = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    out.alpha_composite(fitted, dest=(ox, oy))
+    return out
+
+
+def _backdrop(subjects: list[Subject], w: int, h: int, look: Look, rng: np.random.Generator, info: PromptInfo, transparent: bool) -> Image.Image:
+    """Items without a setting: centred on a soft radial backdrop (or transparency)."""
+    sheet = _subject_sheet(subjects, int(w * 0.86), int(h * 0.86), look, rng, info.moods)
+    if transparent:
+        out = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        out.alpha_composite(sheet, dest=((w - sheet.width) // 2, (h - sheet.height) // 2))
+        return out
+    first = subjects[0]
+    main = COLOURS[first.colour] if first.colour else (COLOURS[info.colours[0]] if info.colours else (120, 110, 150))
+    if "sky" in info.targets:
+        main = COLOURS[info.targets["sky"]]
+    bg_c = rotate_hue(main, 180, sat=0.45, val=0.55)
+    if info.time == "night" or "dark" in info.moods:
+        bg_c = shade(bg_c, 0.6)
+    y, x = np.ogrid[0:h, 0:w]
+    d = np.sqrt(((x - w / 2) / (w * 0.6)) ** 2 + ((y - h * 0.45) / (h * 0.6)) ** 2)
+    t = np.clip(d, 0, 1.3)[..., None]
+    if look.mode == "cel":
+        t = np.floor(t * 3) / 3 * 0.6
+    inner = np.array(shade(bg_c, 1.45), np.float32)
+    outer = np.array(shade(bg_c, 0.6), np.float32)
+    arr = inner + (outer - inner) * np.clip(t, 0, 1)
+    canvas = Image.fromarray(arr.astype(np.uint8), "RGB").convert("RGBA")
+    bbox = sheet.getbbox() or (0, 0, sheet.width, sheet.height)
+    ox, oy = (w - sheet.width) // 2, (h - sheet.height) // 2
+    sd = ImageDraw.Draw(canvas)
+    cx, by = ox + (bbox[0] + bbox[2]) / 2, oy + bbox[3]
+    rw = (bbox[2] - bbox[0]) * 0.42
+    sd.ellipse([cx - rw, by - rw * 0.12, cx + rw, by + rw * 0.1], fill=tuple(int(v) for v in shade(bg_c, 0.45)) + (255,))
+    canvas.alpha_composite(sheet, dest=(ox, oy))
+    if info.weather:
+        spec = SceneSpec("field", info.time or "day", list(info.weather), list(info.moods), flat=look.mode == "cel")
+        canvas = weather_overlay(canvas.convert("RGB"), spec, rng).convert("RGBA")
+    return canvas.convert("RGB")
+
+
+def pixelate(img: Image.Image, cell: int, colours: int = 24, outline: bool = True) -> Image.Image:
+    """Pixel-art finish: area-average onto a grid of `cell` px, hard alpha, a limited palette, a
+    1-px dark outline around opaque shapes, then a crisp nearest-neighbour upscale."""
+    w, h = img.size
+    gw, gh = max(1, math.ceil(w / cell)), max(1, math.ceil(h / cell))
+    rgba = img.convert("RGBA")
+    small = rgba.resize((gw, gh), Image.Resampling.BOX)
+    arr = np.asarray(small).copy()
+    alpha = arr[..., 3] >= 128
+    rgb = Image.fromarray(arr[..., :3], "RGB")
+    q = rgb.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).convert("RGB")
+    qa = np.asarray(q).copy()
+    out = np.dstack([qa, np.where(alpha, 255, 0).astype(np.uint8)])
+    if outline and not alpha.all():
+        grown = alpha.copy()
+        grown[1:] |= alpha[:-1]
+        grown[:-1] |= alpha[1:]
+        grown[:, 1:] |= alpha[:, :-1]
+        grown[:, :-1] |= alpha[:, 1:]
+        ring = grown & ~alpha
+        out[ring] = (*INK, 255)
+    pix = Image.fromarray(out.astype(np.uint8), "RGBA")
+    return pix.resize((gw * cell, gh * cell), Image.Resampling.NEAREST).crop((0, 0, w, h))
+
+
+def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "flat", transparent: bool = False,
+             subject_only: bool = False) -> Image.Image:
+    if style not in STYLES:
+        raise InputError(f"procedural style {style!r}: use one of {', '.join(STYLES)}")
+    if not (8 <= int(width) <= 8192 and 8 <= int(height) <= 8192):
+        raise InputError(f"image size {width}x{height}: width and height must be between 8 and 8192")
+    info = parse_prompt(prompt or "")
+    w, h = int(width), int(height)
+    if style == "pixel":
+        cell = max(1, round(min(w, h) / 64))
+        gw, gh = math.ceil(w / cell), math.ceil(h / cell)
+        ss = 4
+        big = compose(info, gw * ss, gh * ss, seed, "pixel", transparent or subject_only, subject_only)
+        big = big.resize((gw * ss, gh * ss))
+        out = pixelate(big, ss, outline=True)
+        out = out.resize((gw * cell, gh * cell), Image.Resampling.NEAREST).crop((0, 0, w, h))
+        return out if (transparent or subject_only) else out.convert("RGB")
+    ss = 2 if min(w, h) >= 384 else (3 if min(w, h) >= 192 else 4)
+    while max(w, h) * ss > 4096 and ss > 1:
+        ss -= 1
+    big = compose(info, w * ss, h * ss, seed, style, transparent or subject_only, subject_only)
+    out = big.resize((w, h), Image.Resampling.LANCZOS) if ss > 1 else big
+    return out if (transparent or subject_only) else out.convert("RGB")
