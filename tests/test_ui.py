@@ -64,12 +64,30 @@ def test_binds_loopback_only(ui):
     assert ui[1].startswith("http://127.0.0.1:")
 
 
+def _installed(recipe: str) -> bool:
+    from studio.engine.recipe import builtin_recipes
+
+    return recipe in builtin_recipes()
+
+
+def _needs(recipe: str) -> None:
+    if not _installed(recipe):
+        pytest.skip(f"builtin recipe {recipe!r} is not installed")
+
+
 def test_every_tab_has_an_api(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    for name in ("/comic_from_video", "/comic_reletter", "/comic_script", "/comic_from_prompt", "/game_assets",
-                 "/soundtrack", "/recipe_load", "/recipe_validate", "/recipe_run", "/recipe_cancel", "/models",
-                 "/model_check"):
-        assert name in names
+    expected = {"/recipe_load", "/recipe_validate", "/recipe_run", "/recipe_cancel", "/models", "/model_check"}
+    per_recipe = {
+        "comic-from-video": {"/comic_from_video", "/comic_reletter", "/comic_video_cancel"},
+        "comic-from-prompt": {"/comic_script", "/comic_from_prompt", "/comic_prompt_cancel"},
+        "game-assets": {"/game_assets", "/game_assets_cancel"},
+        "soundtrack": {"/soundtrack", "/soundtrack_cancel"},
+    }
+    for recipe, endpoints in per_recipe.items():
+        if _installed(recipe):
+            expected |= endpoints
+    assert expected <= names
 
 
 def test_recipe_load_and_validate_builtin(client):
@@ -104,7 +122,7 @@ def test_recipe_run_end_to_end(ui, client):
         text, json.dumps({"folder": str(pics)}), "sheet.columns=2\nsheet.cell=32", 7, api_name="/recipe_run"
     )
     assert summary.startswith("**Done**") and "Run folder:" in summary
-    assert audio is None and video is None
+    assert audio["value"] is None and video["value"] is None  # hidden when the recipe makes none
     assert len(gallery) == 1
     with Image.open(gallery[0]["image"]) as sheet:
         assert sheet.format == "PNG"
@@ -161,15 +179,22 @@ def test_models_tab_lists_tasks_and_backends(client):
     assert "studio: error: model path '/no/such/folder' does not exist" in msg
 
 
-def test_too_big_upload_is_refused_and_server_stays_up(client, tmp_path):
+def test_too_big_upload_is_refused_and_server_stays_up(ui, client, tmp_path):
+    import httpx
+
     big = tmp_path / "big.mp4"
     big.write_bytes(b"\0" * (3 * 1024 * 1024))
-    with pytest.raises(Exception, match="(?i)413|too large|file size|exceed"):
-        client.predict(handle_file(str(big)), None, "auto", "auto", 4, api_name="/comic_from_video")
+    with big.open("rb") as fh:
+        r = httpx.post(ui[1].rstrip("/") + "/gradio_api/upload", files={"files": ("big.mp4", fh, "video/mp4")}, timeout=60)
+    assert r.status_code == 413 and "2" in r.text  # names the limit
+    if _installed("comic-from-video"):
+        with pytest.raises(Exception, match="(?i)413|too large|file size|exceed"):
+            client.predict(handle_file(str(big)), None, "auto", "auto", 4, api_name="/comic_from_video")
     assert "**Valid**" in client.predict(SLOW_RECIPE, api_name="/recipe_validate")[0]
 
 
 def test_not_a_video_is_refused(client, tmp_path):
+    _needs("comic-from-video")
     fake = tmp_path / "notes.txt"
     fake.write_text("this is not a video")
     with pytest.raises(AppError, match=r"studio: error: notes.txt is not a video file"):

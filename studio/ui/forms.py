@@ -206,28 +206,28 @@ def gather_folder(paths: list[str], staging: Path | None) -> str:
     return str(base)
 
 
-def make_component(f: FieldSpec) -> Any:
-    """The Gradio widget for a field."""
+def make_component(f: FieldSpec, **extra: Any) -> Any:
+    """The Gradio widget for a field (`extra`: more component options, e.g. elem_id)."""
     import gradio as gr
 
     label = f.label + ("" if not f.required else " *")
     info = f.info or None
     if f.kind == "dropdown":
-        return gr.Dropdown(choices=f.choices, value=f.default, label=label, info=info, allow_custom_value=False)
+        return gr.Dropdown(choices=f.choices, value=f.default, label=label, info=info, allow_custom_value=False, **extra)
     if f.kind == "checkbox":
-        return gr.Checkbox(value=bool(f.default), label=label, info=info)
+        return gr.Checkbox(value=bool(f.default), label=label, info=info, **extra)
     if f.kind == "slider":
-        return gr.Slider(minimum=f.minimum, maximum=f.maximum, step=1, value=f.default, label=label, info=info)
+        return gr.Slider(minimum=f.minimum, maximum=f.maximum, step=1, value=f.default, label=label, info=info, **extra)
     if f.kind == "number":
         return gr.Number(value=f.default, label=label, info=info, minimum=f.minimum, maximum=f.maximum,
-                         precision=0 if f.integer else None)
+                         precision=0 if f.integer else None, **extra)
     if f.kind in ("file", "files"):
-        return gr.File(label=label, file_count="multiple" if f.kind == "files" else "single", file_types=f.file_types)
+        return gr.File(label=label, file_count="multiple" if f.kind == "files" else "single", file_types=f.file_types, **extra)
     if f.kind == "code":
-        return gr.Code(value=f.default if isinstance(f.default, str) else None, language="yaml", label=label, lines=4)
+        return gr.Code(value=f.default if isinstance(f.default, str) else None, language="yaml", label=label, lines=4, **extra)
     if f.kind == "textarea":
-        return gr.Textbox(value=f.default, label=label, info=info, lines=3)
-    return gr.Textbox(value=None if f.default is None else str(f.default), label=label, info=info)
+        return gr.Textbox(value=f.default, label=label, info=info, lines=3, **extra)
+    return gr.Textbox(value=None if f.default is None else str(f.default), label=label, info=info, **extra)
 
 
 def params_reference(p: Pipeline) -> str:

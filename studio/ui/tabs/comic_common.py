@@ -43,8 +43,8 @@ def script_of(result: Any) -> tuple[str | None, Any]:
 def table_update(data: Any) -> Any:
     key, headers, rows = common.table_rows(data)
     if not headers:
-        return gr.update(value=None)
-    return gr.update(value={"headers": headers, "data": rows}, headers=headers)
+        return gr.update(value=None, visible=False)
+    return gr.update(value={"headers": headers, "data": rows}, headers=headers, visible=True)
 
 
 def edited_script(data: Any, table: Any) -> Any:
@@ -83,10 +83,10 @@ def present(result: Any) -> tuple[Any, ...]:
     )
 
 
-def comic_outputs() -> tuple[Any, ...]:
+def comic_outputs(prefix: str) -> tuple[Any, ...]:
     """Lay out the outputs column of a comic tab; returns the components."""
-    status = gr.Markdown()
-    panels = gr.Gallery(label="Panels (they appear as they are made)", columns=6, height=170)
-    pages = gr.Gallery(label="Pages", columns=2, height=560, object_fit="contain")
-    files = gr.File(label="Downloads: PDF, CBZ, page PNGs, manifest", file_count="multiple", interactive=False)
+    status = gr.Markdown(elem_id=f"{prefix}-status")
+    panels = gr.Gallery(label="Panels (they appear as they are made)", columns=6, height=170, elem_id=f"{prefix}-panels")
+    pages = gr.Gallery(label="Pages", columns=2, height=560, object_fit="contain", elem_id=f"{prefix}-pages")
+    files = gr.File(label="Downloads: PDF, CBZ, page PNGs, manifest", file_count="multiple", interactive=False, elem_id=f"{prefix}-files")
     return status, panels, pages, files

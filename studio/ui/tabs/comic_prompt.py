@@ -90,29 +90,30 @@ def build(ctx: UIContext) -> None:
     p = common.recipe(RECIPE)
     if p is None:
         gr.Markdown(common.missing_note(RECIPE))
-    styles, style_default = choices_of(p, "style", prefer=("image.", "comic.")) if p else (None, None)
-    layouts, layout_default = choices_of(p, "layout", prefer=("comic.",)) if p else (None, None)
-    _, panels_default = choices_of(p, "panels") if p else (None, None)
+        return
+    styles, style_default = choices_of(p, "style", prefer=("image.", "comic."))
+    layouts, layout_default = choices_of(p, "layout", prefer=("comic.",))
+    _, panels_default = choices_of(p, "panels")
     gr.Markdown("Write a one-line premise. **Write script** drafts the story panel by panel; edit it if "
                 "you like, then **Draw comic** draws each panel, letters it and lays out the pages "
                 "(PNG, PDF, CBZ). Or press **Draw comic** straight away.", elem_classes="studio-hint")
     with gr.Row():
         with gr.Column(scale=2):
-            prompt = gr.Textbox(label="Premise", lines=2, placeholder="a cat who wants to fly")
+            prompt = gr.Textbox(label="Premise", lines=2, placeholder="a cat who wants to fly", elem_id="cp-prompt")
             with gr.Row():
                 style = gr.Dropdown(styles or ["auto"], value=style_default if style_default is not None else (styles or ["auto"])[0], label="Style")
                 layout = gr.Dropdown(layouts or ["auto"], value=layout_default if layout_default is not None else "auto", label="Layout")
                 panels = gr.Slider(1, 12, value=int(panels_default or 4), step=1, label="Panels")
             with gr.Row():
-                script_btn = gr.Button("Write script")
-                go = gr.Button("Draw comic", variant="primary")
+                script_btn = gr.Button("Write script", elem_id="cp-script-btn")
+                go = gr.Button("Draw comic", variant="primary", elem_id="cp-go")
                 cancel = gr.Button("Cancel", variant="stop", scale=0)
             gr.Examples(EXAMPLES, inputs=[prompt, style, panels], label="Examples (click one, then Draw comic)")
-            table = gr.Dataframe(label="Script (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None)
+            table = gr.Dataframe(label="Script (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None, visible=False, elem_id="cp-table")
             with gr.Accordion("Script data (JSON)", open=False):
                 script = gr.Code(language="json", label="script", interactive=False)
         with gr.Column(scale=3):
-            status, panels_gallery, pages, files = cc.comic_outputs()
+            status, panels_gallery, pages, files = cc.comic_outputs("cp")
 
     def do_script(a: str, b: Any, c: Any, d: Any, request: gr.Request, progress=gr.Progress()):  # noqa: B008
         yield from write_script(ctx, a, b, c, d, request, progress)
@@ -121,7 +122,7 @@ def build(ctx: UIContext) -> None:
         yield from draw(ctx, a, b, c, d, t, s, request, progress)
 
     def clear_script() -> tuple[Any, Any]:
-        return None, None
+        return gr.update(value=None, visible=False), None
 
     def stop(request: gr.Request) -> str:
         return ctx.cancel(request, TAB)

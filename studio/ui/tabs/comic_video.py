@@ -91,9 +91,10 @@ def build(ctx: UIContext) -> None:
     p = common.recipe(RECIPE)
     if p is None:
         gr.Markdown(common.missing_note(RECIPE))
-    styles, style_default = choices_of(p, "style", prefer=("image.", "comic.")) if p else (None, None)
-    layouts, layout_default = choices_of(p, "layout", prefer=("comic.",)) if p else (None, None)
-    _, panels_default = choices_of(p, "panels") if p else (None, None)
+        return
+    styles, style_default = choices_of(p, "style", prefer=("image.", "comic."))
+    layouts, layout_default = choices_of(p, "layout", prefer=("comic.",))
+    _, panels_default = choices_of(p, "panels")
     examples = _examples(ctx)
     gr.Markdown("Upload a clip: studio picks key frames (no black or mid-fade frames), restyles them, letters "
                 "the dialogue from the subtitles (optional) and lays out pages. Download the PNG pages, "
@@ -101,23 +102,23 @@ def build(ctx: UIContext) -> None:
                 elem_classes="studio-hint")
     with gr.Row():
         with gr.Column(scale=2):
-            video = gr.Video(label="Video", sources=["upload"], format=None, include_audio=True)
+            video = gr.Video(label="Video", sources=["upload"], format=None, include_audio=True, elem_id="cv-video")
             subtitles = gr.File(label="Subtitles (optional: .srt / .vtt)", file_types=SUBTITLE_TYPES, file_count="single")
             with gr.Row():
                 style = gr.Dropdown(styles or ["auto"], value=style_default if style_default is not None else (styles or ["auto"])[0], label="Style")
                 layout = gr.Dropdown(layouts or ["auto"], value=layout_default if layout_default is not None else "auto", label="Layout")
                 panels = gr.Slider(1, 24, value=int(panels_default or 6), step=1, label="Panels")
             with gr.Row():
-                go = gr.Button("Make comic", variant="primary")
+                go = gr.Button("Make comic", variant="primary", elem_id="cv-go")
                 cancel = gr.Button("Cancel", variant="stop", scale=0)
             if examples:
                 gr.Examples(examples, inputs=[video, style, panels], label="Example (a clip studio generates itself)")
-            table = gr.Dataframe(label="Lettering (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None)
-            reletter = gr.Button("Re-letter (keeps the images)")
+            table = gr.Dataframe(label="Lettering (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None, visible=False, elem_id="cv-table")
+            reletter = gr.Button("Re-letter (keeps the images)", elem_id="cv-reletter")
             with gr.Accordion("Lettering data (JSON)", open=False):
                 script = gr.Code(language="json", label="lettering", interactive=False)
         with gr.Column(scale=3):
-            status, panels_gallery, pages, files = cc.comic_outputs()
+            status, panels_gallery, pages, files = cc.comic_outputs("cv")
 
     outputs = [status, panels_gallery, pages, files, table, script]
 

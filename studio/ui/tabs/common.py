@@ -26,7 +26,8 @@ def require(name: str) -> Pipeline:
 
 
 def missing_note(name: str) -> str:
-    return f"_The builtin recipe `{name}` is not installed in this version; this tab is disabled._"
+    return (f"**Not available**: the builtin recipe `{name}` is not installed in this version of studio "
+            "(see `studio recipes`). The other tabs work.")
 
 
 def step_images(ev: Any, limit: int = 60) -> list[Any]:

@@ -101,7 +101,8 @@ def build(ctx: UIContext) -> None:
     p = common.recipe(RECIPE)
     if p is None:
         gr.Markdown(common.missing_note(RECIPE))
-    styles, style_default = choices_of(p, "style", prefer=("assets.",)) if p else (None, None)
+        return
+    styles, style_default = choices_of(p, "style", prefer=("assets.",))
     gr.Markdown("List what your game needs: either a **spec** (YAML: kind, description, size, frames, "
                 "palette, style per asset) or simply **one prompt per line**. You get PNG sprites with "
                 "transparency, sprite sheets with atlas JSON and a Godot SpriteFrames file, tileable "
@@ -111,21 +112,21 @@ def build(ctx: UIContext) -> None:
         with gr.Column(scale=2):
             with gr.Tabs():
                 with gr.Tab("One prompt per line"):
-                    prompts = gr.Textbox(label="Prompts", lines=6, placeholder=PROMPTS_EXAMPLE)
+                    prompts = gr.Textbox(label="Prompts", lines=6, placeholder=PROMPTS_EXAMPLE, elem_id="ga-prompts")
                 with gr.Tab("Spec (YAML)"):
                     spec = gr.Code(None, language="yaml", label="Spec (used when not empty)", lines=12)
                     gr.Examples([[SPEC_EXAMPLE]], inputs=[spec], label="Example spec")
             style = gr.Dropdown(styles or ["auto"], value=style_default or (styles or ["auto"])[0], label="Style",
                                 info="the look of prompt-made assets (a spec sets its own)")
             with gr.Row():
-                go = gr.Button("Make assets", variant="primary")
+                go = gr.Button("Make assets", variant="primary", elem_id="ga-go")
                 cancel = gr.Button("Cancel", variant="stop", scale=0)
             gr.Examples([[PROMPTS_EXAMPLE], ["wooden crate\nblue mana potion\ngrass texture\nlaser shot sound"]],
                         inputs=[prompts], label="Examples (click one, then Make assets)")
         with gr.Column(scale=3):
-            status = gr.Markdown()
-            preview = gr.Image(label="Preview sheet", type="filepath", interactive=False)
-            gallery = gr.Gallery(label="Assets", columns=6, height=300, object_fit="contain")
+            status = gr.Markdown(elem_id="ga-status")
+            preview = gr.Image(label="Preview sheet", type="filepath", interactive=False, elem_id="ga-preview")
+            gallery = gr.Gallery(label="Assets", columns=6, height=300, object_fit="contain", elem_id="ga-gallery")
     files = gr.File(label="Downloads: the asset folder as a zip, every file, manifest", file_count="multiple", interactive=False)
     with gr.Accordion("Data (atlas / asset index)", open=False):
         data = gr.Code(language="json", label="data", interactive=False)

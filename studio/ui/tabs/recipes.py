@@ -80,7 +80,14 @@ def present(result: Any) -> tuple[Any, ...]:
     video = out.first(result.paths, out.VIDEO)
     files = out.downloads(result.paths) + [str(result.manifest_path)]
     summary = out.summary(result.manifest) + f"\n\nRun folder: `{result.run_dir}`"
-    return summary, gallery, (str(audio) if audio else None), (str(video) if video else None), files, out.to_json(result.manifest)
+    return (
+        summary,
+        gallery,
+        gr.update(value=str(audio) if audio else None, visible=audio is not None),
+        gr.update(value=str(video) if video else None, visible=video is not None),
+        files,
+        out.to_json(result.manifest),
+    )
 
 
 def build(ctx: UIContext) -> None:
@@ -95,11 +102,11 @@ def build(ctx: UIContext) -> None:
         "`studio steps`."
     )
     with gr.Row():
-        choice = gr.Dropdown([*names, CUSTOM], value=first, label="Recipe", scale=3)
+        choice = gr.Dropdown([*names, CUSTOM], value=first, label="Recipe", scale=3, elem_id="rc-choice")
         upload = gr.UploadButton("Upload a .yaml recipe", file_types=[".yaml", ".yml"], scale=1)
-    code = gr.Code(first_text, language="yaml", label="Recipe YAML (editable)", lines=14, max_lines=40)
-    validate_btn = gr.Button("Validate")
-    status = gr.Markdown(first_status)
+    code = gr.Code(first_text, language="yaml", label="Recipe YAML (editable)", lines=14, max_lines=40, elem_id="rc-code")
+    validate_btn = gr.Button("Validate", elem_id="rc-validate")
+    status = gr.Markdown(first_status, elem_id="rc-status")
     state = gr.State(first_state)
     with gr.Accordion("Inputs", open=True):
         @gr.render(inputs=[state], triggers=[state.change, ctx.blocks.load])
@@ -113,10 +120,10 @@ def build(ctx: UIContext) -> None:
                 gr.Markdown(NO_FORM)
                 return
             fields: list[FieldSpec] = fields_for(p)
-            comps = [make_component(f) for f in fields]
+            comps = [make_component(f, elem_id=f"rc-in-{f.name}") for f in fields]
             if not fields:
                 gr.Markdown("_This recipe takes no inputs._")
-            run_btn = gr.Button("Run", variant="primary")
+            run_btn = gr.Button("Run", variant="primary", elem_id="rc-run")
 
             @shown
             def run_form(data: dict[Any, Any], request: gr.Request, progress=gr.Progress()):  # noqa: B008
@@ -137,11 +144,11 @@ def build(ctx: UIContext) -> None:
         reference = gr.Markdown(first_ref)
     with gr.Row():
         cancel_btn = gr.Button("Cancel", variant="stop", scale=0)
-    result_md = gr.Markdown()
-    gallery = gr.Gallery(label="Images", columns=4, height="auto")
+    result_md = gr.Markdown(elem_id="rc-result")
+    gallery = gr.Gallery(label="Images", columns=4, height="auto", object_fit="contain", preview=False, elem_id="rc-gallery")
     with gr.Row():
-        audio = gr.Audio(label="Audio", type="filepath", interactive=False)
-        video = gr.Video(label="Video", interactive=False)
+        audio = gr.Audio(label="Audio", type="filepath", interactive=False, visible=False)
+        video = gr.Video(label="Video", interactive=False, visible=False)
     files = gr.File(label="Downloads", file_count="multiple", interactive=False)
     with gr.Accordion("Manifest", open=False):
         manifest = gr.Code(language="json", label="manifest.json", interactive=False)

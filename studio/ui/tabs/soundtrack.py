@@ -53,28 +53,29 @@ def build(ctx: UIContext) -> None:
     p = common.recipe(RECIPE)
     if p is None:
         gr.Markdown(common.missing_note(RECIPE))
-    backends, backend_default = choices_of(p, "backend", prefer=("music.",)) if p else (None, None)
-    _, duration_default = choices_of(p, "duration", prefer=("music.",)) if p else (None, None)
+        return
+    backends, backend_default = choices_of(p, "backend", prefer=("music.",))
+    _, duration_default = choices_of(p, "duration", prefer=("music.",))
     gr.Markdown("Describe the music: mood, genre, tempo and instruments (e.g. *tense chase, synthwave, "
                 "140 bpm*). You get a loopable WAV/OGG, a MIDI file, stems per instrument and a sidecar "
                 "JSON with tempo, key and loop points.", elem_classes="studio-hint")
     with gr.Row():
         with gr.Column(scale=3):
-            prompt = gr.Textbox(label="Prompt", lines=2, placeholder="tense chase through a neon city")
+            prompt = gr.Textbox(label="Prompt", lines=2, placeholder="tense chase through a neon city", elem_id="st-prompt")
             with gr.Row():
                 duration = gr.Slider(5, 300, value=float(duration_default or 30), step=1, label="Duration (seconds)")
                 bpm = gr.Number(value=0, precision=0, minimum=0, maximum=300, label="BPM (0 = from the prompt)")
                 backend = gr.Dropdown(backends or ["auto"], value=backend_default or "auto", label="Backend",
                                       info="auto: MusicGen when its weights are here, else the procedural composer")
             with gr.Row():
-                go = gr.Button("Compose", variant="primary")
+                go = gr.Button("Compose", variant="primary", elem_id="st-go")
                 cancel = gr.Button("Cancel", variant="stop", scale=0)
             gr.Examples(EXAMPLES, inputs=[prompt, duration, bpm, backend], label="Examples (click one, then Compose)")
         with gr.Column(scale=2):
-            status = gr.Markdown()
-            audio = gr.Audio(label="Soundtrack", type="filepath", interactive=False)
+            status = gr.Markdown(elem_id="st-status")
+            audio = gr.Audio(label="Soundtrack", type="filepath", interactive=False, elem_id="st-audio")
             preview = gr.Image(label="Waveform, bars and loop points", type="filepath", interactive=False)
-    files = gr.File(label="Downloads: WAV, OGG, MIDI, stems, sidecar", file_count="multiple", interactive=False)
+    files = gr.File(label="Downloads: WAV, OGG, MIDI, stems, sidecar", file_count="multiple", interactive=False, elem_id="st-files")
     with gr.Accordion("Sidecar (tempo, key, loop points, licence)", open=False):
         sidecar = gr.Code(language="json", label="sidecar", interactive=False)
 
