@@ -186,6 +186,13 @@ def test_script_table_round_trip():
     assert new["panels"][1]["caption"] == "Later." and data["panels"][1]["caption"] is None
     with pytest.raises(UserError, match="do not add or remove rows"):
         apply_rows(data, key, headers, rows[:1])
+    story = [{"panel": 1, "description": "a cat", "speech": [{"speaker": "Cat", "text": "I will fly!"}], "characters": [{"name": "Cat"}]}]
+    key, headers, rows = table_rows(story)
+    assert key is None and headers == ["panel", "description", "speech"] and rows[0][2] == "Cat: I will fly!"
+    rows[0][2] = "Cat: I can fly! / Narrator: It could not."
+    new = apply_rows(story, key, headers, rows)
+    assert new[0]["speech"] == [{"speaker": "Cat", "text": "I can fly!"}, {"speaker": "Narrator", "text": "It could not."}]
+    assert new[0]["characters"] == [{"name": "Cat"}]
 
 
 def test_zip_is_deterministic(tmp_path):

@@ -54,10 +54,35 @@ def live_gallery(previous: list[Any]) -> Any:
     return update
 
 
+def _is_lines(v: Any) -> bool:
+    """A list of text lines, or of {speaker, text} dicts (speech)."""
+    return isinstance(v, list) and all(
+        isinstance(x, str) or (isinstance(x, dict) and isinstance(x.get("text"), str) and set(x) <= {"speaker", "text"})
+        for x in v
+    )
+
+
+def _line(x: Any) -> str:
+    if isinstance(x, dict):
+        return f"{x['speaker']}: {x['text']}" if x.get("speaker") else str(x["text"])
+    return str(x)
+
+
+def _parse_lines(text: str, old: list[Any]) -> list[Any]:
+    parts = [t.strip() for t in text.split(" / ") if t.strip()]
+    if not any(isinstance(x, dict) for x in old):
+        return parts
+    out: list[Any] = []
+    for part in parts:
+        speaker, sep, said = part.partition(": ")
+        out.append({"speaker": speaker.strip(), "text": said.strip()} if sep and speaker.strip() and len(speaker) <= 40 else {"speaker": "", "text": part})
+    return out
+
+
 def table_rows(data: Any) -> tuple[str | None, list[str], list[list[Any]]]:
     """A script/lettering data value as an editable table: (the key holding the list of rows or
     None when the data is the list itself, headers, rows). Columns are the rows' text, number
-    and list-of-text fields; lists show joined with ' / '."""
+    and line-list fields; lists of lines show joined with ' / ', speech as 'NAME: words'."""
     key: str | None = None
     items: Any = data
     if isinstance(data, dict):
@@ -68,7 +93,7 @@ def table_rows(data: Any) -> tuple[str | None, list[str], list[list[Any]]]:
     headers: list[str] = []
     for row in items:
         for k, v in row.items():
-            ok = v is None or isinstance(v, (str, int, float, bool)) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+            ok = v is None or isinstance(v, (str, int, float, bool)) or _is_lines(v)
             if ok and k not in headers:
                 headers.append(k)
     rows = []
@@ -76,7 +101,7 @@ def table_rows(data: Any) -> tuple[str | None, list[str], list[list[Any]]]:
         cells = []
         for h in headers:
             v = row.get(h)
-            cells.append(" / ".join(v) if isinstance(v, list) else ("" if v is None else v))
+            cells.append(" / ".join(_line(x) for x in v) if isinstance(v, list) else ("" if v is None else v))
         rows.append(cells)
     return key, headers, rows
 
@@ -94,7 +119,7 @@ def apply_rows(data: Any, key: str | None, headers: list[str], rows: list[list[A
             old = item.get(h)
             text = "" if cell is None else str(cell)
             if isinstance(old, list):
-                item[h] = [t.strip() for t in text.split(" / ") if t.strip()]
+                item[h] = _parse_lines(text, old)
             elif isinstance(old, bool):
                 item[h] = text.strip().lower() in ("true", "1", "yes")
             elif isinstance(old, int):
