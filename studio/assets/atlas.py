@@ -42,15 +42,17 @@ def texturepacker_json(sheet: Sheet, image_name: str, animations: list[Animation
         if p.duration is not None:
             entry["duration"] = int(p.duration)
         frames[p.key] = entry
-    order = [p.key for p in sheet.placements]
     tags = []
     for a in animations:
         missing = [k for k in a.keys if k not in frames]
         if missing:
             raise ValueError(f"animation {a.name!r} names frames that are not on the sheet: {missing[:3]}")
-        idx = [order.index(k) for k in a.keys]
-        if all(k.isdigit() and int(k) == i for k, i in zip(a.keys, idx)) and idx == list(range(idx[0], idx[0] + len(idx))):
-            tags.append({"name": a.name, "from": idx[0], "to": idx[-1], "direction": a.direction})
+        # Aseprite-style tags name a run of numeric frame keys: Phaser's createFromAseprite
+        # looks each frame up as String(i) for i in from..to
+        if a.keys and all(k.isdigit() for k in a.keys):
+            nums = [int(k) for k in a.keys]
+            if nums == list(range(nums[0], nums[0] + len(nums))):
+                tags.append({"name": a.name, "from": nums[0], "to": nums[-1], "direction": a.direction})
     w, h = sheet.size
     meta: dict[str, Any] = {
         "app": "studio",
