@@ -4,6 +4,10 @@ regenerating the images (the cache keeps them)."""
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +116,7 @@ def build(ctx: UIContext) -> None:
                 go = gr.Button("Make comic", variant="primary", elem_id="cv-go")
                 cancel = gr.Button("Cancel", variant="stop", scale=0)
             if examples:
-                gr.Examples(examples, inputs=[video, style, panels], label="Example (a clip studio generates itself)")
+                gr.Examples(examples, inputs=[video, subtitles, panels], label="Example: a clip with subtitles that studio generates itself (click it, then Make comic)")
             table = gr.Dataframe(label="Lettering (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None, visible=False, elem_id="cv-table")
             reletter = gr.Button("Re-letter (keeps the images)", elem_id="cv-reletter")
             with gr.Accordion("Lettering data (JSON)", open=False):
@@ -138,12 +142,26 @@ def build(ctx: UIContext) -> None:
 
 
 def _examples(ctx: UIContext) -> list[list[Any]]:
-    """A demo clip generated on the spot (no shared media), when the comic package provides one."""
+    """A demo clip with subtitles generated on the spot (no shared media), when the comic package
+    provides one. Made once per process and copied into the examples folder."""
+    clip = ctx.examples_dir / "demo-clip.mp4"
+    subs = clip.with_suffix(".srt")
+    if not clip.exists():
+        source = _demo_clip()
+        if source is None:
+            return []
+        shutil.copyfile(source, clip)
+        if source.with_suffix(".srt").exists():
+            shutil.copyfile(source.with_suffix(".srt"), subs)
+    return [[str(clip), str(subs) if subs.exists() else None, 6]]
+
+
+@functools.lru_cache(maxsize=1)
+def _demo_clip() -> Path | None:
     try:
         from studio.comic.demo_clip import make_demo_clip
     except ImportError:
-        return []
-    clip = ctx.examples_dir / "demo-clip.mp4"
-    if not clip.exists():
-        make_demo_clip(clip)
-    return [[str(clip), "auto", 6]]
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="studio-ui-example-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return Path(make_demo_clip(folder / "demo-clip.mp4"))
