@@ -1,0 +1,177 @@
+"""The comic script: the words of every panel, kept as data so they can be edited and re-lettered.
+
+Shape (what `comic.script` writes as `script.json`, and what an edited script must look like):
+
+    {"panels": [
+        {"panel": 1, "caption": "Narration, or null",
+         "speech": ["ANNA: Look out!", "(Why me?)", "Plain line, speaker unknown"]},
+        ...]}
+
+Each speech line becomes bubbles (one per sentence): "NAME: text" names the speaker (the tail
+points at their face), "(text)" is a thought (cloud), ALL CAPS or a final "!" is a shout
+(jagged), "[text]" is a sound cue in a caption box. Speech may also be given as
+`{"speaker": ..., "text": ..., "kind": speech|thought|shout|caption}` mappings; a bare list of
+panels is accepted too. Panels are matched to images by position.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from studio.engine.errors import InputError
+
+from .lettering import KINDS, clean_text
+
+_SPEAKER = re.compile(r"^([A-Z][\w .'-]{0,39}):\s+(.+)$")
+MAX_TEXT = 2000
+
+
+def _speech_from_lines(lines: list[str]) -> list[dict[str, Any]]:
+    """Subtitle/transcript lines to speech items: "NAME: text" names the speaker, a line of
+    "- a - b" dialogue dashes is two speakers, "[sound]" becomes a caption-style cue."""
+    out: list[dict[str, Any]] = []
+    for raw in lines:
+        for line in str(raw).split("\n"):
+            t = clean_text(line)
+            if not t:
+                continue
+            parts = [p.strip() for p in re.split(r"(?:^|\s)-\s+", t) if p.strip()] if t.startswith("-") else [t]
+            for k, p in enumerate(parts):
+                m = _SPEAKER.match(p)
+                if m and not m.group(1).isdigit():
+                    out.append({"speaker": m.group(1).strip(), "text": m.group(2).strip()})
+                elif len(parts) > 1:
+                    out.append({"speaker": f"speaker {k + 1}", "text": p})
+                else:
+                    out.append({"speaker": None, "text": p})
+    return out
+
+
+def speech_string(item: dict[str, Any]) -> str:
+    """{"speaker": "anna", "text": "hi", "kind": ...} -> "Anna: hi" (kind kept as markup)."""
+    text = clean_text(item.get("text", ""))
+    kind = item.get("kind")
+    if kind == "thought" and not (text.startswith("(") and text.endswith(")")):
+        text = f"({text})"
+    elif kind == "caption" and not (text.startswith("[") and text.endswith("]")):
+        text = f"[{text}]"
+    elif kind == "shout" and not text.rstrip().endswith("!") and not text.isupper():
+        text = text.upper()
+    speaker = clean_text(item.get("speaker") or "")
+    if speaker:
+        speaker = speaker[:40]
+        speaker = speaker[0].upper() + speaker[1:]
+        return f"{speaker}: {text}"
+    return text
+
+
+def parse_speech(line: str) -> dict[str, Any]:
+    """"Anna: hi" -> {"speaker": "Anna", "text": "hi"}; no name -> speaker None."""
+    t = clean_text(line)
+    m = _SPEAKER.match(t)
+    if m:
+        return {"speaker": m.group(1).strip(), "text": m.group(2).strip()}
+    return {"speaker": None, "text": t}
+
+
+def _lines_of(value: Any) -> list[str]:
+    """Text lines from meta values: a string, a list of strings, or a list of {text: ...}."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, dict):
+        return _lines_of(value.get("text"))
+    if isinstance(value, (list, tuple)):
+        out: list[str] = []
+        for v in value:
+            out.extend(_lines_of(v))
+        return out
+    return []
+
+
+def panel_from_meta(meta: dict[str, Any], *, captions: str = "auto", max_lines: int = 3) -> tuple[dict[str, Any], int]:
+    """A script panel from an image's meta (subtitles from keyframes, `speech` from a transcript,
+    `caption` from a captioner); returns (panel, number of lines left out)."""
+    speech_src = meta.get("speech")
+    if isinstance(speech_src, list) and speech_src and isinstance(speech_src[0], dict) and "speaker" in speech_src[0]:
+        items = [{"speaker": s.get("speaker"), "text": s.get("text", "")} for s in speech_src if isinstance(s, dict)]
+    else:
+        items = _speech_from_lines(_lines_of(meta.get("subtitles")) or _lines_of(speech_src))
+    speech = [speech_string(i) for i in items if clean_text(i.get("text", ""))]
+    dropped = max(0, len(speech) - max_lines)
+    speech = speech[:max_lines]
+    caption = None
+    cap = meta.get("caption")
+    if isinstance(cap, str) and cap.strip() and captions != "none" and (captions == "all" or not speech):
+        caption = clean_text(cap)
+    return {"caption": caption, "speech": speech}, dropped
+
+
+def panel_from_story(entry: Any) -> dict[str, Any]:
+    """A script panel from a text.story entry {panel, description, caption, speech}."""
+    if not isinstance(entry, dict):
+        return {"caption": None, "speech": []}
+    speech = []
+    raw = entry.get("speech") or []
+    for item in raw if isinstance(raw, list) else [raw]:
+        if isinstance(item, dict) and clean_text(item.get("text", "")):
+            speech.append(speech_string(item))
+        elif isinstance(item, str) and clean_text(item):
+            speech.append(clean_text(item))
+    cap = entry.get("caption")
+    return {"caption": clean_text(cap) if isinstance(cap, str) and cap.strip() else None, "speech": speech}
+
+
+def normalise(script: Any, where: str = "script") -> dict[str, Any]:
+    """Validate an (edited) script and return it in canonical form; InputError names the problem."""
+    if isinstance(script, list):
+        script = {"panels": script}
+    if not isinstance(script, dict) or not isinstance(script.get("panels"), list):
+        raise InputError(f"{where}: expected {{\"panels\": [{{\"caption\": ..., \"speech\": [\"NAME: line\", ...]}}, ...]}} "
+                         f"or a list of panels, got {type(script).__name__}")
+    panels = []
+    for i, p in enumerate(script["panels"]):
+        if p is None:
+            p = {}
+        if not isinstance(p, dict):
+            raise InputError(f"{where}: panel {i + 1} must be a mapping with caption and speech, got {p!r}")
+        unknown = set(p) - {"panel", "caption", "speech", "description", "characters", "source", "time"}
+        if unknown:
+            raise InputError(f"{where}: panel {i + 1} has unknown key(s) {sorted(unknown)}; use caption and speech")
+        cap = p.get("caption")
+        if cap is not None and not isinstance(cap, str):
+            raise InputError(f"{where}: panel {i + 1} caption must be text or null")
+        speech_in = p.get("speech") or []
+        if isinstance(speech_in, str):
+            speech_in = [speech_in]
+        if not isinstance(speech_in, list):
+            raise InputError(f"{where}: panel {i + 1} speech must be a list of lines (\"NAME: text\")")
+        speech = []
+        for j, s in enumerate(speech_in):
+            if isinstance(s, dict):
+                kind = s.get("kind")
+                if kind is not None and kind not in KINDS:
+                    raise InputError(f"{where}: panel {i + 1} speech {j + 1}: kind {kind!r} is not one of {', '.join(KINDS)}")
+                if not isinstance(s.get("text", ""), str):
+                    raise InputError(f"{where}: panel {i + 1} speech {j + 1}: text must be a string")
+                line = speech_string(s)
+            elif isinstance(s, str):
+                line = clean_text(s)
+            else:
+                raise InputError(f"{where}: panel {i + 1} speech {j + 1} must be a line of text, got {s!r}")
+            if len(line) > MAX_TEXT:
+                raise InputError(f"{where}: panel {i + 1} speech {j + 1} is {len(line)} characters; a bubble holds at most {MAX_TEXT}")
+            if line and parse_speech(line)["text"]:
+                speech.append(line)
+        cap_text = clean_text(cap) if cap else None
+        if cap_text and len(cap_text) > MAX_TEXT:
+            raise InputError(f"{where}: panel {i + 1} caption is {len(cap_text)} characters; a caption holds at most {MAX_TEXT}")
+        panels.append({"panel": i + 1, "caption": cap_text or None, "speech": speech})
+    return {"panels": panels}
+
+
+def to_lettering(panel: dict[str, Any]) -> dict[str, Any]:
+    """A canonical script panel to what `lettering.panel_lines` reads."""
+    return {"caption": panel.get("caption"), "speech": [parse_speech(s) if isinstance(s, str) else s for s in panel.get("speech") or []]}

@@ -1,0 +1,216 @@
+"""Lettering, checked geometrically: text inside its bubble, bubbles inside the panel and off
+faces, no overlaps, reading order, tails towards the speaker; and in pixels: nothing is drawn
+outside the bubbles and their tails."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from studio.comic.lettering import (
+    Line,
+    classify,
+    panel_lines,
+    plan_panel,
+    reads_after,
+    render_panel,
+    split_sentences,
+    wrap_text,
+)
+from studio.comic.script import (
+    normalise,
+    panel_from_meta,
+    panel_from_story,
+    parse_speech,
+    speech_string,
+)
+from studio.engine.errors import InputError
+
+
+def _inside(inner, outer, tol=0.5) -> bool:
+    return inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol and inner[2] <= outer[2] + tol and inner[3] <= outer[3] + tol
+
+
+def _overlap(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _text_in_shape(b) -> bool:
+    """The text's ink box lies inside the bubble's inner shape (ellipse for ovals, clouds and
+    shouts; the rectangle for boxes)."""
+    x0, y0, x1, y1 = b.rect
+    if b.shape in ("box", "rect"):
+        return _inside(b.text_rect, b.rect, tol=0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    a, bb = (x1 - x0) / 2, (y1 - y0) / 2
+    if b.shape == "jagged":
+        a, bb = a / 1.28, bb / 1.28
+    if b.shape == "cloud":
+        r = 0.16 * min(a, bb)
+        a, bb = a - r, bb - r
+    tx0, ty0, tx1, ty1 = b.text_rect
+    return all(((px - cx) / a) ** 2 + ((py - cy) / bb) ** 2 <= 1.0 + 1e-6 for px in (tx0, tx1) for py in (ty0, ty1))
+
+
+SCENES = [
+    # (size, faces, lines, direction)
+    ((600, 400), [(380, 150, 120, 120)], [Line("caption", "Meanwhile, at the old mill, a storm was gathering.", None, "box"),
+                                          Line("speech", "Did you hear that?", "Ann", "oval"),
+                                          Line("speech", "It came from the roof.", "Ann", "oval")], "ltr"),
+    ((400, 600), [(60, 300, 100, 100), (250, 320, 90, 90)], [Line("speech", "Who are you?", "Ann", "oval"),
+                                                             Line("shout", "GET OUT OF MY HOUSE!", "Bob", "jagged"),
+                                                             Line("thought", "He looks scared.", "Ann", "cloud")], "ltr"),
+    ((800, 300), [(100, 60, 110, 110)], [Line("speech", "Right to left we read.", "Ken", "oval"),
+                                        Line("speech", "And so do the bubbles.", "Yui", "rect")], "rtl"),
+    ((300, 300), [], [Line("speech", "A small panel with quite a lot of words to fit in it somewhere.", None, "oval")], "ltr"),
+    ((1000, 560), [(420, 120, 170, 170)], [Line("caption", "Later.", None, "box"), Line("speech", "Hi!", "A", "jagged"),
+                                          Line("speech", "Hello. Nice to see you again after all these years.", "A", "oval")], "ltr"),
+]
+
+
+def _check_plan(plan, size, faces, direction):
+    W, H = size
+    face_rects = [(x, y, x + w, y + h) for x, y, w, h in faces]
+    assert plan.relaxed == [], plan.relaxed
+    for b in plan.bubbles:
+        assert _inside(b.rect, (0, 0, W, H), tol=0), f"bubble {b.text!r} leaves the panel: {b.rect}"
+        assert _text_in_shape(b), f"text of {b.text!r} leaves its {b.shape}: {b.text_rect} in {b.rect}"
+        for f in face_rects:
+            assert not _overlap(b.rect, f), f"bubble {b.text!r} covers a face"
+        for pt in b.tail or []:
+            assert 0 <= pt[0] <= W and 0 <= pt[1] <= H
+            for f in face_rects:
+                assert not (f[0] <= pt[0] <= f[2] and f[1] <= pt[1] <= f[3]), "tail pokes into a face"
+    for i, a in enumerate(plan.bubbles):
+        for b in plan.bubbles[i + 1:]:
+            assert not _overlap(a.rect, b.rect), f"{a.text!r} overlaps {b.text!r}"
+            assert reads_after(a.rect, b.rect, direction), f"{b.text!r} reads before {a.text!r}"
+
+
+@pytest.mark.parametrize("scene", range(len(SCENES)))
+def test_plan_geometry(scene):
+    size, faces, lines, direction = SCENES[scene]
+    rng = np.random.default_rng(scene)
+    sal = rng.random((size[1] // 8, size[0] // 8)).astype(np.float32)
+    plan = plan_panel(size, lines, faces=faces, saliency=sal, font_px=18, min_font_px=8, direction=direction)
+    assert len(plan.bubbles) == len(lines)
+    assert [b.text for b in plan.bubbles] == [ln.text for ln in lines]
+    _check_plan(plan, size, faces, direction)
+
+
+def test_tail_points_at_the_speakers_face():
+    size = (700, 450)
+    faces = [(80, 200, 120, 120), (480, 210, 120, 120)]
+    lines = [Line("speech", "I am on the left.", "Ann", "oval"), Line("speech", "And I am on the right.", "Bob", "oval")]
+    plan = plan_panel(size, lines, faces=faces, font_px=18, direction="ltr")
+    _check_plan(plan, size, faces, "ltr")
+    for b, (fx, fy, fw, fh) in zip(plan.bubbles, faces):
+        assert b.tail is not None
+        tip = b.tail[1]
+        base = ((b.tail[0][0] + b.tail[2][0]) / 2, (b.tail[0][1] + b.tail[2][1]) / 2)
+        face_c = (fx + fw / 2, fy + fh / 2)
+        # the tail heads towards its own speaker's face
+        v_tail = (tip[0] - base[0], tip[1] - base[1])
+        v_face = (face_c[0] - base[0], face_c[1] - base[1])
+        cos = (v_tail[0] * v_face[0] + v_tail[1] * v_face[1]) / (math.hypot(*v_tail) * math.hypot(*v_face))
+        assert cos > 0.9
+        assert math.hypot(tip[0] - face_c[0], tip[1] - face_c[1]) < math.hypot(base[0] - face_c[0], base[1] - face_c[1])
+
+
+def test_text_shrinks_to_fit_and_overflow_is_reported():
+    long = " ".join(["words"] * 40)
+    plan = plan_panel((320, 240), [Line("speech", long, None, "oval")], font_px=30, min_font_px=8)
+    assert plan.bubbles and plan.font_px < 30
+    _check_plan(plan, (320, 240), [], "ltr")
+    huge = " ".join(["overflowing"] * 400)
+    over = plan_panel((200, 150), [Line("speech", huge, None, "oval")], font_px=20, min_font_px=10)
+    assert over.relaxed == ["overflow"] and over.bubbles == []
+
+
+def test_a_face_filling_the_panel_relaxes_with_a_note():
+    plan = plan_panel((300, 300), [Line("speech", "Hello there", None, "oval")], faces=[(0, 0, 300, 300)], font_px=16)
+    assert plan.bubbles and "faces" in plan.relaxed
+
+
+def test_wrap_keeps_words_and_width():
+    from studio.backends.fonts import load_font
+
+    font = load_font(16)
+    text = "a supercalifragilisticexpialidocious word and some more words to wrap"
+    lines = wrap_text(text, font, 120)
+    assert all(font.getlength(ln) <= 120.5 for ln in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_classify_and_split():
+    assert classify("STOP RIGHT THERE")[0] == "shout"
+    assert classify("Watch out!")[0] == "shout"
+    assert classify("(I wonder...)") == ("thought", "I wonder...")
+    assert classify("[door slams]")[0] == "caption"
+    assert classify("<i>Hello</i> there.") == ("speech", "Hello there.")
+    assert classify("Fine.", "thought") == ("thought", "Fine.")
+    assert split_sentences("Did you hear that? It came from the roof.") == ["Did you hear that?", "It came from the roof."]
+    assert split_sentences("Hi. Ok. Then we go.") == ["Hi. Ok. Then we go."]
+    kinds = [ln.shape for ln in panel_lines({"caption": "Night.", "speech": [{"speaker": "A", "text": "RUN!"}, {"text": "(hmm)"}]})]
+    assert kinds == ["box", "jagged", "cloud"]
+
+
+def test_script_from_meta_story_and_edits():
+    p, dropped = panel_from_meta({"subtitles": ["ANNA: Hello there.", "- Who? - Me.", "[thunder]", "extra"]}, max_lines=4)
+    assert p["speech"][0] == "ANNA: Hello there." and p["speech"][1].startswith("Speaker 1: ")
+    assert dropped == 1 and p["caption"] is None
+    p, _ = panel_from_meta({"caption": "two people by a door"})
+    assert p == {"caption": "two people by a door", "speech": []}
+    p, _ = panel_from_meta({"caption": "a door", "subtitles": ["Hi"]}, captions="auto")
+    assert p["caption"] is None
+    s = panel_from_story({"panel": 1, "caption": "A cat.", "speech": [{"speaker": "the cat", "text": "I want to fly"}]})
+    assert s["speech"] == ["The cat: I want to fly"]
+    assert parse_speech("The cat: I want to fly") == {"speaker": "The cat", "text": "I want to fly"}
+    assert speech_string({"text": "hmm", "kind": "thought"}) == "(hmm)"
+    canon = normalise([{"caption": " Night ", "speech": "Bob: hi"}, None])
+    assert canon == {"panels": [{"panel": 1, "caption": "Night", "speech": ["Bob: hi"]}, {"panel": 2, "caption": None, "speech": []}]}
+    for bad, msg in [({"pages": []}, "panels"), ([{"caption": 3}], "caption"), ([{"speech": [{"text": "x", "kind": "yell"}]}], "kind"),
+                     ([{"words": "x"}], "unknown key"), ([{"speech": ["x" * 5000]}], "at most")]:
+        with pytest.raises(InputError, match=msg):
+            normalise(bad)
+
+
+def test_render_draws_only_inside_bubbles():
+    size = (640, 420)
+    faces = [(400, 200, 120, 120)]
+    base = Image.new("RGB", size, (128, 128, 128))
+    d = ImageDraw.Draw(base)
+    d.rectangle([400, 200, 520, 320], fill=(200, 160, 130))
+    lines = panel_lines({"caption": "Meanwhile...", "speech": [{"speaker": "A", "text": "Hello! How are you? I have been waiting."},
+                                                               {"speaker": "B", "text": "(thinking)"}]})
+    plan = plan_panel(size, lines, faces=faces, font_px=18)
+    _check_plan(plan, size, faces, "ltr")
+    out = render_panel(base, plan)
+    diff = np.abs(np.asarray(out, dtype=np.int16) - np.asarray(base, dtype=np.int16)).sum(axis=2) > 0
+    allowed = Image.new("L", size, 0)
+    ad = ImageDraw.Draw(allowed)
+    for b in plan.bubbles:
+        ad.rectangle([b.rect[0] - 2, b.rect[1] - 2, b.rect[2] + 2, b.rect[3] + 2], fill=255)
+        for poly in (b.tail, b.link):
+            if poly:
+                xs, ys = [p[0] for p in poly], [p[1] for p in poly]
+                pad = 0.12 * min(b.rect[2] - b.rect[0], b.rect[3] - b.rect[1]) if b.shape == "cloud" else 4
+                ad.rectangle([min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad], fill=255)
+    stray = diff & ~(np.asarray(allowed) > 0)
+    assert stray.sum() == 0, f"{stray.sum()} pixels drawn outside bubbles and tails"
+    # the face is untouched and every bubble holds dark text pixels
+    assert not diff[200:320, 400:520].any()
+    arr = np.asarray(out.convert("L"))
+    for b in plan.bubbles:
+        x0, y0, x1, y1 = (int(v) for v in b.text_rect)
+        assert (arr[y0:y1, x0:x1] < 80).sum() > 20
+
+
+def test_deterministic():
+    size, faces, lines, direction = SCENES[0]
+    a = plan_panel(size, lines, faces=faces, font_px=18).to_dict()
+    b = plan_panel(size, lines, faces=faces, font_px=18).to_dict()
+    assert a == b
