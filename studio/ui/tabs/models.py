@@ -23,7 +23,7 @@ PRODUCT_TABS = {
     "Game assets": "game-assets",
     "Soundtrack": "soundtrack",
 }
-MODEL_COLUMNS = ["task", "name", "hub id", "licence", "size (GB)", "default", "available here", "how to get it"]
+MODEL_COLUMNS = ["task", "name", "available here", "how to get it", "licence", "size (GB)", "default", "hub id"]
 BACKEND_COLUMNS = ["tab", "step", "backend setting", "model", "will run", "note"]
 
 
@@ -36,8 +36,8 @@ def models_table() -> list[list[Any]]:
             how = "" if resolved.available else f"studio models pull {spec.name}"
         except UserError as exc:
             avail, how = "no", message_for(exc)
-        rows.append([spec.task, spec.name, spec.hub_id, spec.licence, spec.size_gb if spec.size_gb is not None else "",
-                     "yes" if spec.default else "", avail, how])
+        rows.append([spec.task, spec.name, avail, how, spec.licence, spec.size_gb if spec.size_gb is not None else "",
+                     "yes" if spec.default else "", spec.hub_id])
     return rows
 
 
@@ -81,7 +81,7 @@ def _will_run(cls: Any, params: Any, backend: str, model: str) -> tuple[str, str
         extra = cls().cache_extra(params) or {}
     except UserError as exc:
         return "error", message_for(exc)
-    resolved_backend = extra.get("backend") or backend
+    resolved_backend = _describe_extra(extra) or backend
     note = ""
     if model:
         task = None
@@ -95,6 +95,20 @@ def _will_run(cls: Any, params: Any, backend: str, model: str) -> tuple[str, str
             except UserError as exc:
                 note = message_for(exc)
     return str(resolved_backend), note
+
+
+def _describe_extra(extra: dict[str, Any]) -> str:
+    """What a step's `cache_extra` says `auto` resolves to, in a few words: "procedural", or per
+    part "image: procedural; sfx: synth"."""
+    if isinstance(extra.get("backend"), str):
+        model = extra.get("model")
+        return f"{extra['backend']} ({model})" if model else str(extra["backend"])
+    parts = []
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(value.get("backend"), str):
+            model = value.get("model")
+            parts.append(f"{key}: {value['backend']}" + (f" ({model})" if model else ""))
+    return "; ".join(parts)
 
 
 def check_model(model: str, task: str) -> str:
@@ -124,9 +138,11 @@ def build(ctx: UIContext) -> None:
     )
     refresh_btn = gr.Button("Refresh")
     gr.Markdown("### Which backend each tab will use")
-    backends = gr.Dataframe(headers=BACKEND_COLUMNS, value=None, interactive=False, wrap=True)
+    backends = gr.Dataframe(headers=BACKEND_COLUMNS, value=None, interactive=False, wrap=True, max_height=400,
+                            elem_id="models-backends")
     gr.Markdown("### Known models")
-    models = gr.Dataframe(headers=MODEL_COLUMNS, value=None, interactive=False, wrap=True)
+    models = gr.Dataframe(headers=MODEL_COLUMNS, value=None, interactive=False, wrap=True, max_height=900,
+                          column_widths=["14%", "13%", "10%", "20%", "17%", "7%", "6%", "13%"], elem_id="models-known")
     gr.Markdown("### Check a model")
     with gr.Row():
         model_id = gr.Textbox(label="Model: short name, hub id or local folder", scale=3)
