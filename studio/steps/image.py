@@ -1,13 +1,15 @@
-"""Image steps: loading, resizing, contact sheets."""
+"""Image steps: loading, resizing, contact sheets, text to image and image to image (restyle)."""
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from studio.engine import ImageArtifact, InputError, Port, Step, StepParams, register_step
 from studio.engine.coerce import images_from_path
+from studio.engine.errors import ModelNotAvailableError
 
 
 class LoadParams(StepParams):
@@ -103,3 +105,321 @@ class ContactSheet(Step):
         )
         ctx.report(backend="pillow", count=len(arts))
         return {"image": ImageArtifact(sheet, name="contact_sheet")}
+
+
+# -- text to image / image to image -------------------------------------------------------------------
+Scheduler = Literal["default", "euler", "euler-a", "dpm++2m", "dpm++2m-karras", "dpm++sde", "ddim", "pndm", "lms", "heun", "unipc", "lcm"]
+Dtype = Literal["auto", "float32", "float16", "bfloat16"]
+Offload = Literal["auto", "none", "model", "sequential"]
+
+
+def _check_style(v: str | None) -> str | None:
+    if v is None or v == "":
+        return None
+    from studio.backends.styles import list_styles
+
+    names = list_styles()
+    key = v.strip().lower().replace("_", "-").replace(" ", "-")
+    if key not in names:
+        import difflib
+
+        close = difflib.get_close_matches(key, names, n=2, cutoff=0.4)
+        maybe = f"did you mean {' or '.join(close)}? " if close else ""
+        raise ValueError(f"unknown style {v!r}; {maybe}available: {', '.join(names)}")
+    return key
+
+
+def _slug(text: str, n: int = 40) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:n].strip("-") or "image"
+
+
+def _model_cache_key(resolved) -> dict[str, Any]:
+    """Cheap identity of the weights a step would use (path, revision, mtime)."""
+    if resolved is None:
+        return {}
+    d: dict[str, Any] = {"model": resolved.id, "source": resolved.source, "revision": resolved.revision}
+    if resolved.path is not None:
+        d["path"] = str(resolved.path)
+        marker = resolved.path / "model_index.json" if resolved.path.is_dir() else resolved.path
+        if marker.exists():
+            st = marker.stat()
+            d["stamp"] = [st.st_size, st.st_mtime_ns]
+    return d
+
+
+def _plan(backend: str, model: str, task: str, embedded: str):
+    """(backend that will run, resolved model or None). Resolving is cheap and offline."""
+    if backend == embedded:
+        return embedded, None
+    from studio.models import manager
+
+    resolved = manager.resolve(model, task=task)
+    if resolved.available:
+        return "diffusers", resolved
+    if backend == "diffusers":
+        return "diffusers", resolved
+    return embedded, resolved
+
+
+class GenerateParams(StepParams):
+    prompt: str | None = Field(None, max_length=4000, description="what to draw (or connect the `prompts` input: one or more texts)")
+    negative_prompt: str = Field("", max_length=4000, description="what to avoid (diffusion only)")
+    width: int | None = Field(None, ge=8, le=4096, description="width in px (default: the model's native size; 512 procedural); snapped to the model's multiple of 8/16")
+    height: int | None = Field(None, ge=8, le=4096, description="height in px (default: as width)")
+    steps: int | None = Field(None, ge=1, le=200, description="denoising steps (default: the model's recommendation)")
+    guidance: float | None = Field(None, ge=0.0, le=30.0, description="classifier-free guidance scale (default: the model's recommendation)")
+    num_images: int = Field(1, ge=1, le=64, description="images per prompt (seeds seed, seed+1, ...)")
+    batch_size: int = Field(4, ge=1, le=64, description="images per diffusion call")
+    scheduler: Scheduler = Field("default", description="diffusion sampler (default: the model's own)")
+    lora: str | None = Field(None, description="LoRA weights: a local .safetensors file or folder (needs `peft`)")
+    lora_scale: float = Field(1.0, ge=0.0, le=2.0, description="LoRA weight")
+    style: str | None = Field(None, description="a style preset from templates/styles (american-comic, manga, noir, watercolor, pixel-art, flat-vector, isometric, pop)")
+    model: str = Field("sdxl-turbo", description="a registry name (`studio models`), a hub id, a local diffusers folder or a .safetensors file")
+    backend: Literal["auto", "diffusers", "procedural"] = Field("auto", description="auto: diffusion if the model's weights are available locally, else the procedural generator (with a warning)")
+    procedural_style: Literal["flat", "outlined", "pixel"] | None = Field(None, description="look of the procedural generator (default: the style preset's, else outlined)")
+    transparent: bool = Field(False, description="transparent background (RGBA); diffusion keys out a plain backdrop")
+    subject_only: bool = Field(False, description="procedural: only the subject, centred on transparency (sprites, icons)")
+    device: str = Field("auto", description="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, mps")
+    dtype: Dtype = Field("auto", description="auto: bf16/fp16 on GPU, fp32 on CPU")
+    offload: Offload = Field("auto", description="model CPU offload (auto: only when GPU memory is short)")
+
+    _style = field_validator("style")(classmethod(lambda cls, v: _check_style(v)))
+
+
+@register_step
+class GenerateImages(Step):
+    name = "image.generate"
+    version = "1"
+    description = "Text to image: diffusion (SDXL-Turbo, SD 1.5, SDXL, SD3, FLUX, any diffusers model) or the built-in procedural generator."
+    inputs = {"prompts": Port("texts", "prompts, one image set per text (else the `prompt` param)", required=False)}
+    outputs = {"images": Port("images", "generated images; meta: prompt, seed, parameters (A1111 text)")}
+    Params = GenerateParams
+    uses_seed = True
+
+    def cache_extra(self, params: GenerateParams) -> dict[str, Any]:
+        backend, resolved = _plan(params.backend, params.model, "text-to-image", "procedural")
+        return {"backend": backend, **_model_cache_key(resolved)}
+
+    def run(self, ctx, inputs, params: GenerateParams):
+        from studio.backends.styles import apply_style, load_style
+
+        texts = [t.text for t in (inputs.get("prompts") or [])]
+        prompts = [t for t in texts if t.strip()] or ([params.prompt] if params.prompt and params.prompt.strip() else [])
+        if not prompts:
+            raise InputError("image.generate: no prompt; set `prompt` or connect `prompts`")
+        style = load_style(params.style) if params.style else None
+        backend, resolved = _plan(params.backend, params.model, "text-to-image", "procedural")
+        if backend == "diffusers" and not resolved.available:
+            raise ModelNotAvailableError(f"image.generate: {resolved.hint()}")
+        if backend == "procedural" and resolved is not None:
+            ctx.warn(f"{resolved.hint()}; drawing with the built-in procedural generator instead (backend: procedural to silence this)")
+        jobs = [(pi, n, p) for pi, p in enumerate(prompts) for n in range(params.num_images)]
+        seeds = [int(ctx.seed) + i for i in range(len(jobs))]
+        if backend == "diffusers":
+            return {"images": self._diffusion(ctx, params, resolved, style, jobs, seeds, apply_style)}
+        return {"images": self._procedural(ctx, params, style, jobs, seeds)}
+
+    def _procedural(self, ctx, params, style, jobs, seeds):
+        from studio.backends.procedural import describe_prompt, generate_image
+
+        pstyle = params.procedural_style or (style.get("procedural_style") if style else None) or "outlined"
+        finish = style.get("procedural_finish") if style else None
+        w = params.width or 512
+        h = params.height or w
+        out = []
+        for i, ((_pi, _n, prompt), seed) in enumerate(zip(jobs, seeds)):
+            ctx.check_cancelled()
+            img = generate_image(prompt, width=w, height=h, seed=seed, style=pstyle, transparent=params.transparent, subject_only=params.subject_only)
+            if finish:
+                from studio.backends.stylize import stylize
+
+                alpha = img.getchannel("A") if img.mode == "RGBA" else None
+                img = stylize(img, finish, seed=seed)
+                if alpha is not None:
+                    img.putalpha(alpha)
+            text = f"{prompt}\nSteps: 0, Sampler: procedural, Seed: {seed}, Size: {w}x{h}, Model: procedural ({pstyle}), Style: {params.style or 'none'}"
+            meta = {"prompt": prompt, "seed": seed, "parameters": text, "backend": "procedural", "style": params.style,
+                    "procedural": describe_prompt(prompt)}
+            out.append(ImageArtifact(img, meta=meta, name=f"{i:03d}_{_slug(prompt)}"))
+            ctx.progress((i + 1) / len(jobs), f"image {i + 1}/{len(jobs)}")
+        ctx.report(backend="procedural", model="studio procedural generator", licence="MIT (built in)", style=pstyle, count=len(out))
+        return out
+
+    def _diffusion(self, ctx, params, resolved, style, jobs, seeds, apply_style):
+        from studio.backends.diffusion import (
+            DiffusionSettings,
+            a1111_parameters,
+            key_out_background,
+            sampler_name,
+            snap_size,
+            text_to_image,
+        )
+        from studio.models import manager
+        from studio.models.diffusers_loader import load_text_to_image
+
+        rec = resolved.spec.settings if resolved.spec else {}
+        multiple = int(rec.get("multiple", 8))
+        w0 = params.width or int(rec.get("width", 1024 if "xl" in resolved.id.lower() else 512))
+        h0 = params.height or (params.width or int(rec.get("height", w0)))
+        if min(w0, h0) < 64:
+            raise InputError(f"image.generate: {w0}x{h0} is too small for diffusion (at least 64 px); use backend: procedural for tiny sprites")
+        w, h = snap_size(w0, h0, multiple)
+        if (w, h) != (w0, h0):
+            ctx.warn(f"size {w0}x{h0} snapped to {w}x{h} (the model needs multiples of {multiple})")
+        steps = params.steps or int(rec.get("steps", 30))
+        guidance = params.guidance if params.guidance is not None else float(rec.get("guidance", 7.0))
+        styled = []
+        for _pi, _n, prompt in jobs:
+            p, neg = apply_style(style, prompt, params.negative_prompt)
+            if params.transparent:
+                p += ", isolated on a plain white background"
+            styled.append((p, neg))
+        negs = {neg for _p, neg in styled}
+        settings = DiffusionSettings(steps=steps, guidance=guidance, width=w, height=h, negative_prompt=styled[0][1] if len(negs) == 1 else "",
+                                     scheduler=params.scheduler, lora=params.lora, lora_scale=params.lora_scale,
+                                     max_sequence_length=rec.get("max_sequence_length"), batch_size=params.batch_size)
+        loaded = load_text_to_image(resolved, device=params.device, dtype=params.dtype, offload=params.offload)
+        images = text_to_image(loaded.pipe, [p for p, _ in styled], seeds, settings, progress=ctx.progress)
+        sampler = sampler_name(loaded.pipe) if params.scheduler == "default" else params.scheduler
+        out = []
+        for i, (img, (_pi, _n, prompt), (p, neg), seed) in enumerate(zip(images, jobs, styled, seeds)):
+            if params.transparent:
+                img = key_out_background(img)
+            text = a1111_parameters(p, neg, steps=steps, sampler=sampler, guidance=guidance, seed=seed, width=w, height=h,
+                                    model=resolved.id, extra={"Style": params.style} if params.style else None)
+            meta = {"prompt": p, "negative_prompt": neg, "seed": seed, "parameters": text, "backend": "diffusers", "model": resolved.id, "style": params.style}
+            out.append(ImageArtifact(img, meta=meta, name=f"{i:03d}_{_slug(prompt)}"))
+        ctx.report(backend="diffusers", model=resolved.id, licence=resolved.licence or "see the model card",
+                   path=str(resolved.path), revision=resolved.revision, device=loaded.device, dtype=loaded.dtype,
+                   offload=loaded.offload, pipeline=loaded.family, steps=steps, guidance=guidance, size=[w, h],
+                   model_loads=manager.load_count)
+        return out
+
+
+class RestyleParams(StepParams):
+    prompt: str = Field("", max_length=4000, description="what the restyled images show (diffusion; default: each image's caption meta, else the style alone)")
+    negative_prompt: str = Field("", max_length=4000, description="what to avoid (diffusion only)")
+    strength: float = Field(0.6, gt=0.0, le=1.0, description="how far to move from the input: diffusion denoising strength, or the stylizer's effect strength")
+    style: str = Field("american-comic", description="a style preset from templates/styles (american-comic, manga, noir, watercolor, pixel-art, flat-vector, isometric, pop)")
+    model: str = Field("sdxl-turbo", description="a registry name, hub id, local diffusers folder or .safetensors file")
+    backend: Literal["auto", "diffusers", "stylize"] = Field("auto", description="auto: diffusion image-to-image if weights are available locally, else the classic comic stylizer (with a warning)")
+    steps: int | None = Field(None, ge=1, le=200, description="denoising steps before strength (default: the model's recommendation)")
+    guidance: float | None = Field(None, ge=0.0, le=30.0, description="guidance scale (default: the model's recommendation)")
+    scheduler: Scheduler = Field("default", description="diffusion sampler")
+    lora: str | None = Field(None, description="LoRA weights: a local .safetensors file or folder (needs `peft`)")
+    lora_scale: float = Field(1.0, ge=0.0, le=2.0, description="LoRA weight")
+    max_side: int = Field(1024, ge=128, le=2048, description="diffusion works at most this many px on the long side; the result is scaled back to the input size")
+    batch_size: int = Field(2, ge=1, le=32, description="images per diffusion call")
+    device: str = Field("auto", description="auto (cuda, then mps, then cpu), cpu, cuda, mps")
+    dtype: Dtype = Field("auto", description="auto: bf16/fp16 on GPU, fp32 on CPU")
+    offload: Offload = Field("auto", description="model CPU offload (auto: only when GPU memory is short)")
+
+    _style = field_validator("style")(classmethod(lambda cls, v: _check_style(v) or "american-comic"))
+
+
+@register_step
+class RestyleImages(Step):
+    name = "image.restyle"
+    version = "1"
+    description = "Image to image: restyle images (keyframes) as comic panels by diffusion or the built-in comic stylizer; keeps each image's size and meta."
+    inputs = {"images": Port("images", "images to restyle (their meta, e.g. time/faces/subtitles, is kept)")}
+    outputs = {"images": Port("images", "restyled images, same size and meta as the inputs (plus `restyle` and `parameters`)")}
+    Params = RestyleParams
+    uses_seed = True
+
+    def cache_extra(self, params: RestyleParams) -> dict[str, Any]:
+        backend, resolved = _plan(params.backend, params.model, "image-to-image", "stylize")
+        return {"backend": backend, **_model_cache_key(resolved)}
+
+    def run(self, ctx, inputs, params: RestyleParams):
+        from studio.backends.styles import load_style
+
+        arts = inputs["images"]
+        if not arts:
+            raise InputError("image.restyle: no images to restyle")
+        style = load_style(params.style)
+        backend, resolved = _plan(params.backend, params.model, "image-to-image", "stylize")
+        if backend == "diffusers" and not resolved.available:
+            raise ModelNotAvailableError(f"image.restyle: {resolved.hint()}")
+        if backend == "stylize" and resolved is not None:
+            ctx.warn(f"{resolved.hint()}; using the built-in comic stylizer ({style['stylizer']}) instead (backend: stylize to silence this)")
+        seeds = [int(ctx.seed) + i for i in range(len(arts))]
+        if backend == "diffusers":
+            return {"images": self._diffusion(ctx, params, resolved, style, arts, seeds)}
+        from studio.backends.stylize import stylize
+
+        out = []
+        for i, (art, seed) in enumerate(zip(arts, seeds)):
+            ctx.check_cancelled()
+            img = art.image
+            alpha = img.getchannel("A") if img.mode in ("RGBA", "LA") else None
+            res = stylize(img, style["stylizer"], strength=params.strength, seed=seed)
+            if alpha is not None:
+                res.putalpha(alpha)
+            meta = dict(art.meta)
+            meta["restyle"] = {"backend": "stylize", "style": params.style, "stylizer": style["stylizer"], "strength": params.strength}
+            meta["parameters"] = f"restyle: {style['stylizer']} stylizer\nStrength: {params.strength}, Seed: {seed}, Size: {img.width}x{img.height}, Style: {params.style}"
+            out.append(ImageArtifact(res, meta=meta, name=art.name))
+            ctx.progress((i + 1) / len(arts), f"panel {i + 1}/{len(arts)}")
+        ctx.report(backend="stylize", model=f"classic comic stylizer ({style['stylizer']})", licence="MIT (built in)", count=len(out))
+        return {"images": out}
+
+    def _diffusion(self, ctx, params, resolved, style, arts, seeds):
+        from PIL import Image
+
+        from studio.backends.diffusion import (
+            DiffusionSettings,
+            a1111_parameters,
+            image_to_image,
+            sampler_name,
+            snap_size,
+        )
+        from studio.backends.styles import apply_style
+        from studio.models import manager
+        from studio.models.diffusers_loader import load_image_to_image
+
+        rec = resolved.spec.settings if resolved.spec else {}
+        multiple = int(rec.get("multiple", 8))
+        steps = params.steps or int(rec.get("img2img_steps", rec.get("steps", 30)))
+        guidance = params.guidance if params.guidance is not None else float(rec.get("guidance", 7.0))
+        loaded = load_image_to_image(resolved, device=params.device, dtype=params.dtype, offload=params.offload)
+        sampler = sampler_name(loaded.pipe) if params.scheduler == "default" else params.scheduler
+        # group images by working size so each diffusion call has one size
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, art in enumerate(arts):
+            iw, ih = art.image.size
+            f = min(1.0, params.max_side / max(iw, ih))
+            groups.setdefault(snap_size(max(64, round(iw * f)), max(64, round(ih * f)), multiple), []).append(i)
+        results: dict[int, Image.Image] = {}
+        done = 0
+        for (w, h), idx in groups.items():
+            prompts, negs = [], []
+            for i in idx:
+                base = params.prompt or str(arts[i].meta.get("caption") or arts[i].meta.get("prompt") or "a scene")
+                p, neg = apply_style(style, base, params.negative_prompt)
+                prompts.append(p)
+                negs.append(neg)
+            settings = DiffusionSettings(steps=steps, guidance=guidance, width=w, height=h, negative_prompt=negs[0], strength=params.strength,
+                                         scheduler=params.scheduler, lora=params.lora, lora_scale=params.lora_scale,
+                                         max_sequence_length=rec.get("max_sequence_length"), batch_size=params.batch_size)
+
+            def prog(f: float, msg: str, _n: int = len(idx), _done: int = done) -> None:
+                ctx.progress((_done + f * _n) / len(arts), msg)
+
+            imgs = image_to_image(loaded.pipe, [arts[i].image for i in idx], prompts, [seeds[i] for i in idx], settings, progress=prog)
+            for i, img, p, neg in zip(idx, imgs, prompts, negs):
+                results[i] = (img, p, neg, w, h)
+            done += len(idx)
+        out = []
+        for i, art in enumerate(arts):
+            img, p, neg, w, h = results[i]
+            img = img.resize(art.image.size, Image.Resampling.LANCZOS)  # same size: pixel meta (faces) stays valid
+            meta = dict(art.meta)
+            meta["restyle"] = {"backend": "diffusers", "model": resolved.id, "style": params.style, "strength": params.strength, "work_size": [w, h]}
+            meta["parameters"] = a1111_parameters(p, neg, steps=steps, sampler=sampler, guidance=guidance, seed=seeds[i], width=w, height=h,
+                                                  model=resolved.id, extra={"Denoising strength": params.strength, "Style": params.style})
+            out.append(ImageArtifact(img, meta=meta, name=art.name))
+        ctx.report(backend="diffusers", model=resolved.id, licence=resolved.licence or "see the model card", path=str(resolved.path),
+                   revision=resolved.revision, device=loaded.device, dtype=loaded.dtype, offload=loaded.offload,
+                   pipeline=loaded.family, steps=steps, strength=params.strength, model_loads=manager.load_count)
+        return out

@@ -72,7 +72,7 @@ def draw_person(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, An
     if v.get("cape"):
         cape = c.accent if not v.get("coat") else (150, 20, 30)
         p.shape([(0.37, 0.33), (0.63, 0.33), (0.76, 0.9), (0.5, 0.93), (0.24, 0.9)], cape)
-    if sex == "f" and not v.get("ninja") and not v.get("hat") == "helmet":
+    if sex == "f" and not v.get("ninja") and v.get("hat") != "helmet":
         p.rect(0.385, 0.14, 0.615, 0.43 if not v.get("child") else 0.38, hair, r=0.09)  # long hair behind
     # legs and shoes
     dress = v.get("dress") or (sex == "f" and rng.random() < 0.45 and not v.get("uniform") and not v.get("ninja"))

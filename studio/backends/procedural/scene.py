@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .colors import COLOURS, SKINS, SKIES, Colors, apply_mood, colors_for, rotate_hue
+from .colors import COLOURS, SKIES, SKINS, Colors, apply_mood, colors_for, rotate_hue
 from .library import ARCHETYPES
 from .painter import RGB, Painter, blob_pts, ellipse_pts, mix, shade, star_pts
 
@@ -229,7 +229,6 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
     far = layer()
     mid = layer("cel" if look_mode != "none" else "none", line * 0.6)
     near = layer("cel" if look_mode != "none" else "none", line)
-    fc = mix(ground_col, haze, 0.35)
     if setting in ("forest", "field", "village", "mountains", "snow", "graveyard", "swamp"):
         hills = mix(ground_col, haze, 0.55) if setting != "mountains" else mix((110, 120, 140), haze, 0.35)
         if setting in ("mountains", "snow"):
@@ -256,7 +255,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
         sea_top = apply_mood(shade(sea_top, 0.55) if night else sea_top, spec.moods)
         far.shape([(-0.01, horizon), (1.01, horizon), (1.01, 0.8), (-0.01, 0.8)], mix(sea_top, haze, 0.3), shade_mode="none", outline=False)
         far.shape([(-0.01, 0.66), (1.01, 0.66), (1.01, 0.8), (-0.01, 0.8)], sea_top, shade_mode="none", outline=False, alpha=0.6)
-        for i in range(int(24 * spec.detail) + 4):
+        for _ in range(int(24 * spec.detail) + 4):
             y = rng.uniform(horizon + 0.01, 0.78)
             x = rng.uniform(0, 1)
             far.line([(x, y), (x + rng.uniform(0.02, 0.06), y)], shade(sea_top, 1.4), 0.003, alpha=0.7)
@@ -358,7 +357,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
         img.alpha_composite(Image.fromarray(np.dstack([bg.astype(np.uint8), np.full((h, w), 255, np.uint8)]), "RGBA"))
         far.shape(ellipse_pts(0.5, horizon, 0.16, 0.3, start=180, end=360), (26, 22, 26), shade_mode="none", outline=False)
         far.glow(0.5, horizon - 0.1, 0.2, (120, 150, 200), 0.25)
-        for i in range(int(14 * max(0.5, spec.detail))):
+        for _ in range(int(14 * max(0.5, spec.detail))):
             x = rng.uniform(0, 1)
             ln = rng.uniform(0.05, 0.2)
             mid.shape([(x - 0.025, -0.01), (x + 0.025, -0.01), (x, ln)], shade(wall, rng.uniform(0.6, 0.9)))
