@@ -9,7 +9,7 @@ embedded defaults, on diffusers models or on test stand-ins. Per asset kind:
              (uniform grid for Unity and frame-grid loaders), `{id}.gif` (a preview)
 - texture:   `{id}.png` (seamless), `{id}_normal.png` (OpenGL), `{id}_roughness.png`, `{id}_height.png`
 - icon:      `{id}_{size}.png` per size
-- sfx:       `{id}.wav` + `{id}.ogg` (through the soundtrack exporter)
+- sfx:       `{id}.wav` + `{id}.ogg` + `{id}.json` (what made it: kind, seed, backend, licence)
 - shared:    `atlas.png/.json/.tres` packing every sprite and animation frame together
 """
 
@@ -36,8 +36,8 @@ SubjectFn = Callable[[str, int, int, str], Image.Image]
 TextureFn = Callable[[str, int, int, int, str], Any]
 #: sound(description, kind or None, seed, duration or None) -> (samples, sample_rate, info)
 SoundFn = Callable[[str, "str | None", int, "float | None"], tuple[np.ndarray, int, dict[str, Any]]]
-#: export(samples, sample_rate, out_dir, stem) -> {format: path}
-ExportFn = Callable[[np.ndarray, int, Path, str], dict[str, Path]]
+#: export(samples, sample_rate, out_dir, stem, sidecar) -> {format: path}
+ExportFn = Callable[[np.ndarray, int, Path, str, "dict[str, Any] | None"], dict[str, Path]]
 
 
 @dataclass
@@ -47,6 +47,8 @@ class Generators:
     sound: SoundFn
     export: ExportFn
     backends: dict[str, str] = field(default_factory=dict)
+    #: sidecar(description, info, seed) -> what to record beside each sound
+    sidecar: Callable[[str, dict[str, Any], int], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -161,6 +163,10 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
                     img, _ = _pixel(a, _fit(subject, (render, render)), grid)
                 else:
                     img = cleanup_alpha(_fit(subject, a.size), min_island=2)
+                    if a.outline:
+                        from studio.backends.sprites import add_outline
+
+                        img = add_outline(img)
                 stem = a.id if a.count == 1 else f"{a.id}_{i + 1}"
                 p = out / f"{stem}.png"
                 img.save(p, format="PNG", compress_level=6)
@@ -225,7 +231,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
             thumbs.append((f"{a.id} (2x2)", _tiled(ts.albedo) if a.tile != "none" else ts.albedo))
 
         elif a.kind == "icon":
-            render = max(512, max(a.sizes) * 2)
+            render = max(256, max(a.sizes) * 2)
             subject = gens.subject(a.description, render, aseed, a.style)
             icons = icon_set(subject, a.sizes, rarity=a.rarity, shape=a.shape, pixel_palette=(a.palette if pixel else None))
             for s, img in icons.items():
@@ -241,7 +247,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
                 s = aseed if a.count == 1 else derive_seed(seed, f"{a.id}#{i + 1}")
                 samples, rate, info = gens.sound(a.description, a.sound, s, a.duration)
                 stem = a.id if a.count == 1 else f"{a.id}_{i + 1}"
-                written = gens.export(samples, rate, out, stem)
+                written = gens.export(samples, rate, out, stem, gens.sidecar(a.description, info, s) if gens.sidecar else None)
                 made += [Path(written[k]) for k in sorted(written)]
                 st = sfxmod.stats(samples, rate)
                 sounds.append({"file": stem, "kind": info.get("kind"), "duration": round(st["duration"], 3),

@@ -1,7 +1,7 @@
 """The game-asset spec: a YAML list of what a game needs, or a `;`-separated prompt string.
 
     name: dungeon-prototype
-    style: flat            # flat | pixel | painted | cartoon (pixel: palette-quantised pixel art)
+    style: outlined        # outlined | flat | pixel (pixel: palette-quantised pixel art)
     palette: pico-8        # for pixel style: adaptive, pico-8, gameboy, nes, sweetie-16, endesga-32, cga, 1-bit
     assets:
       - {kind: sprite, description: red health potion, size: 64}
@@ -31,7 +31,8 @@ KIND_ALIASES = {
     "icon": "icon", "icons": "icon",
     "sfx": "sfx", "sound": "sfx", "sounds": "sfx", "audio": "sfx", "sound-effect": "sfx",
 }
-STYLES = ("flat", "pixel", "painted", "cartoon")
+STYLES = ("outlined", "flat", "pixel")
+STYLE_ALIASES = {"cartoon": "outlined", "painted": "outlined", "toon": "outlined", "pixel-art": "pixel", "pixelart": "pixel", "vector": "flat"}
 ANIMATIONS = ("idle", "walk", "spin", "flash", "pulse")
 TILE = ("both", "x", "y", "none")
 RARITIES = ("common", "uncommon", "rare", "epic", "legendary")
@@ -71,7 +72,7 @@ class AssetSpec:
     fps: float = 10.0
     animation: str = "idle"
     palette: str = "adaptive"
-    style: str = "flat"
+    style: str = "outlined"
     pixels: int | None = None  # pixel-art grid (pixel style)
     sizes: list[int] = field(default_factory=list)
     rarity: str | None = None
@@ -89,7 +90,7 @@ class AssetSpec:
 class AssetsSpec:
     name: str
     assets: list[AssetSpec]
-    style: str = "flat"
+    style: str = "outlined"
     palette: str = "adaptive"
     sheet: dict[str, Any] = field(default_factory=dict)
     source: str = "spec"
@@ -159,6 +160,10 @@ class _Checker:
             self.fail(where, f"unknown {key} {value!r}{suggest(v, list(choices))}; use one of: {', '.join(choices)}")
         return v
 
+    def style(self, where: str, value: Any) -> str:
+        v = str(value).strip().lower()
+        return STYLE_ALIASES.get(v) or self.choice(where, "style", v, STYLES)
+
     def size(self, where: str, value: Any, lo: int, hi: int) -> tuple[int, int]:
         if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*[x×]\s*-?\d+\s*", value):
             value = [int(v) for v in re.split(r"[x×]", value)]
@@ -216,7 +221,7 @@ def _asset(raw: Any, index: int, top: dict[str, Any], ck: _Checker, used: set[st
     if aid in used:
         ck.fail(where, f"id {aid!r} is used twice; every asset needs its own id")
     used.add(aid)
-    style = ck.choice(where, "style", raw.get("style", top["style"]), STYLES)
+    style = ck.style(where, raw.get("style", top["style"]))
     lo, hi = SIZE_RANGE[kind]
     if kind == "sfx":
         if "size" in raw:
@@ -300,7 +305,7 @@ def parse_spec_data(data: Any, source: str = "spec") -> AssetsSpec:
         ck.fail("top level", "`assets:` must be a non-empty list of assets (each with a description)")
     if len(assets) > 500:
         ck.fail("top level", f"{len(assets)} assets; at most 500 per spec")
-    style = ck.choice("top level", "style", data.get("style", "flat"), STYLES)
+    style = ck.style("top level", data.get("style", "outlined"))
     palette = str(data.get("palette", "adaptive"))
     top = {"style": style, "palette": palette, "size": None}
     if data.get("size") is not None:
@@ -353,7 +358,7 @@ def parse_spec_file(path: str | Path, display: str | None = None) -> AssetsSpec:
     return parse_spec_text(text, name)
 
 
-def parse_prompts(prompts: str | list[str], *, style: str = "flat", palette: str = "adaptive") -> AssetsSpec:
+def parse_prompts(prompts: str | list[str], *, style: str = "outlined", palette: str = "adaptive") -> AssetsSpec:
     """A spec from `"red health potion; goblin enemy; stone wall texture; coin pickup sound"`
     (or a list of descriptions): kinds and ids inferred from the words."""
     items = prompts if isinstance(prompts, list) else re.split(r"[;\n]", prompts)

@@ -23,6 +23,9 @@ from scipy import ndimage
 
 ANIMATIONS = ("idle", "walk", "spin", "flash", "pulse")
 
+#: our style -> the procedural generator's style (pixel art is drawn smooth, then pixelated here)
+PROCEDURAL_STYLE = {"outlined": "outlined", "flat": "flat", "pixel": "outlined", "cartoon": "outlined", "painted": "outlined"}
+
 
 # -- background removal ---------------------------------------------------------------------------
 
@@ -233,11 +236,12 @@ def animate(img: Image.Image, kind: str, frames: int = 8, *, amplitude: float = 
 # -- generation -----------------------------------------------------------------------------------
 
 
-def sprite_prompt(description: str, style: str = "flat") -> str:
+def sprite_prompt(description: str, style: str = "outlined") -> str:
     """A prompt for one isolated subject on a plain backdrop (easy to key out)."""
     look = {
         "pixel": "pixel art sprite, 16-bit, crisp pixels",
-        "flat": "flat vector game sprite, clean shapes, bold outline",
+        "outlined": "game sprite, clean shapes, bold dark outline, cel shading",
+        "flat": "flat vector game sprite, clean shapes",
         "painted": "hand-painted game sprite, stylised",
         "cartoon": "cartoon game sprite, thick outline",
     }.get(style, f"{style} game sprite")
@@ -247,20 +251,48 @@ def sprite_prompt(description: str, style: str = "flat") -> str:
 NEGATIVE = "background scenery, floor, shadow, multiple objects, cropped, text, watermark, frame, border"
 
 
-def procedural_sprite(description: str, *, size: int, seed: int, style: str = "flat", margin: float = 0.08) -> Image.Image:
+def focus_prompt(description: str) -> str:
+    """One subject per sprite: when the procedural generator would draw several subjects
+    ("blue slime monster" -> a slime and a monster; "round shield" -> a placeholder card for
+    "round" and a shield), keep the first one it can draw and drop the other subjects' words."""
+    import re
+
+    from studio.backends.procedural import describe_prompt
+
+    subjects = describe_prompt(description).get("subjects", [])
+    drawable = [s for s in subjects if s.get("archetype")]
+    if len(subjects) <= 1 or not drawable:
+        return description
+    keep = drawable[0]
+    out = description
+    for s in subjects:
+        if s is keep or not s.get("word") or s.get("word") == keep.get("word"):
+            continue
+        out = re.sub(rf"\b{re.escape(str(s['word']))}\b", " ", out, count=1, flags=re.IGNORECASE)
+    out = " ".join(out.split())
+    while True:  # no dangling "with a" / "and" once the other subjects are gone
+        shorter = re.sub(r"\s*\b(with|and|holding|carrying|a|an|the|of)$", "", out, flags=re.IGNORECASE).strip()
+        if shorter == out:
+            break
+        out = shorter
+    return out or description
+
+
+def procedural_sprite(description: str, *, size: int, seed: int, style: str = "outlined", margin: float = 0.08) -> Image.Image:
     """The embedded default: the procedural generator draws the subject on transparency; the
     result is cleaned up and fitted to a `size` px square canvas."""
     from studio.backends.procedural import generate_image
 
     render = max(size, 256)
-    img = generate_image(description, width=render, height=render, seed=seed, style="flat" if style == "pixel" else style, transparent=True, subject_only=True)
+    img = generate_image(focus_prompt(description), width=render, height=render, seed=seed, style=PROCEDURAL_STYLE.get(style, "outlined"),
+                         transparent=True, subject_only=True)
     if not has_transparency(img):
         img = remove_background(img)
     img = cleanup_alpha(img, min_island=max(4, render * render // 4000), bleed=False)
     return fit_on_canvas(img, size, margin=margin)
 
 
-def diffusion_sprites(pipe: Any, descriptions: Sequence[str], seeds: Sequence[int], *, size: int, style: str = "flat",
+def diffusion_sprites(pipe: Any, descriptions: Sequence[str], seeds: Sequence[int], *, size: int, style: str = "outlined",
                       steps: int = 25, guidance: float = 7.0, render: int = 512, tolerance: float = 30.0,
                       progress: Any = None) -> list[Image.Image]:
     """Subjects from a diffusers text-to-image pipeline, keyed out of their plain backdrop."""

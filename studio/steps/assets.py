@@ -21,7 +21,7 @@ from studio.engine import (
 )
 from studio.engine.errors import ModelNotAvailableError, UserError
 
-Style = Literal["flat", "pixel", "painted", "cartoon"]
+Style = Literal["outlined", "flat", "pixel"]
 Palette = Literal["adaptive", "pico-8", "gameboy", "nes", "sweetie-16", "endesga-32", "cga", "1-bit"]
 ImageBackend = Literal["auto", "procedural", "diffusers"]
 AnimationKind = Literal["idle", "walk", "spin", "flash", "pulse"]
@@ -130,7 +130,7 @@ class SpriteParams(_ModelParams):
     prompt: str = Field(min_length=1, max_length=500, description="what the sprite shows, e.g. 'red health potion'")
     count: int = Field(1, ge=1, le=64, description="variations (each its own seed)")
     size: int = Field(64, ge=8, le=2048, description="canvas size in px (square); for pixel style the pixel grid")
-    style: Style = Field("flat", description="look; pixel: palette-quantised pixel art with hard alpha")
+    style: Style = Field("outlined", description="look: outlined (ink outlines, soft shading), flat (cel-shaded), pixel (palette-quantised pixel art, hard alpha)")
     palette: Palette = Field("adaptive", description="pixel style palette")
     animation: Literal["none", "idle", "walk", "spin", "flash", "pulse"] = Field("none", description="make frames of this animation from the first sprite")
     frames: int = Field(8, ge=1, le=64, description="animation frames")
@@ -282,7 +282,7 @@ class IconsParams(_ModelParams):
     sizes: list[int] = Field(default_factory=lambda: [16, 32, 64, 128, 256], description="icon sizes in px (8..2048)")
     rarity: Literal["none", "common", "uncommon", "rare", "epic", "legendary"] = Field("none", description="rarity frame")
     shape: Literal["rounded", "square", "circle"] = Field("rounded", description="frame shape")
-    style: Style = Field("flat", description="pixel: each size is pixel art")
+    style: Style = Field("outlined", description="outlined, flat, or pixel (each size is pixel art)")
     palette: Palette = Field("adaptive", description="pixel style palette")
 
 
@@ -399,7 +399,7 @@ class Sheet(Step):
 
 class FromSpecParams(_ModelParams):
     prompts: str = Field("", max_length=20_000, description="'red health potion; goblin enemy; stone wall texture; coin pickup sound' (used when no spec file is given)")
-    style: Style = Field("flat", description="style for prompts (a spec file sets its own)")
+    style: Style = Field("outlined", description="style for prompts (a spec file sets its own)")
     palette: Palette = Field("adaptive", description="pixel-style palette for prompts (a spec file sets its own)")
     padding: int | None = Field(None, ge=0, le=64, description="sheet padding (None: the spec's, else 2)")
     extrude: int | None = Field(None, ge=0, le=64, description="sheet edge extrusion (None: the spec's, else 1)")
@@ -447,7 +447,8 @@ class FromSpec(Step):
         sounds = SoundMaker(ctx, params.sfx_backend if "sfx" in kinds else "synth", params.sfx_model, params.steps)
         backends = {k: images.backend for k in ("sprite", "animation", "texture", "icon")}
         backends["sfx"] = "sfxr-synth" if sounds.backend == "synth" else "diffusers"
-        gens = Generators(subject=images.subject, texture=images.texture, sound=sounds, export=exporter(params.formats), backends=backends)
+        gens = Generators(subject=images.subject, texture=images.texture, sound=sounds, export=exporter(params.formats),
+                          backends=backends, sidecar=sounds.sidecar)
         sheet = dict(spec.sheet)
         for key in ("padding", "extrude", "power_of_two"):
             if getattr(params, key) is not None:
