@@ -29,6 +29,8 @@ def loaded_package_versions() -> dict[str, str]:
 
 
 def _jsonable_input(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_jsonable_input(v) for v in value]
     if isinstance(value, Artifact):
         return {"kind": value.kind, "describe": value.describe()}
     if isinstance(value, Path):
