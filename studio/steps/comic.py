@@ -1,0 +1,397 @@
+"""Comic steps: fit images to a layout's panels, write the script, letter, compose pages, export,
+and animate.
+
+The split keeps the expensive picture work apart from the words: `comic.panels` (crop and scale,
+cached) -> `comic.script` (the words as editable data) -> `comic.letter` (bubbles) ->
+`comic.page` (pages) -> `comic.export` (PDF + CBZ). Editing the script re-runs only the last
+three, which take a fraction of a second per page.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from studio.engine import (
+    DataArtifact,
+    FileArtifact,
+    ImageArtifact,
+    InputError,
+    Port,
+    Step,
+    StepParams,
+    VideoArtifact,
+    register_step,
+)
+
+PagePreset = Literal["auto", "a4", "a4-landscape", "a5", "b5", "letter", "letter-landscape", "tabloid", "square"]
+
+#: meta keys a panel keeps from its source image (the rest is dropped to keep manifests small)
+KEEP_META = ("time", "scene", "score", "subtitles", "speech", "caption", "caption_source", "source", "prompt", "style",
+             "backend", "model", "licence", "description", "characters")
+
+
+def _layout_names() -> str:
+    from studio.comic.layout import list_layouts
+
+    return ", ".join(["auto", *sorted(list_layouts())])
+
+
+class PanelsParams(StepParams):
+    layout: str = Field("auto", min_length=1, max_length=500, description="a layout name (auto, 2x2, 2x3, 3x3, strip-1x3, strip-1x4, 4koma, manga-rtl, webtoon, wide-top, tall-left, feature-5) or a path to a layout .yaml; auto picks by panel count and image aspect")
+    panels: int | None = Field(None, ge=1, le=200, description="use at most this many images (None: all); fewer images than this is fine and noted")
+    page: PagePreset = Field("auto", description="page size; auto: the layout's own (a4 or a4-landscape, whichever crops less, for auto layouts)")
+    width_px: int | None = Field(None, ge=64, le=20000, description="page width in pixels (overrides page; height follows the page's aspect unless height_px is given)")
+    height_px: int | None = Field(None, ge=64, le=40000, description="page height in pixels (with width_px)")
+    dpi: int = Field(150, ge=50, le=600, description="pixels per inch of the pages (150: screen and home printing, 300: print)")
+    margin_mm: float | None = Field(None, ge=0, le=60, description="page margin in mm (None: the layout's, else 10)")
+    gutter_mm: float | None = Field(None, ge=0, le=60, description="space between panels in mm (None: the layout's, else 4)")
+    title: str | None = Field(None, max_length=120, description="a title banner across the top of the first page (None: no banner)")
+    faces: Literal["auto", "detect", "meta"] = Field("auto", description="face boxes: from the images' `faces` meta when present else detected (auto), always detected, or meta only")
+    skip_blank: bool = Field(True, description="leave out black, white or flat images (mid-fade frames, blank cards), with a note")
+
+
+@register_step
+class ComicPanels(Step):
+    name = "comic.panels"
+    version = "1"
+    description = "Fit images to a comic layout's panels: crop to each panel's shape keeping faces and salient regions, then scale."
+    inputs = {"images": Port("images", "pictures in reading order (keyframes, generated or restyled images)")}
+    outputs = {
+        "images": Port("images", "one fitted picture per panel, in reading order (meta: page, rect, faces in panel pixels)"),
+        "layout": Port("data", "the pages: size, panel rectangles, reading direction, title"),
+    }
+    Params = PanelsParams
+
+    def run(self, ctx, inputs, params):
+        from studio.comic import fitting
+        from studio.comic.layout import PageSetup, plan_pages
+
+        arts = list(inputs["images"])
+        if not arts:
+            raise InputError("comic.panels: no images to lay out; the step before produced none")
+        if params.layout != "auto":
+            from studio.comic.layout import get_layout
+
+            get_layout(params.layout)  # unknown names fail before any work
+        if params.skip_blank:
+            kept = [a for a in arts if not fitting.is_blank(a.image)]
+            if len(kept) < len(arts):
+                ctx.warn(f"left out {len(arts) - len(kept)} blank image(s) (black, white or flat)")
+            if not kept:
+                raise InputError("comic.panels: every image is blank (black, white or flat); nothing to put in a comic")
+            arts = kept
+        if params.panels is not None and len(arts) > params.panels:
+            arts = arts[: params.panels]
+        elif params.panels is not None and len(arts) < params.panels:
+            ctx.warn(f"asked for {params.panels} panels but only {len(arts)} image(s) are available; laying out {len(arts)}")
+        setup = PageSetup(dpi=params.dpi, page=params.page, margin_mm=params.margin_mm, gutter_mm=params.gutter_mm,
+                          width_px=params.width_px, height_px=params.height_px)
+        aspects = []
+        for a in arts:
+            x0, y0, x1, y1 = fitting.content_box(a.image)
+            aspects.append((x1 - x0) / (y1 - y0))
+        pages, notes = plan_pages(aspects, layout=params.layout, setup=setup, title=bool(params.title))
+        for note in notes:
+            ctx.warn(note)
+        boxes = [b for p in pages for b in p.panels]
+        out: list[ImageArtifact] = []
+        detected = 0
+        for k, (art, box) in enumerate(zip(arts, boxes)):
+            ctx.check_cancelled()
+            page = pages[box.page]
+            img = art.image
+            if params.faces != "detect" and "faces" in art.meta:
+                faces = fitting.parse_faces(art.meta.get("faces"))
+            elif params.faces == "meta":
+                faces = []
+            else:
+                faces = fitting.detect_faces(img)
+                detected += 1
+            fitted, moved, crop = fitting.fit_image(img, box.width, box.height, faces)
+            meta = {key: art.meta[key] for key in KEEP_META if key in art.meta}
+            meta.update({
+                "panel": box.index, "page": box.page, "slot": box.slot, "rect": list(box.rect), "crop": list(crop),
+                "faces": [list(f) for f in moved], "dpi": params.dpi, "direction": page.direction,
+                "source_name": art.name,
+            })
+            out.append(ImageArtifact(fitted, meta=meta, name=f"panel_{box.index + 1:03d}"))
+            ctx.progress((k + 1) / len(boxes), f"panel {k + 1}/{len(boxes)}")
+        layout = {
+            "pages": [p.to_dict() for p in pages],
+            "direction": pages[0].direction,
+            "dpi": params.dpi,
+            "title": params.title or None,
+            "notes": notes,
+        }
+        ctx.report(backend="classic", layouts=sorted({p.layout for p in pages}), pages=len(pages), panels=len(out),
+                   faces_detected_on=detected)
+        return {"images": out, "layout": DataArtifact(layout, name="layout")}
+
+
+class ScriptParams(StepParams):
+    captions: Literal["auto", "all", "none"] = Field("auto", description="image captions as narration boxes: auto puts a captioning model's description on panels without dialogue (not subtitle copies or measured fallback descriptions); all: every caption; none: never")
+    max_lines: int = Field(3, ge=0, le=12, description="at most this many subtitle/speech lines per panel (the rest are noted, not lettered)")
+
+
+@register_step
+class ComicScript(Step):
+    name = "comic.script"
+    version = "1"
+    description = "The words of every panel as editable data: from subtitles, transcripts and captions in the images' meta, a story script, or an edited script."
+    inputs = {
+        "images": Port("images", "the panels (their meta carries subtitles, speech, caption)", required=False),
+        "story": Port("data", "a text.story script: [{panel, description, caption, speech}]", required=False),
+        "script": Port("data", "an edited script (see docs/comics.md); when given it is used as is", required=False),
+    }
+    outputs = {"script": Port("data", "{panels: [{panel, caption, speech: ['NAME: line', ...]}]}")}
+    Params = ScriptParams
+
+    def run(self, ctx, inputs, params):
+        from studio.comic import script as sc
+
+        images = inputs.get("images") or []
+        n = len(images)
+        if inputs.get("script") is not None:
+            script = sc.normalise(inputs["script"].data, "edited script")
+            if n and len(script["panels"]) != n:
+                if len(script["panels"]) > n:
+                    ctx.warn(f"the edited script has {len(script['panels'])} panels but there are {n}; the extra ones are left out")
+                    script["panels"] = script["panels"][:n]
+                else:
+                    ctx.warn(f"the edited script has {len(script['panels'])} panels but there are {n}; the rest stay without words")
+                    script["panels"] += [{"panel": i + 1, "caption": None, "speech": []} for i in range(len(script["panels"]), n)]
+            ctx.report(backend="edited", panels=len(script["panels"]))
+            return {"script": DataArtifact(script, name="script")}
+        panels: list[dict[str, Any]] = []
+        story = inputs.get("story")
+        if story is not None:
+            entries = story.data.get("panels") if isinstance(story.data, dict) else story.data
+            if not isinstance(entries, list):
+                raise InputError("comic.script: the story must be a list of panels [{panel, caption, speech}]")
+            panels = [sc.panel_from_story(e) for e in entries]
+            if n and len(panels) != n:
+                ctx.warn(f"the story has {len(panels)} panels and there are {n} images; words are matched in order")
+            source = "story"
+        else:
+            dropped = 0
+            for art in images:
+                p, d = sc.panel_from_meta(art.meta, captions=params.captions, max_lines=params.max_lines)
+                panels.append(p)
+                dropped += d
+            if dropped:
+                ctx.warn(f"{dropped} subtitle/speech line(s) did not fit the max_lines={params.max_lines} limit per panel and were left out")
+            source = "meta"
+        if n:
+            panels = (panels + [{"caption": None, "speech": []}] * n)[:n]
+        script = sc.normalise({"panels": panels})
+        words = sum(bool(p["caption"]) + len(p["speech"]) for p in script["panels"])
+        ctx.report(backend=source, panels=len(script["panels"]), lines=words)
+        return {"script": DataArtifact(script, name="script")}
+
+
+class LetterParams(StepParams):
+    font: str | None = Field(None, max_length=1000, description="a .ttf/.otf font file (None: Pillow's built-in scalable font)")
+    font_pt: float = Field(9.0, ge=4, le=48, description="lettering size in points at the page's dpi (shrinks to fit when needed)")
+    min_font_pt: float = Field(5.5, ge=3, le=48, description="never shrink below this size")
+    case: Literal["upper", "as-written"] = Field("upper", description="comic lettering is traditionally all capitals")
+    bubble: Literal["oval", "rect"] = Field("oval", description="shape of ordinary speech bubbles (thoughts are clouds, shouts jagged)")
+    tails: bool = Field(True, description="draw tails towards the speaker")
+
+
+@register_step
+class ComicLetter(Step):
+    name = "comic.letter"
+    version = "1"
+    description = "Letter panels: caption boxes and speech/thought/shout bubbles, wrapped and auto-fitted, placed off faces in reading order."
+    inputs = {
+        "images": Port("images", "fitted panels from comic.panels"),
+        "script": Port("data", "the words, from comic.script"),
+    }
+    outputs = {
+        "images": Port("images", "lettered panels"),
+        "lettering": Port("data", "every bubble's shape, text, font size, rectangle and tail, per panel"),
+    }
+    Params = LetterParams
+
+    def run(self, ctx, inputs, params):
+        from studio.backends.fonts import load_font
+        from studio.comic import fitting
+        from studio.comic.lettering import panel_lines, plan_panel, render_panel
+        from studio.comic.script import normalise, to_lettering
+
+        if params.min_font_pt > params.font_pt:
+            raise InputError(f"comic.letter: min_font_pt ({params.min_font_pt}) is larger than font_pt ({params.font_pt})")
+        if params.font:
+            load_font(12, params.font)  # a missing font file fails here, clearly
+        arts = list(inputs["images"])
+        script = normalise(inputs["script"].data)
+        panels = script["panels"]
+        out, plans = [], []
+        squeezed = []
+        for i, art in enumerate(arts):
+            ctx.check_cancelled()
+            entry = panels[i] if i < len(panels) else {"caption": None, "speech": []}
+            lines = panel_lines(to_lettering(entry), speech_shape=params.bubble)
+            dpi = int(art.meta.get("dpi", 150))
+            plan = plan_panel(
+                art.image.size, lines, faces=fitting.parse_faces(art.meta.get("faces")),
+                saliency=fitting.saliency_map(art.image, width=96) if lines else None,
+                font_px=max(6, round(params.font_pt * dpi / 72)), min_font_px=max(5, round(params.min_font_pt * dpi / 72)),
+                font_path=params.font, direction=str(art.meta.get("direction", "ltr")), upper=params.case == "upper",
+                tails=params.tails,
+            )
+            if plan.relaxed:
+                squeezed.append(f"panel {i + 1} ({', '.join(plan.relaxed)})")
+            img = render_panel(art.image, plan, font_path=params.font)
+            meta = dict(art.meta)
+            meta["lettered"] = len(plan.bubbles)
+            out.append(ImageArtifact(img, meta=meta, name=art.name))
+            plans.append({"panel": i + 1, **plan.to_dict()})
+            ctx.progress((i + 1) / max(1, len(arts)), f"lettered panel {i + 1}/{len(arts)}")
+        if squeezed:
+            ctx.warn("too many words for the space on " + "; ".join(squeezed) + ": shorten the text or lower min_font_pt")
+        if len(panels) > len(arts):
+            ctx.warn(f"the script has {len(panels)} panels but there are {len(arts)}; the extra words are not lettered")
+        ctx.report(backend="pillow", font=params.font or "Pillow built-in (Aileron)", bubbles=sum(len(p["bubbles"]) for p in plans))
+        return {"images": out, "lettering": DataArtifact({"panels": plans}, name="lettering")}
+
+
+class PageParams(StepParams):
+    background: str = Field("white", max_length=40, description="page colour (name or #hex)")
+    border_mm: float = Field(0.6, ge=0, le=10, description="panel frame width in mm (0: no frames)")
+    border_colour: str = Field("black", max_length=40, description="panel frame and title banner colour")
+    credits: str | None = Field("auto", max_length=300, description="'auto': name the models and licences that made the pictures (when any neural model ran); other text: printed as well; None: no credits line")
+    font: str | None = Field(None, max_length=1000, description="title/credits font file (None: built-in)")
+
+
+@register_step
+class ComicPage(Step):
+    name = "comic.page"
+    version = "1"
+    description = "Compose comic pages: panels in their frames, the title banner and a credits line."
+    inputs = {
+        "images": Port("images", "lettered panels in reading order"),
+        "layout": Port("data", "the pages from comic.panels"),
+    }
+    outputs = {"pages": Port("images", "one PNG per page")}
+    Params = PageParams
+
+    def run(self, ctx, inputs, params):
+        from studio.comic.layout import PagePlan, mm_to_px
+        from studio.comic.page import credits_line, parse_colour, render_page
+
+        parse_colour(params.background, "background")
+        parse_colour(params.border_colour, "border_colour")
+        lay = inputs["layout"].data
+        arts = list(inputs["images"])
+        plans = [PagePlan.from_dict(p) for p in lay["pages"]]
+        total = sum(len(p.panels) for p in plans)
+        if total != len(arts):
+            raise InputError(f"comic.page: the layout has {total} panels but {len(arts)} images came in; feed it the panels of the same comic.panels step")
+        credits = None
+        if params.credits:
+            extra = None if params.credits == "auto" else params.credits
+            credits = credits_line([a.meta for a in arts], extra)
+        border = mm_to_px(params.border_mm, int(lay.get("dpi", 150))) if params.border_mm > 0 else 0
+        if params.border_mm > 0:
+            border = max(1, border)
+        pages = []
+        for plan in plans:
+            imgs = [arts[b.index].image for b in plan.panels]
+            page = render_page(plan, imgs, background=params.background, border_px=border, border_colour=params.border_colour,
+                               title=lay.get("title") if plan.index == 0 else None,
+                               credits=credits if plan.index == len(plans) - 1 else None, font_path=params.font)
+            meta = {"page": plan.index, "layout": plan.layout, "direction": plan.direction, "dpi": int(lay.get("dpi", 150)),
+                    "panels": [b.index for b in plan.panels]}
+            if lay.get("title"):
+                meta["title"] = lay["title"]
+            pages.append(ImageArtifact(page, meta=meta, name=f"page_{plan.index + 1:03d}"))
+            ctx.progress((plan.index + 1) / len(plans), f"page {plan.index + 1}/{len(plans)}")
+        ctx.report(backend="pillow", pages=len(pages), credits=credits)
+        return {"pages": pages}
+
+
+class ExportParams(StepParams):
+    title: str | None = Field(None, max_length=200, description="title in the PDF and ComicInfo.xml (None: the page title, else 'Comic')")
+    writer: str | None = Field(None, max_length=200, description="ComicInfo Writer")
+    summary: str | None = Field(None, max_length=2000, description="ComicInfo Summary")
+    language: str | None = Field(None, max_length=12, description="ComicInfo LanguageISO, e.g. en")
+    filename: str = Field("comic", min_length=1, max_length=80, pattern=r"^[\w.-]+$", description="file name stem of the PDF and CBZ")
+
+
+@register_step
+class ComicExport(Step):
+    name = "comic.export"
+    version = "1"
+    description = "Export comic pages as one PDF (img2pdf, lossless) and a CBZ (stored zip of sorted pages + ComicInfo.xml)."
+    inputs = {"pages": Port("images", "the pages, in order")}
+    outputs = {"pdf": Port("file", "the comic as a PDF"), "cbz": Port("file", "the comic as a CBZ")}
+    Params = ExportParams
+
+    def run(self, ctx, inputs, params):
+        from studio.comic.export import write_cbz, write_pdf
+
+        pages = list(inputs["pages"])
+        if not pages:
+            raise InputError("comic.export: no pages to export")
+        first = pages[0].meta
+        title = params.title or first.get("title") or "Comic"
+        dpi = int(first.get("dpi", 150))
+        rtl = first.get("direction") == "rtl"
+        imgs = [p.image for p in pages]
+        pdf = write_pdf(imgs, ctx.scratch(f"{params.filename}.pdf"), dpi=dpi, title=title)
+        ctx.progress(0.5, "pdf written")
+        cbz = write_cbz(imgs, ctx.scratch(f"{params.filename}.cbz"), title=title, rtl=rtl, writer=params.writer,
+                        summary=params.summary, language=params.language)
+        ctx.report(backend="img2pdf+zip", pages=len(pages), manga=rtl)
+        return {"pdf": FileArtifact(pdf), "cbz": FileArtifact(cbz)}
+
+
+class MotionParams(StepParams):
+    seconds_per_panel: float = Field(3.5, ge=0.5, le=60, description="how long each panel stays on screen")
+    transition: Literal["crossfade", "slide", "cut"] = Field("crossfade", description="how one panel gives way to the next")
+    transition_seconds: float = Field(0.6, ge=0, le=5, description="length of each transition (within the panel's time)")
+    move: Literal["auto", "push-in", "pull-out", "pan", "none"] = Field("auto", description="camera move per panel: auto pans across tall or wide panels and alternates push-in/pull-out on the rest")
+    width: int = Field(1280, ge=64, le=3840, multiple_of=2, description="video width (even)")
+    height: int = Field(720, ge=64, le=2160, multiple_of=2, description="video height (even)")
+    fps: int = Field(24, ge=6, le=60, description="frames per second")
+    background: Literal["blur", "black", "white"] = Field("blur", description="what fills the frame around a panel")
+    crf: int = Field(20, ge=0, le=51, description="H.264 quality (lower is better, larger)")
+
+
+@register_step
+class ComicMotion(Step):
+    name = "comic.motion"
+    version = "1"
+    description = "A motion comic: panels in reading order with pan/zoom moves and transitions, plus a soundtrack fitted to the length, as an H.264/AAC MP4."
+    inputs = {
+        "images": Port("images", "lettered panels (or pages) in reading order"),
+        "audio": Port("audio", "a soundtrack; trimmed with a fade-out or looped to the video's length", required=False),
+    }
+    outputs = {"video": Port("video", "the motion comic (MP4, H.264 + AAC)")}
+    Params = MotionParams
+
+    def run(self, ctx, inputs, params):
+        from studio.comic.motion import render_motion
+
+        arts = list(inputs["images"])
+        if not arts:
+            raise InputError("comic.motion: no panels to animate")
+        if params.transition != "cut" and params.transition_seconds >= params.seconds_per_panel:
+            raise InputError(f"comic.motion: transition_seconds ({params.transition_seconds}) must be shorter than seconds_per_panel ({params.seconds_per_panel})")
+        audio = inputs.get("audio")
+        path = ctx.scratch("motion-comic.mp4")
+        info = render_motion(
+            [a.image for a in arts], path,
+            audio=(audio.samples, audio.sample_rate) if audio is not None else None,
+            seconds_per_panel=params.seconds_per_panel, transition=params.transition,
+            transition_seconds=params.transition_seconds, move=params.move, size=(params.width, params.height),
+            fps=params.fps, background=params.background, crf=params.crf,
+            progress=lambda f, m="": ctx.progress(f, m),
+        )
+        if audio is None:
+            ctx.warn("no soundtrack given: the video has no audio stream")
+        ctx.report(backend="moviepy+ffmpeg", codec="h264/aac" if audio is not None else "h264", **info)
+        return {"video": VideoArtifact(path, meta={"duration": info["duration"]})}

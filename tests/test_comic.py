@@ -1,0 +1,240 @@
+"""Comic steps end to end on images drawn here: panels, script, lettering, pages, PDF, CBZ, the
+motion comic, re-lettering through the cache, and bad input."""
+
+from __future__ import annotations
+
+import zipfile
+from xml.etree import ElementTree as ET
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from studio.engine import ImageArtifact, Pipeline, UserError
+from studio.engine.errors import InputError
+
+
+def _scene(i: int, size=(640, 360), face=True) -> ImageArtifact:
+    """A distinct picture: a gradient sky, ground, and a face-like blob whose box goes in meta."""
+    w, h = size
+    rng = np.random.default_rng(i)
+    top, bottom = rng.integers(40, 220, 3), rng.integers(40, 220, 3)
+    t = np.linspace(0, 1, h)[:, None, None]
+    arr = (top * (1 - t) + bottom * t).astype(np.uint8).repeat(w, axis=1)
+    img = Image.fromarray(arr)
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, int(h * 0.75), w, h], fill=tuple(int(v) for v in rng.integers(20, 120, 3)))
+    meta = {"time": float(i), "subtitles": []}
+    if face:
+        fx = int(rng.integers(40, w - 160))
+        box = [fx, int(h * 0.3), 110, 110]
+        d.ellipse([box[0], box[1], box[0] + box[2], box[1] + box[3]], fill=(220, 180, 150))
+        meta["faces"] = [box]
+    return ImageArtifact(img, meta=meta, name=f"frame_{i:02d}")
+
+
+def _comic_pipeline(**panel_params) -> Pipeline:
+    p = Pipeline("comic-test")
+    p.add_input("images", "images")
+    p.add_input("script", {"type": "dict", "default": None})
+    pan = p.step("comic.panels", id="panels", images="$inputs.images", **panel_params)
+    sc = p.step("comic.script", id="script", images=pan.images, script="$inputs.script")
+    let = p.step("comic.letter", id="letter", images=pan.images, script=sc.script)
+    pg = p.step("comic.page", id="page", images=let.images, layout=pan.layout)
+    ex = p.step("comic.export", id="export", pages=pg.pages)
+    for name, ref in [("pages", pg.pages), ("panels", let.images), ("pdf", ex.pdf), ("cbz", ex.cbz), ("script", sc.script),
+                      ("bubbles", let.lettering), ("layout", pan.layout)]:
+        p.output(name, ref)
+    return p
+
+
+SCRIPT = {"panels": [
+    {"caption": "It began on a cold morning.", "speech": ["Ann: Did you hear that? It came from the roof."]},
+    {"speech": ["Bob: WATCH OUT!"]},
+    {"speech": ["(Why me?)"]},
+    {"caption": "Later.", "speech": ["Ann: We need to talk.", "Bob: Not now."]},
+    {"speech": ["Ann: This is the end of the line, my friend."]},
+]}
+
+
+def _faces_in_page_coords(result):
+    out = []
+    for art, rect in ((a, a.meta["rect"]) for a in result.outputs["panels"]):
+        for x, y, w, h in art.meta["faces"]:
+            out.append((art.meta["page"], rect[0] + x, rect[1] + y, rect[0] + x + w, rect[1] + y + h))
+    return out
+
+
+def test_comic_end_to_end(tmp_path):
+    import pikepdf
+
+    images = [_scene(i) for i in range(5)]
+    r = _comic_pipeline(title="The Test").run(images=images, script=SCRIPT, out=tmp_path / "run")
+    pages = r.outputs["pages"]
+    assert len(r.outputs["panels"]) == 5
+    # PDF: one page per page PNG
+    with pikepdf.open(r.paths["pdf"]) as pdf:
+        assert len(pdf.pages) == len(pages) == len(r.paths["pages"])
+    # CBZ: stored zip, sorted page names, valid ComicInfo.xml
+    with zipfile.ZipFile(r.paths["cbz"]) as zf:
+        infos = zf.infolist()
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in infos)
+        names = [i.filename for i in infos if i.filename.endswith(".png")]
+        assert names == sorted(names) == [f"{k:03d}.png" for k in range(len(pages))]
+        root = ET.fromstring(zf.read("ComicInfo.xml"))
+        assert root.tag == "ComicInfo"
+        assert root.findtext("Title") == "The Test" and root.findtext("PageCount") == str(len(pages))
+        assert root.findtext("Manga") == "No"
+        assert len(root.find("Pages")) == len(pages)
+        with Image.open(zf.open(names[0])) as first:
+            assert first.size == pages[0].image.size
+    # lettering: bubbles inside panels, off faces, text inside bubbles (page coordinates)
+    bubbles = r.outputs["bubbles"].data["panels"]
+    assert sum(len(p["bubbles"]) for p in bubbles) >= 7
+    for art, plan in zip(r.outputs["panels"], bubbles):
+        w, h = art.image.size
+        assert (plan["width"], plan["height"]) == (w, h)
+        faces = [(x, y, x + fw, y + fh) for x, y, fw, fh in art.meta["faces"]]
+        for b in plan["bubbles"]:
+            x0, y0, x1, y1 = b["rect"]
+            assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
+            tx0, ty0, tx1, ty1 = b["text_rect"]
+            assert x0 <= tx0 and y0 <= ty0 and tx1 <= x1 and ty1 <= y1
+            for f in faces:
+                assert min(x1, f[2]) <= max(x0, f[0]) or min(y1, f[3]) <= max(y0, f[1]), "bubble over a face"
+    # the script is data in the manifest and a file in the run folder
+    assert r.outputs["script"].data["panels"][1]["speech"] == ["Bob: WATCH OUT!"]
+    assert (r.run_dir / "script.json").is_file()
+    # panels are never blank and the pages have the title
+    for art in r.outputs["panels"]:
+        a = np.asarray(art.image.convert("L"), dtype=np.float32)
+        assert a.std() > 10 and 20 < a.mean() < 235
+    assert pages[0].meta["title"] == "The Test"
+    # panels do not overlap on the page and sit inside it
+    rects = [(a.meta["page"], a.meta["rect"]) for a in r.outputs["panels"]]
+    for i, (pa, a) in enumerate(rects):
+        for pb, b in rects[i + 1:]:
+            if pa == pb:
+                assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1])
+
+
+def test_relettering_reuses_the_pictures(tmp_path):
+    images = [_scene(i) for i in range(4)]
+    p = _comic_pipeline()
+    first = p.run(images=images, script=SCRIPT, out=tmp_path / "a")
+    edited = {"panels": [{"caption": "A new start.", "speech": []}] + SCRIPT["panels"][1:4]}
+    second = p.run(images=images, script=edited, out=tmp_path / "b")
+    cached = {s["id"]: s["cached"] for s in second.steps}
+    assert cached == {"panels": True, "script": False, "letter": False, "page": False, "export": False}
+    assert second.outputs["bubbles"].data["panels"][0]["bubbles"][0]["text"] == "A new start."
+    assert first.outputs["pages"][0].image.tobytes() != second.outputs["pages"][0].image.tobytes()
+    # same inputs again: everything from the cache, the same files
+    third = p.run(images=images, script=edited, out=tmp_path / "c")
+    assert all(s["cached"] for s in third.steps)
+    assert third.paths["cbz"].read_bytes() == second.paths["cbz"].read_bytes()
+
+
+def test_script_from_subtitles_and_captions(tmp_path):
+    images = [_scene(i) for i in range(3)]
+    images[0].meta["subtitles"] = ["ANNA: Hello there.", "BEN: Hi."]
+    images[1].meta["caption"] = "A quiet street at dusk."
+    images[1].meta["caption_source"] = "model"
+    images[2].meta["caption"] = "Mostly blue; one face."
+    images[2].meta["caption_source"] = "describe"
+    r = _comic_pipeline().run(images=images, out=tmp_path / "run")
+    panels = r.outputs["script"].data["panels"]
+    assert panels[0]["speech"] == ["ANNA: Hello there.", "BEN: Hi."] and panels[0]["caption"] is None
+    assert panels[1]["caption"] == "A quiet street at dusk."
+    assert panels[2]["caption"] is None and panels[2]["speech"] == []
+
+
+def test_manga_cbz_is_right_to_left(tmp_path):
+    images = [_scene(i) for i in range(5)]
+    r = _comic_pipeline(layout="manga-rtl").run(images=images, out=tmp_path / "run")
+    with zipfile.ZipFile(r.paths["cbz"]) as zf:
+        assert ET.fromstring(zf.read("ComicInfo.xml")).findtext("Manga") == "YesAndRightToLeft"
+    assert all(a.meta["direction"] == "rtl" for a in r.outputs["panels"])
+
+
+def test_more_panels_than_frames_and_blank_frames(tmp_path):
+    images = [_scene(0), ImageArtifact(Image.new("RGB", (640, 360), (2, 2, 2)), name="black"), _scene(1)]
+    r = _comic_pipeline(panels=6).run(images=images, out=tmp_path / "run")
+    warnings = " ".join(r.manifest["warnings"]) if isinstance(r.manifest["warnings"], list) else str(r.manifest["warnings"])
+    assert "blank" in warnings and "only 2" in warnings
+    assert len(r.outputs["panels"]) == 2
+
+
+def test_bad_input_is_one_clear_error(tmp_path):
+    images = [_scene(i) for i in range(2)]
+    with pytest.raises(UserError, match="unknown layout 'grid'"):
+        _comic_pipeline(layout="grid").run(images=images, out=tmp_path / "a")
+    with pytest.raises(InputError, match="kind 'yell'"):
+        _comic_pipeline().run(images=images, script={"panels": [{"speech": [{"text": "x", "kind": "yell"}]}]}, out=tmp_path / "b")
+    blank = [ImageArtifact(Image.new("RGB", (64, 64), "black"))]
+    with pytest.raises(InputError, match="blank"):
+        _comic_pipeline().run(images=blank, out=tmp_path / "c")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_motion_comic_has_both_streams_and_the_length(tmp_path):
+    import av
+
+    from studio.engine import AudioArtifact
+
+    sr = 32000
+    tone = (0.2 * np.sin(2 * np.pi * 220 * np.arange(sr * 10) / sr)).astype(np.float32)
+    p = Pipeline("motion-test")
+    p.add_input("images", "images")
+    p.add_input("audio", "audio")
+    m = p.step("comic.motion", images="$inputs.images", audio="$inputs.audio", seconds_per_panel=1.0,
+               transition_seconds=0.3, width=320, height=180, fps=12)
+    p.output("video", m.video)
+    panels = [_scene(0, size=(300, 400)), _scene(1, size=(640, 200)), _scene(2)]
+    r = p.run(images=panels, audio=AudioArtifact(tone, sr), out=tmp_path / "run")
+    with av.open(str(r.paths["video"])) as c:
+        kinds = {s.type: s for s in c.streams}
+        assert set(kinds) == {"video", "audio"}
+        assert kinds["video"].codec_context.name == "h264" and kinds["audio"].codec_context.name == "aac"
+        assert c.duration / 1e6 == pytest.approx(3.0, abs=0.1)
+        frames = [f.to_ndarray(format="gray") for f in c.decode(video=0)]
+    assert len(frames) == pytest.approx(36, abs=1)
+    assert min(f.mean() for f in frames) > 15, "a frame went black"
+    rec = r.steps[0]
+    assert rec["backend"] == "moviepy+ffmpeg" and rec["info"]["moves"][0] == "pan-down"
+
+
+def test_fit_audio_loops_and_trims():
+    from studio.comic.motion import fit_audio
+
+    x = np.ones(1000, dtype=np.float32) * 0.5
+    y = fit_audio(x, 1000, 3.0, fade=0.5)
+    assert y.shape == (3000, 2) and y[-1].max() == 0.0 and y[100].min() == pytest.approx(0.5)
+    z = fit_audio(np.ones((5000, 2), np.float32), 1000, 2.0, fade=0.0)
+    assert z.shape == (2000, 2)
+
+
+def test_fitting_keeps_the_face(tmp_path):
+    from studio.comic.fitting import content_box, fit_image
+
+    img = Image.new("RGB", (1200, 400), (90, 90, 90))
+    d = ImageDraw.Draw(img)
+    d.ellipse([950, 120, 1100, 270], fill=(230, 190, 160))
+    out, faces, crop = fit_image(img, 300, 400, [(950, 120, 150, 150)])
+    assert out.size == (300, 400) and len(faces) == 1
+    assert crop[0] <= 950 and crop[2] >= 1100
+    # letterbox bars are cut before cropping
+    boxed = Image.new("RGB", (640, 480), "black")
+    boxed.paste(Image.new("RGB", (640, 360), (120, 140, 160)), (0, 60))
+    assert content_box(boxed) == (0, 60, 640, 420)
+
+
+def test_demo_clip(tmp_path):
+    import av
+
+    from studio.comic.demo_clip import SHOTS, make_demo_clip
+
+    path = make_demo_clip(tmp_path / "clip.mp4")
+    assert path.with_suffix(".srt").read_text().count("-->") == 4
+    with av.open(str(path)) as c:
+        assert c.duration / 1e6 == pytest.approx(sum(SHOTS), abs=0.1)
+        assert c.streams.video[0].codec_context.name == "h264"
