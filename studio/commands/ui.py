@@ -49,5 +49,10 @@ def run_ui(args: argparse.Namespace) -> int:
     except ImportError:
         raise UserError("the UI needs gradio: pip install 'studio[ui]'") from None
     app = build_app(args.outputs, concurrency=args.concurrency, max_file_size=args.max_upload)
-    launch(app, host=args.host, port=args.port or None, share=args.share, auth=auth)
+    launch(app, host=args.host, port=args.port or None, share=args.share, auth=auth, prevent_thread_lock=True, quiet=True)
+    ctx = app.studio_context
+    print(f"studio ui: {app.local_url}  (outputs: {ctx.outputs_root}; Ctrl-C stops)", file=sys.stderr)
+    if getattr(app, "share_url", None):
+        print(f"studio ui: public link {app.share_url}", file=sys.stderr)
+    app.block_thread()
     return 0
