@@ -104,7 +104,10 @@ def panel_from_meta(meta: dict[str, Any], *, captions: str = "auto", max_lines: 
     speech = speech[:max_lines]
     caption = None
     cap = meta.get("caption")
-    if isinstance(cap, str) and cap.strip() and captions != "none" and (captions == "all" or not speech):
+    # auto: a model's description narrates a silent panel; a caption that repeats the subtitles,
+    # or a measured description ("mostly grey, one face"), does not read as narration
+    narrative = meta.get("caption_source") not in ("subtitles", "describe")
+    if isinstance(cap, str) and cap.strip() and (captions == "all" or (captions == "auto" and narrative and not speech)):
         caption = clean_text(cap)
     return {"caption": caption, "speech": speech}, dropped
 
