@@ -1,0 +1,189 @@
+"""audio.transcribe: audio extraction, a tiny Whisper built in code and loaded through the model
+manager, skipping without weights, and attaching lines to keyframes by time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import studio
+from studio.backends import transcribe as tr
+from studio.engine import (
+    AudioArtifact,
+    ImageArtifact,
+    InputError,
+    ModelNotAvailableError,
+    Pipeline,
+    StepContext,
+    VideoArtifact,
+    get_step,
+)
+
+
+def _run_step(tmp_path, inputs, **params):
+    step = get_step("audio.transcribe")
+    ctx = StepContext(step_id="speech", use="audio.transcribe", seed=0, workdir=tmp_path)
+    full = {"video": None, "audio": None, "images": []}
+    full.update(inputs)
+    return step.run(ctx, full, step.Params(**params)), ctx.report_data
+
+
+def _keyframes():
+    return [ImageArtifact(Image.new("RGB", (8, 8)), meta={"time": t}, name=f"kf_{i}") for i, t in enumerate((1.0, 5.0, 9.0))]
+
+
+# -- audio in --------------------------------------------------------------------------------
+
+
+@pytest.mark.media
+def test_audio_from_video_soundtrack(testdata):
+    x = tr.audio_from_video(testdata / "video" / "chaplin.mp4")
+    assert x.dtype == np.float32 and x.ndim == 1
+    assert abs(x.shape[0] / tr.SAMPLE_RATE - 9.64) < 0.2
+    assert 0.001 < float(np.abs(x).mean()) < 1.0
+    x = tr.audio_from_video(testdata / "video" / "flipping_a_pancake.mkv")  # Opus in MKV
+    assert abs(x.shape[0] / tr.SAMPLE_RATE - 10.38) < 0.3
+    with pytest.raises(tr.NoAudioError, match="no audio track"):
+        tr.audio_from_video(testdata / "video" / "testvideo.mp4")
+
+
+def test_to_mono_16k():
+    sr = 44_100
+    t = np.arange(sr) / sr
+    stereo = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 440 * t)], axis=1).astype(np.float32)
+    y = tr.to_mono_16k(stereo, sr)
+    assert y.shape == (16_000,) and y.dtype == np.float32
+    spectrum = np.abs(np.fft.rfft(y))
+    assert abs(int(np.argmax(spectrum)) - 440) <= 1  # 1 Hz bins: the tone survives resampling
+
+
+# -- attaching lines to keyframes ------------------------------------------------------------
+
+
+def test_attach_lines_by_time_and_by_shot():
+    lines = [{"start": 0.5, "end": 1.5, "text": "Hello."}, {"start": 4.0, "end": 6.5, "text": "Over here!"},
+             {"start": 8.8, "end": 9.6, "text": "Bye."}]
+    assert tr.attach_lines([1.0, 5.0, 9.0], lines) == [["Hello."], ["Over here!"], ["Bye."]]
+    spans = [(0.0, 4.5), (4.5, 8.0), (8.0, 10.0)]  # a line spoken across a cut belongs to both shots
+    assert tr.attach_lines([1.0, 5.0, 9.0], lines, spans=spans) == [["Hello.", "Over here!"], ["Over here!"], ["Bye."]]
+    assert tr.attach_lines([None, None], lines) == [[], []]
+
+
+# -- no weights: skipped, never faked ---------------------------------------------------------
+
+
+def test_skipped_without_weights(tmp_path):
+    clip = AudioArtifact(np.zeros(16_000, np.float32), 16_000)
+    out, report = _run_step(tmp_path, {"audio": clip, "images": _keyframes()})
+    assert out["data"].data == []
+    assert report.backend == "skipped" and "not available locally" in report.info["reason"]
+    assert any("skipped" in w and "recipe goes on" in w for w in report.warnings)
+    assert [im.meta["speech"] for im in out["images"]] == [[], [], []]
+    assert [im.meta["time"] for im in out["images"]] == [1.0, 5.0, 9.0]
+    with pytest.raises(ModelNotAvailableError, match="studio models pull"):
+        _run_step(tmp_path, {"audio": clip}, backend="transformers")
+    with pytest.raises(InputError, match="give a video or an audio input"):
+        _run_step(tmp_path, {})
+
+
+def test_recipe_goes_on_without_weights(tmp_path):
+    wav = tmp_path / "tone.wav"
+    import soundfile as sf
+
+    sf.write(wav, np.zeros(8000, np.float32), 16_000)
+    p = Pipeline("speech")
+    p.add_input("clip", "path")
+    s = p.step("audio.transcribe", id="speech", audio=p.input.clip)
+    p.output("lines", s.data)
+    r = studio.run(p, clip=str(wav), out=tmp_path / "run")
+    assert r.outputs["lines"].data == [] and r.manifest["steps"][0]["backend"] == "skipped"
+    assert (r.run_dir / "lines.json").read_text().strip() == "[]"
+
+
+# -- tiny Whisper through the model manager ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_whisper(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from tokenizers.pre_tokenizers import ByteLevel
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    vocab = {c: i for i, c in enumerate(sorted(ByteLevel.alphabet()))}
+    tok = transformers.WhisperTokenizer(vocab=vocab, merges=[], model_max_length=448)
+    langs = ["en", "fr"]
+    specials = ["<|startoftranscript|>"] + [f"<|{lang}|>" for lang in langs] + [
+        "<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>", "<|nocaptions|>", "<|notimestamps|>"]
+    tok.add_special_tokens({"additional_special_tokens": specials, "pad_token": "<|endoftext|>"})
+    tok.add_tokens([f"<|{i * 0.02:.2f}|>" for i in range(1501)])
+    ids = tok.convert_tokens_to_ids
+    eot = ids("<|endoftext|>")
+    cfg = transformers.WhisperConfig(
+        vocab_size=len(tok), num_mel_bins=80, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_source_positions=1500, max_target_positions=448,
+        pad_token_id=eot, bos_token_id=eot, eos_token_id=eot, decoder_start_token_id=ids("<|startoftranscript|>"),
+    )
+    torch.manual_seed(0)
+    model = transformers.WhisperForConditionalGeneration(cfg).eval()
+    gc = transformers.GenerationConfig(
+        decoder_start_token_id=ids("<|startoftranscript|>"), eos_token_id=eot, pad_token_id=eot, bos_token_id=eot,
+        no_timestamps_token_id=ids("<|notimestamps|>"), is_multilingual=True, max_initial_timestamp_index=50,
+        lang_to_id={f"<|{lang}|>": ids(f"<|{lang}|>") for lang in langs},
+        task_to_id={"transcribe": ids("<|transcribe|>"), "translate": ids("<|translate|>")},
+        prev_sot_token_id=ids("<|startofprev|>"), begin_suppress_tokens=[220, eot], max_length=448,
+        # a random model would mostly emit control bytes: keep it to printable ASCII letters
+        suppress_tokens=[vocab[c] for b, c in bytes_to_unicode().items() if not chr(b).isalpha() or b > 126],
+    )
+    model.generation_config = gc
+    folder = tmp_path_factory.mktemp("tiny-whisper")
+    model.save_pretrained(folder)
+    transformers.WhisperProcessor(feature_extractor=transformers.WhisperFeatureExtractor(feature_size=80), tokenizer=tok).save_pretrained(folder)
+    return folder
+
+
+def _speechy(seconds: float = 4.0) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    t = np.arange(int(seconds * tr.SAMPLE_RATE)) / tr.SAMPLE_RATE
+    return (0.3 * np.sin(2 * np.pi * 220 * t) * (np.sin(2 * np.pi * 3 * t) > 0) + 0.02 * rng.standard_normal(t.size)).astype(np.float32)
+
+
+def test_tiny_whisper_through_the_manager(tiny_whisper):
+    from studio.models.manager import manager
+
+    resolved = manager.resolve(str(tiny_whisper), task="speech-recognition")
+    before = manager.load_count
+    asr = tr.load_whisper(resolved, device="cpu")
+    assert tr.load_whisper(resolved, device="cpu") is asr and manager.load_count == before + 1
+    audio = _speechy(4.0)
+    a = tr.transcribe(asr, audio, language="en", max_new_tokens=12)
+    b = tr.transcribe(asr, audio, language="en", max_new_tokens=12)
+    assert a == b, "greedy decoding must be deterministic"
+    assert a, "the random tiny model still emits some text"
+    last = 0.0
+    for line in a:
+        assert set(line) == {"start", "end", "text"} and line["text"].strip()
+        assert 0.0 <= line["start"] <= line["end"] <= 4.0 and line["start"] >= last
+        assert all(ch.isprintable() for ch in line["text"])
+        last = line["start"]
+    assert tr.transcribe(asr, np.zeros(0, np.float32)) == []
+
+
+def test_step_with_tiny_whisper(tiny_whisper, tmp_path):
+    clip = AudioArtifact(np.repeat(_speechy(3.0)[::2, None], 2, axis=1), 8000)  # stereo 8 kHz in, resampled
+    out, report = _run_step(tmp_path, {"audio": clip, "images": _keyframes()}, model=str(tiny_whisper), language="en",
+                            max_new_tokens=12, device="cpu")
+    assert report.backend == "transformers" and report.model == str(tiny_whisper)
+    assert report.info["lines"] == len(out["data"].data) and abs(report.info["audio_seconds"] - 3.0) < 0.01
+    said = [line["text"] for line in out["data"].data]
+    attached = [t for im in out["images"] for t in im.meta["speech"]]
+    assert said and sorted(attached) == sorted(said)  # every line lands on exactly one keyframe
+
+
+@pytest.mark.media
+def test_video_without_audio_is_skipped_with_reason(tiny_whisper, tmp_path, testdata):
+    video = VideoArtifact(testdata / "video" / "testvideo.mp4")
+    out, report = _run_step(tmp_path, {"video": video}, model=str(tiny_whisper), device="cpu")
+    assert out["data"].data == [] and report.backend == "skipped"
+    assert "no audio track" in report.info["reason"]
