@@ -34,7 +34,7 @@ def _subject_on(background, size=128, hole=False):
 def _gradient(size=128):
     y = np.linspace(0, 1, size)[:, None, None]
     a = (np.array([235, 240, 250]) * (1 - y) + np.array([200, 210, 230]) * y)
-    return Image.fromarray(np.broadcast_to(a, (size, size, 3)).astype(np.uint8), "RGB")
+    return Image.fromarray(np.broadcast_to(a, (size, size, 3)).astype(np.uint8))
 
 
 @pytest.mark.parametrize("backdrop", ["white", "green", "gradient"])
@@ -67,7 +67,7 @@ def test_cleanup_removes_specks_and_hardens_alpha():
     a[10:30, 10:30] = (200, 100, 50, 250)
     a[2, 2] = (255, 255, 255, 255)  # a speck
     a[35, 35] = (10, 10, 10, 10)  # near-invisible noise
-    out = np.asarray(sprites.cleanup_alpha(Image.fromarray(a, "RGBA"), min_island=4))
+    out = np.asarray(sprites.cleanup_alpha(Image.fromarray(a), min_island=4))
     assert out[2, 2, 3] == 0 and out[35, 35, 3] == 0
     assert (out[10:30, 10:30, 3] == 255).all()
 

@@ -25,7 +25,7 @@ def _sprite(w: int, h: int, seed: int, margin: int = 3) -> Image.Image:
     a[margin:h - margin, margin:w - margin, :3] = rng.integers(0, 256, (h - 2 * margin, w - 2 * margin, 3))
     a[margin:h - margin, margin:w - margin, 3] = 255
     a[margin, margin, 3] = 128  # a partly transparent corner pixel must survive too
-    return Image.fromarray(a, "RGBA")
+    return Image.fromarray(a)
 
 
 def _frames(n: int = 12, seed: int = 0) -> list[Frame]:

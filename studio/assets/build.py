@@ -285,15 +285,10 @@ def _save_gif(frames: list[Image.Image], path: Path, duration_ms: int) -> None:
     for f in frames:
         rgba = f.convert("RGBA")
         p = rgba.convert("RGB").quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        mask = np.asarray(rgba.getchannel("A")) < 128
-        arr = np.asarray(p).copy()
-        arr[mask] = 255
-        q = Image.fromarray(arr, "P")
-        pal = p.getpalette() or []
-        pal = (pal + [0] * 768)[:768]
-        q.putpalette(pal)
-        q.info["transparency"] = 255
-        conv.append(q)
+        clear = Image.fromarray(((np.asarray(rgba.getchannel("A")) < 128) * 255).astype(np.uint8))
+        p.paste(255, mask=clear)  # palette index 255 is the transparent colour
+        p.info["transparency"] = 255
+        conv.append(p)
     conv[0].save(path, save_all=True, append_images=conv[1:], duration=duration_ms, loop=0, transparency=255, disposal=2, optimize=False)
 
 
@@ -330,7 +325,7 @@ def _pixel_texture(ts: Any, grid: tuple[int, int], palette: str, tile: str) -> A
     gw, gh = grid
     mean = np.asarray(ts.albedo.convert("RGB").resize((gw, gh), Image.Resampling.BOX), dtype=np.float64)
     if palette == "adaptive":
-        small, _ = pixelate(Image.fromarray(mean.astype(np.uint8), "RGB").convert("RGBA"), width=gw, height=gh,
+        small, _ = pixelate(Image.fromarray(mean.astype(np.uint8)).convert("RGBA"), width=gw, height=gh,
                             palette="adaptive", colors=6, method="mean")
         albedo = np.asarray(small.convert("RGB"))
     else:
@@ -354,9 +349,9 @@ def _pixel_texture(ts: Any, grid: tuple[int, int], palette: str, tile: str) -> A
         if on:
             k = best_wrap_offset(albedo.astype(np.float64), axis)
             albedo, height, rough = (np.roll(m, k, axis=axis) for m in (albedo, height, rough))
-    img = Image.fromarray(np.ascontiguousarray(albedo).astype(np.uint8), "RGB")
+    img = Image.fromarray(np.ascontiguousarray(albedo).astype(np.uint8))
     normal = to_image(normal_map(height, strength=2.0))
-    return TextureSet(img, normal, Image.fromarray(np.ascontiguousarray(rough), "L"), to_image(height),
+    return TextureSet(img, normal, Image.fromarray(np.ascontiguousarray(rough)), to_image(height),
                       seam_metric(img, tile if tile != "none" else "both"), ts.material)
 
 

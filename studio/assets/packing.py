@@ -177,11 +177,19 @@ def layout(
     if widest > max_size or tallest > max_size:
         raise ValueError(f"a frame of {widest}x{tallest} px does not fit a {max_size} px sheet")
     side = max(widest, int(math.ceil(math.sqrt(area))))
+    best: tuple[int, list[Rect], int, int] | None = None
     if power_of_two:
+        # try power-of-two bins in order of area (squarer first) and keep the first that fits
+        sizes_p2 = [1 << k for k in range(3, max_size.bit_length()) if (1 << k) <= max_size]
+        bins = sorted(((w, h) for w in sizes_p2 for h in sizes_p2 if w * h >= area and w >= widest + border and h >= tallest + border),
+                      key=lambda wh: (wh[0] * wh[1], abs(wh[0].bit_length() - wh[1].bit_length()), -wh[0]))
+        for w, h in bins[:24]:
+            rects = _pack_into(sizes, order, w - border, h - border)
+            if rects is not None:
+                return rects, w, h
         widths = sorted({_next_pow2(max(widest, side // 2)), _next_pow2(side), _next_pow2(side) * 2})
     else:
         widths = sorted({max(widest, int(side * f)) for f in (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)} | {widest})
-    best: tuple[int, list[Rect], int, int] | None = None
     for w in widths:
         if w > max_size:
             continue
@@ -268,7 +276,7 @@ def pack_frames(
         canvas[y:y + crop.height, x:x + crop.width] = np.asarray(crop)
         _extrude(canvas, r, extrude)
         placements.append(Placement(f.key, r, box, f.image.size, trimmed, f.duration, f.pivot))
-    sheet = Sheet(Image.fromarray(canvas, "RGBA"), placements, padding, extrude)
+    sheet = Sheet(Image.fromarray(canvas), placements, padding, extrude)
     sheet.info = {"efficiency": round(sheet.efficiency(), 4), "packer": "maxrects-bssf", "power_of_two": power_of_two}
     return sheet
 

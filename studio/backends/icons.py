@@ -38,7 +38,7 @@ def rarity_plate(size: int, rarity: str, *, shape: str = "rounded") -> Image.Ima
     grad = np.linspace(0, 1, s)[:, None, None]
     arr = (np.array(top)[None, None, :] * (1 - grad) + np.array(bottom)[None, None, :] * grad)
     arr = np.broadcast_to(arr, (s, s, 3)).astype(np.uint8)
-    plate = Image.fromarray(np.ascontiguousarray(arr), "RGB").convert("RGBA")
+    plate = Image.fromarray(np.ascontiguousarray(arr)).convert("RGBA")
     mask = Image.new("L", (s, s), 0)
     d = ImageDraw.Draw(mask)
     radius = int(s * 0.16) if shape == "rounded" else 0

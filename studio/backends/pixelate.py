@@ -110,7 +110,7 @@ def adaptive_palette(rgb: np.ndarray, colors: int) -> np.ndarray:
     """Up to `colors` colours by median cut over the given pixels (N, 3)."""
     if len(rgb) == 0:
         return np.zeros((1, 3), dtype=np.uint8)
-    strip = Image.fromarray(rgb.reshape(1, -1, 3).astype(np.uint8), "RGB")
+    strip = Image.fromarray(rgb.reshape(1, -1, 3).astype(np.uint8))
     q = strip.quantize(colors=max(2, min(256, colors)), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     pal = np.array(q.getpalette()[: 3 * max(2, min(256, colors))], dtype=np.uint8).reshape(-1, 3)
     used = np.unique(np.asarray(q).ravel())
@@ -214,7 +214,7 @@ def pixelate(
         out = add_outline(out, outline_colour)
         if not any((pal == np.array(outline_colour)).all(1)):
             pal = np.vstack([pal, np.array(outline_colour, dtype=np.uint8)[None, :]])
-    return Image.fromarray(out, "RGBA"), pal
+    return Image.fromarray(out), pal
 
 
 def upscale(img: Image.Image, factor: int) -> Image.Image:

@@ -69,7 +69,7 @@ def remove_background(img: Image.Image, *, tolerance: float = 30.0, defringe: bo
         rgb = np.where(ring[..., None], unmixed, rgb)
         alpha = a_edge
     out = np.dstack([rgb, alpha]).astype(np.uint8)
-    return cleanup_alpha(Image.fromarray(out, "RGBA"), min_island=min_island if min_island is not None else max(4, h * w // 4000))
+    return cleanup_alpha(Image.fromarray(out), min_island=min_island if min_island is not None else max(4, h * w // 4000))
 
 
 def cleanup_alpha(img: Image.Image, *, min_island: int = 4, floor: int = 16, ceil: int = 240, bleed: bool = True) -> Image.Image:
@@ -90,7 +90,7 @@ def cleanup_alpha(img: Image.Image, *, min_island: int = 4, floor: int = 16, cei
     if bleed and (alpha == 0).any() and (alpha > 0).any():
         _, (iy, ix) = ndimage.distance_transform_edt(alpha == 0, return_indices=True)
         a[..., :3] = np.where((alpha == 0)[..., None], a[iy, ix, :3], a[..., :3])
-    return Image.fromarray(a, "RGBA")
+    return Image.fromarray(a)
 
 
 def fit_on_canvas(img: Image.Image, size: int | tuple[int, int], *, margin: float = 0.08, anchor: str = "center", resample: Image.Resampling = Image.Resampling.LANCZOS) -> Image.Image:
@@ -137,7 +137,7 @@ def add_outline(img: Image.Image, colour: tuple[int, int, int] = (24, 20, 28), w
     for c in range(3):
         rgba[..., c] = np.where(ring, np.round(colour[c] * (1 - below) + rgba[..., c] * below), rgba[..., c])
     rgba[..., 3] = np.where(ring, 255, rgba[..., 3])
-    return Image.fromarray(rgba.astype(np.uint8), "RGBA")
+    return Image.fromarray(rgba.astype(np.uint8))
 
 
 # -- animation ------------------------------------------------------------------------------------
@@ -213,12 +213,12 @@ def animate(img: Image.Image, kind: str, frames: int = 8, *, amplitude: float = 
             if c < 0:
                 arr = np.asarray(f).astype(np.float64)
                 arr[..., :3] *= 0.78
-                f = Image.fromarray(arr.astype(np.uint8), "RGBA")
+                f = Image.fromarray(arr.astype(np.uint8))
         elif kind == "flash":
             if i % 2 == 1:
                 arr = np.asarray(rgba).copy()
                 arr[..., :3] = 255
-                f = Image.fromarray(arr, "RGBA")
+                f = Image.fromarray(arr)
             else:
                 f = rgba.copy()
         else:  # pulse
@@ -228,7 +228,7 @@ def animate(img: Image.Image, kind: str, frames: int = 8, *, amplitude: float = 
             if glow > 0:
                 arr = np.asarray(f).astype(np.float64)
                 arr[..., :3] = arr[..., :3] + (255 - arr[..., :3]) * 0.15 * glow
-                f = Image.fromarray(arr.astype(np.uint8), "RGBA")
+                f = Image.fromarray(arr.astype(np.uint8))
         out.append(f)
     return out
 

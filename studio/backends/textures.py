@@ -460,7 +460,7 @@ def normal_map(height: np.ndarray, *, strength: float = 4.0, wrap: bool = True, 
 def to_image(a: np.ndarray) -> Image.Image:
     if a.dtype != np.uint8:
         a = np.clip(np.round(a * 255), 0, 255).astype(np.uint8)
-    return Image.fromarray(a, "RGB" if a.ndim == 3 else "L")
+    return Image.fromarray(a)
 
 
 @dataclass
