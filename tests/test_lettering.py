@@ -148,6 +148,8 @@ def test_wrap_keeps_words_and_width():
 def test_classify_and_split():
     assert classify("STOP RIGHT THERE")[0] == "shout"
     assert classify("Watch out!")[0] == "shout"
+    assert classify("Good morning to you, sir!")[0] == "speech"
+    assert classify("No!!")[0] == "shout"
     assert classify("(I wonder...)") == ("thought", "I wonder...")
     assert classify("[door slams]")[0] == "caption"
     assert classify("<i>Hello</i> there.") == ("speech", "Hello there.")

@@ -5,7 +5,7 @@ size (pure geometry, returned as data so tests and the manifest can check it); `
 draws a plan onto the panel image. Bubbles are:
 
 - `oval` (speech), `rect` (speech, rounded rectangle), `cloud` (thought), `jagged` (shouting:
-  ALL CAPS or a line ending in "!"), and `box` (narration captions, square corners).
+  ALL CAPS, "!!" or a short exclamation), and `box` (narration captions, square corners).
 
 Placement: the text is wrapped to a pleasing block and measured with the real font; the bubble is
 sized so the text block fits inside its inner shape; candidate positions are scored by how much
@@ -44,8 +44,9 @@ def clean_text(text: str) -> str:
 
 
 def classify(text: str, kind: str | None = None) -> tuple[str, str]:
-    """(kind, text): an explicit kind wins; "(...)" or "*...*" is a thought; ALL CAPS or a
-    trailing "!" is a shout; "[...]" or a music note is a caption (a sound cue)."""
+    """(kind, text): an explicit kind wins; "(...)" or "*...*" is a thought; ALL CAPS, "!!", or a
+    short exclamation ("Watch out!", two words at most) is a shout; "[...]" or a music note is a
+    caption (a sound cue). A longer sentence ending in "!" stays ordinary speech."""
     t = clean_text(text)
     if kind in KINDS:
         return kind, t
@@ -54,7 +55,8 @@ def classify(text: str, kind: str | None = None) -> tuple[str, str]:
     if (t.startswith("[") and t.endswith("]")) or t.startswith("♪"):
         return "caption", t
     letters = [c for c in t if c.isalpha()]
-    if (len(letters) >= 4 and all(c.isupper() for c in letters) and any(c.isupper() for c in letters)) or t.rstrip("\"'”’").endswith("!"):
+    bang = t.rstrip("\"'”’")
+    if (len(letters) >= 4 and all(c.isupper() for c in letters)) or bang.endswith("!!") or (bang.endswith("!") and len(t.split()) <= 2):
         return "shout", t
     return "speech", t
 
