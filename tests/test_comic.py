@@ -238,3 +238,20 @@ def test_demo_clip(tmp_path):
     with av.open(str(path)) as c:
         assert c.duration / 1e6 == pytest.approx(sum(SHOTS), abs=0.1)
         assert c.streams.video[0].codec_context.name == "h264"
+
+
+def test_exports_are_reproducible(tmp_path):
+    import pikepdf
+
+    from studio.comic.export import png_pages, write_cbz, write_pdf
+
+    pages = [_scene(i).image for i in range(3)]
+    for k in (1, 2):
+        write_pdf(png_pages(pages), tmp_path / f"{k}.pdf", dpi=100, title="Same")
+        write_cbz(pages, tmp_path / f"{k}.cbz", title="Same", rtl=True)
+    assert (tmp_path / "1.pdf").read_bytes() == (tmp_path / "2.pdf").read_bytes()
+    assert (tmp_path / "1.cbz").read_bytes() == (tmp_path / "2.cbz").read_bytes()
+    with pikepdf.open(tmp_path / "1.pdf") as pdf:
+        assert len(pdf.pages) == 3
+        # 640 px at 100 dpi is 6.4 in = 460.8 pt
+        assert float(pdf.pages[0].mediabox[2]) == pytest.approx(460.8, abs=0.5)

@@ -14,21 +14,29 @@ from PIL import Image
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
-def _png_bytes(img: Image.Image) -> bytes:
+def _png_bytes(img: Image.Image | bytes) -> bytes:
+    if isinstance(img, bytes):
+        return img
     buf = io.BytesIO()
     img.convert("RGB").save(buf, format="PNG", compress_level=4)
     return buf.getvalue()
 
 
-def write_pdf(pages: Sequence[Image.Image], path: Path, *, dpi: int = 150, title: str | None = None) -> Path:
+def png_pages(pages: Sequence[Image.Image]) -> list[bytes]:
+    """Encode pages once as PNG (both writers accept the bytes)."""
+    return [_png_bytes(p) for p in pages]
+
+
+def write_pdf(pages: Sequence[Image.Image | bytes], path: Path, *, dpi: int = 150, title: str | None = None) -> Path:
     """One PDF page per comic page, PNG data embedded losslessly, page size from the DPI."""
     import img2pdf
 
     if not pages:
         raise ValueError("no pages to write")
     layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+    # the internal engine writes the same bytes for the same pages (pikepdf's adds a random /ID)
     data = img2pdf.convert([_png_bytes(p) for p in pages], layout_fun=layout, title=title or None,
-                           creator="studio", producer="studio (img2pdf)", nodate=True)
+                           creator="studio", producer="studio (img2pdf)", nodate=True, engine=img2pdf.Engine.internal)
     Path(path).write_bytes(data)
     return Path(path)
 
@@ -69,7 +77,7 @@ def page_names(count: int) -> list[str]:
     return [f"{i:0{width}d}.png" for i in range(count)]
 
 
-def write_cbz(pages: Sequence[Image.Image], path: Path, *, title: str | None = None, rtl: bool = False,
+def write_cbz(pages: Sequence[Image.Image | bytes], path: Path, *, title: str | None = None, rtl: bool = False,
               writer: str | None = None, summary: str | None = None, language: str | None = None) -> Path:
     """A CBZ: a stored (not deflated) zip of sorted page PNGs plus ComicInfo.xml."""
     if not pages:
@@ -84,8 +92,11 @@ def write_cbz(pages: Sequence[Image.Image], path: Path, *, title: str | None = N
     return Path(path)
 
 
-def _is_gray(img: Image.Image) -> bool:
+def _is_gray(img: Image.Image | bytes) -> bool:
     import numpy as np
 
+    if isinstance(img, bytes):
+        with Image.open(io.BytesIO(img)) as im:
+            img = im.convert("RGB")
     small = np.asarray(img.convert("RGB").resize((96, 96)), dtype=np.int16)
     return bool(np.abs(small[..., 0] - small[..., 1]).max() <= 6 and np.abs(small[..., 1] - small[..., 2]).max() <= 6)

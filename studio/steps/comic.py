@@ -331,7 +331,7 @@ class ComicExport(Step):
     Params = ExportParams
 
     def run(self, ctx, inputs, params):
-        from studio.comic.export import write_cbz, write_pdf
+        from studio.comic.export import png_pages, write_cbz, write_pdf
 
         pages = list(inputs["pages"])
         if not pages:
@@ -340,7 +340,7 @@ class ComicExport(Step):
         title = params.title or first.get("title") or "Comic"
         dpi = int(first.get("dpi", 150))
         rtl = first.get("direction") == "rtl"
-        imgs = [p.image for p in pages]
+        imgs = png_pages([p.image for p in pages])
         pdf = write_pdf(imgs, ctx.scratch(f"{params.filename}.pdf"), dpi=dpi, title=title)
         ctx.progress(0.5, "pdf written")
         cbz = write_cbz(imgs, ctx.scratch(f"{params.filename}.cbz"), title=title, rtl=rtl, writer=params.writer,
