@@ -206,3 +206,62 @@ def test_step_with_tiny_blip(tiny_blip, tmp_path):
     extra = step.cache_extra(step.Params(model=str(tiny_blip)))
     assert extra["backend"] == "transformers" and extra["model_path"] == str(tiny_blip.resolve())
     assert step.cache_extra(step.Params())["backend"] == "describe"
+
+
+# -- a tiny chat VLM (LLaVA layout) for the instruction / chat-template path ------------------
+
+LLAVA_CHAT = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% for c in m['content'] %}{% if c['type'] == 'image' %}<image>"
+    "{% else %}{{ c['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_llava(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    T = pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, decoders, models
+    from tokenizers.pre_tokenizers import ByteLevel
+
+    tk = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(sorted(ByteLevel.alphabet()))}, merges=[]))
+    tk.pre_tokenizer = ByteLevel(add_prefix_space=False)
+    tk.decoder = decoders.ByteLevel()
+    tok = T.PreTrainedTokenizerFast(tokenizer_object=tk, model_max_length=4096)
+    tok.add_special_tokens({"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "additional_special_tokens": ["<|im_start|>", "<image>"]})
+    ip = T.CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    proc = T.LlavaProcessor(image_processor=ip, tokenizer=tok, patch_size=8, vision_feature_select_strategy="default",
+                            chat_template=LLAVA_CHAT, num_additional_image_tokens=1)
+    cfg = T.LlavaConfig(
+        vision_config=T.CLIPVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=2, image_size=32, patch_size=8),
+        text_config=T.LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                  num_key_value_heads=2, max_position_embeddings=4096, eos_token_id=tok.eos_token_id,
+                                  pad_token_id=tok.pad_token_id, bos_token_id=tok.pad_token_id),
+        image_token_id=tok.convert_tokens_to_ids("<image>"), vision_feature_layer=-1, vision_feature_select_strategy="default",
+    )
+    torch.manual_seed(0)
+    model = T.LlavaForConditionalGeneration(cfg).eval()
+    with torch.no_grad():
+        for name, prm in model.named_parameters():
+            if "vision" in name or "projector" in name:
+                prm.normal_(0, 0.3)
+    folder = tmp_path_factory.mktemp("tiny-llava")
+    model.save_pretrained(folder)
+    proc.save_pretrained(folder)
+    return folder
+
+
+def test_tiny_chat_vlm_follows_the_chat_path(tiny_llava):
+    from studio.backends.captioner import caption_images, load_captioner
+    from studio.models.manager import manager
+
+    cap = load_captioner(manager.resolve(str(tiny_llava), task="image-captioning"), device="cpu")
+    assert cap.style == "chat" and cap.processor.tokenizer.padding_side == "left"
+    images = _colour_images()
+    kw = {"instruction": "Describe the action in one sentence.", "max_new_tokens": 8, "min_new_tokens": 4}
+    batched = caption_images(cap, images, batch_size=4, **kw)
+    assert batched == [caption_images(cap, [im], **kw)[0] for im in images], "left-padded batches must match single images"
+    assert batched == caption_images(cap, images, batch_size=3, **kw)
+    assert all(batched), batched
+    for c in batched:
+        assert "Describe the action" not in c and "assistant" not in c  # the prompt is cut off
+        assert all(ch.isprintable() for ch in c)

@@ -122,6 +122,7 @@ _SPACES = re.compile(r"\s+")
 def clean_caption(text: str) -> str:
     """Tidy a decoded caption: one line, no stray special tokens, a capital and a full stop."""
     text = re.sub(r"</?s>|<pad>|<\|[^|>]*\|>", " ", text)
+    text = "".join(ch if ch.isprintable() and ch != "\ufffd" else " " for ch in text)
     text = _SPACES.sub(" ", text).strip(" \t\n\"'")
     if not text:
         return ""
