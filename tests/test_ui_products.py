@@ -76,17 +76,19 @@ def test_soundtrack(client):
     import soundfile as sf
 
     status, audio, preview, files, sidecar = client.predict(
-        "calm exploration in a misty forest", 8, 0, "auto", api_name="/soundtrack")
-    assert status.startswith("**Done**")
+        "calm exploration in a misty forest", 8, 120, "auto", True, api_name="/soundtrack")
+    assert status.startswith("**Done**") and "note: music:" in status  # the fallback is announced
     info = sf.info(audio)
     assert info.samplerate >= 22050 and 4 <= info.duration <= 16
     suffixes = {Path(f).suffix for f in files}
     assert {".wav", ".ogg", ".mid"} <= suffixes
+    assert sum(f.endswith(".wav") for f in files) >= 3  # the master and per-instrument stems
     with Image.open(preview) as img:
         assert img.format == "PNG"
-    assert json.loads(sidecar)["bpm"] > 0
+    side = json.loads(sidecar)
+    assert side["bpm"] == 120 and side["backend"] == "procedural"  # the tab's bpm reached music.generate
     with pytest.raises(AppError, match="studio: error: write a prompt"):
-        client.predict("", 8, 0, "auto", api_name="/soundtrack")
+        client.predict("", 8, 0, "auto", True, api_name="/soundtrack")
 
 
 def test_comic_from_prompt_with_an_edited_script(client):

@@ -31,6 +31,35 @@ def script_target(p: Pipeline) -> str | None:
     return None
 
 
+def style_and_layout(p: Pipeline) -> tuple[list[str], str, list[str], str]:
+    """Dropdown choices and defaults for style and layout: the recipe's own choices when it
+    declares them, else the installed presets (custom values, e.g. a layout .yaml, still allowed)."""
+    from ..forms import choices_of
+
+    styles, style_default = choices_of(p, "style", prefer=("image.", "comic."))
+    layouts, layout_default = choices_of(p, "layout", prefer=("comic.",))
+    if not styles:
+        try:
+            from studio.backends.styles import list_styles
+
+            styles = list_styles()
+        except ImportError:
+            styles = []
+    if not layouts:
+        try:
+            from studio.comic.layout import list_layouts
+
+            layouts = ["auto", *list_layouts()]
+        except ImportError:
+            layouts = ["auto"]
+    style_default = style_default or (styles[0] if styles else "")
+    layout_default = layout_default or "auto"
+    for value, options in ((style_default, styles), (layout_default, layouts)):
+        if value and value not in options:
+            options.insert(0, value)
+    return list(styles), str(style_default), list(layouts), str(layout_default)
+
+
 def script_of(result: Any) -> tuple[str | None, Any]:
     """The editable words of a comic run: its script output (not the bubble geometry)."""
     for names in (("script",), ("story",)):
@@ -40,11 +69,19 @@ def script_of(result: Any) -> tuple[str | None, Any]:
     return None, None
 
 
+#: the table columns a user edits (the rest are shown for orientation, read-only)
+EDITABLE = ("caption", "speech")
+#: keys a comic script panel may have (see studio/comic/script.py)
+SCRIPT_KEYS = ("panel", "caption", "speech")
+
+
 def table_update(data: Any) -> Any:
     key, headers, rows = common.table_rows(data)
     if not headers:
         return gr.update(value=None, visible=False)
-    return gr.update(value={"headers": headers, "data": rows}, headers=headers, visible=True)
+    static = [i for i, h in enumerate(headers) if h not in EDITABLE]
+    return gr.update(value={"headers": headers, "data": rows}, headers=headers, visible=True,
+                     static_columns=static)
 
 
 def edited_script(data: Any, table: Any) -> Any:
@@ -60,6 +97,15 @@ def edited_script(data: Any, table: Any) -> Any:
     if got_headers and got_headers != headers:
         raise UserError("the script table's columns changed; reload the script and edit only the text cells")
     return common.apply_rows(data, key, headers, rows)
+
+
+def to_script(data: Any) -> dict[str, Any]:
+    """A story (text.story: [{panel, beat, description, caption, speech, ...}]) or a script
+    ({panels: [...]}) as the comic script a recipe's `script` input takes: the words only."""
+    panels = data.get("panels") if isinstance(data, dict) else data
+    if not isinstance(panels, list):
+        raise UserError("the script must be a list of panels with caption and speech")
+    return {"panels": [{k: v for k, v in p.items() if k in SCRIPT_KEYS} for p in panels if isinstance(p, dict)]}
 
 
 def present(result: Any) -> tuple[Any, ...]:

@@ -18,9 +18,9 @@ from .common import out
 RECIPE = "comic-from-prompt"
 TAB = "comic-prompt"
 EXAMPLES = [
-    ["a cat who wants to fly", "auto", 4],
-    ["two robots open a bakery on the moon", "auto", 6],
-    ["a lighthouse keeper finds a message in a bottle", "auto", 3],
+    ["a cat who wants to fly", 4],
+    ["two robots open a bakery on the moon", 6],
+    ["a lighthouse keeper finds a message in a bottle", 3],
 ]
 
 
@@ -57,8 +57,9 @@ def write_script(ctx: UIContext, prompt: str, style: Any, panels: Any, layout: A
     _, data = common.data_output(result, "")
     if data is None:
         raise gr.Error("studio: failed: the story step returned no script data", print_exception=False)
-    yield ("**Script written.** Edit the text in the table (captions, speech, what each panel shows), "
-           "then press **Draw comic**.", cc.table_update(data), out.to_json(data))
+    yield ("**Script written.** Edit the captions and the speech (`NAME: words`, several lines separated "
+           "by ` / `) in the table, then press **Draw comic**. The pictures follow the descriptions.",
+           cc.table_update(data), out.to_json(data))
 
 
 @shown
@@ -70,7 +71,7 @@ def draw(ctx: UIContext, prompt: str, style: Any, panels: Any, layout: Any, tabl
         target = cc.script_target(p)
         if target is None:
             raise UserError(f"recipe {RECIPE!r} takes no edited script; clear the script to let it write its own")
-        values[target] = edited
+        values[target] = cc.to_script(edited)
     inputs, overrides = _place(p, values)
     previous: list[Any] = []
     live = common.live_gallery(previous)
@@ -87,28 +88,28 @@ def draw(ctx: UIContext, prompt: str, style: Any, panels: Any, layout: Any, tabl
 
 
 def build(ctx: UIContext) -> None:
-    p = common.recipe(RECIPE)
+    p, problem = common.load_or_problem(RECIPE)
     if p is None:
-        gr.Markdown(common.missing_note(RECIPE))
+        gr.Markdown(problem)
         return
-    styles, style_default = choices_of(p, "style", prefer=("image.", "comic."))
-    layouts, layout_default = choices_of(p, "layout", prefer=("comic.",))
+    styles, style_default, layouts, layout_default = cc.style_and_layout(p)
     _, panels_default = choices_of(p, "panels")
-    gr.Markdown("Write a one-line premise. **Write script** drafts the story panel by panel; edit it if "
-                "you like, then **Draw comic** draws each panel, letters it and lays out the pages "
-                "(PNG, PDF, CBZ). Or press **Draw comic** straight away.", elem_classes="studio-hint")
+    gr.Markdown("Write a one-line premise. **Write script** drafts the story panel by panel; edit its words "
+                "if you like, then **Draw comic** draws each panel, letters it and lays out the pages "
+                "(PNG, PDF, CBZ). Or press **Draw comic** straight away. After drawing, edit the words "
+                "again and press **Draw comic** once more: only the lettering is redone.", elem_classes="studio-hint")
     with gr.Row():
         with gr.Column(scale=2):
             prompt = gr.Textbox(label="Premise", lines=2, placeholder="a cat who wants to fly", elem_id="cp-prompt")
             with gr.Row():
-                style = gr.Dropdown(styles or ["auto"], value=style_default if style_default is not None else (styles or ["auto"])[0], label="Style")
-                layout = gr.Dropdown(layouts or ["auto"], value=layout_default if layout_default is not None else "auto", label="Layout")
+                style = gr.Dropdown(styles, value=style_default, label="Style", allow_custom_value=True)
+                layout = gr.Dropdown(layouts, value=layout_default, label="Layout", allow_custom_value=True)
                 panels = gr.Slider(1, 12, value=int(panels_default or 4), step=1, label="Panels")
             with gr.Row():
                 script_btn = gr.Button("Write script", elem_id="cp-script-btn")
                 go = gr.Button("Draw comic", variant="primary", elem_id="cp-go")
                 cancel = gr.Button("Cancel", variant="stop", scale=0)
-            gr.Examples(EXAMPLES, inputs=[prompt, style, panels], label="Examples (click one, then Draw comic)")
+            gr.Examples(EXAMPLES, inputs=[prompt, panels], label="Examples (click one, then Draw comic)")
             table = gr.Dataframe(label="Script (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None, visible=False, elem_id="cp-table")
             with gr.Accordion("Script data (JSON)", open=False):
                 script = gr.Code(language="json", label="script", interactive=False)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import atexit
 import functools
+import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,20 @@ def check_video(path: str | None) -> str:
 
 
 @shown
+def pair_with_subtitles(ctx: UIContext, video: str, subs: str) -> str:
+    """Copy the video and its subtitles into a fresh folder under one name (`clip.mp4` +
+    `clip.srt`), the way the keyframe and transcript steps find subtitles."""
+    folder = ctx.staging_dir / uuid.uuid4().hex[:12]
+    folder.mkdir(parents=True)
+    target = folder / ("clip" + Path(video).suffix.lower())
+    try:
+        os.link(video, target)
+    except OSError:
+        shutil.copyfile(video, target)
+    shutil.copyfile(subs, target.with_suffix(Path(subs).suffix.lower()))
+    return str(target)
+
+
 def make_comic(ctx: UIContext, video: Any, subtitles: Any, style: Any, layout: Any, panels: Any,
                table: Any, script: Any, request: Any, progress: Any, reletter: bool = False):
     checked = check_video(_upload(video))
@@ -67,7 +83,10 @@ def make_comic(ctx: UIContext, video: Any, subtitles: Any, style: Any, layout: A
     if subs:
         if Path(subs).suffix.lower() not in SUBTITLE_TYPES:
             raise InputError(f"{Path(subs).name} is not a subtitle file (expected {', '.join(SUBTITLE_TYPES)})")
-        values["subtitles"] = subs
+        if "subtitles" in p.inputs:
+            values["subtitles"] = subs
+        else:  # the recipe reads `<video stem>.srt` beside the video: put both in one folder
+            values["video"] = pair_with_subtitles(ctx, checked, subs)
     if reletter:
         edited = cc.edited_script(script, table)
         if edited is None:
@@ -75,7 +94,7 @@ def make_comic(ctx: UIContext, video: Any, subtitles: Any, style: Any, layout: A
         target = cc.script_target(p)
         if target is None:
             raise UserError(f"recipe {RECIPE!r} takes no edited lettering")
-        values[target] = edited
+        values[target] = cc.to_script(edited)
     inputs, overrides = place_values(p, values, prefer=("comic.", "video."))
     previous: list[Any] = []
     live = common.live_gallery(previous)
@@ -92,12 +111,11 @@ def make_comic(ctx: UIContext, video: Any, subtitles: Any, style: Any, layout: A
 
 
 def build(ctx: UIContext) -> None:
-    p = common.recipe(RECIPE)
+    p, problem = common.load_or_problem(RECIPE)
     if p is None:
-        gr.Markdown(common.missing_note(RECIPE))
+        gr.Markdown(problem)
         return
-    styles, style_default = choices_of(p, "style", prefer=("image.", "comic."))
-    layouts, layout_default = choices_of(p, "layout", prefer=("comic.",))
+    styles, style_default, layouts, layout_default = cc.style_and_layout(p)
     _, panels_default = choices_of(p, "panels")
     examples = _examples(ctx)
     gr.Markdown("Upload a clip: studio picks key frames (no black or mid-fade frames), restyles them, letters "
@@ -109,8 +127,8 @@ def build(ctx: UIContext) -> None:
             video = gr.Video(label="Video", sources=["upload"], format=None, include_audio=True, elem_id="cv-video")
             subtitles = gr.File(label="Subtitles (optional: .srt / .vtt)", file_types=SUBTITLE_TYPES, file_count="single")
             with gr.Row():
-                style = gr.Dropdown(styles or ["auto"], value=style_default if style_default is not None else (styles or ["auto"])[0], label="Style")
-                layout = gr.Dropdown(layouts or ["auto"], value=layout_default if layout_default is not None else "auto", label="Layout")
+                style = gr.Dropdown(styles, value=style_default, label="Style", allow_custom_value=True)
+                layout = gr.Dropdown(layouts, value=layout_default, label="Layout", allow_custom_value=True)
                 panels = gr.Slider(1, 24, value=int(panels_default or 6), step=1, label="Panels")
             with gr.Row():
                 go = gr.Button("Make comic", variant="primary", elem_id="cv-go")

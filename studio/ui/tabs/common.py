@@ -14,20 +14,28 @@ from .. import outputs as out
 
 
 def recipe(name: str) -> Pipeline | None:
-    """The builtin recipe, or None when this install does not have it."""
-    return load_recipe(name) if name in builtin_recipes() else None
+    """The builtin recipe, or None when this install does not have it or it does not load."""
+    return load_or_problem(name)[0]
+
+
+def load_or_problem(name: str) -> tuple[Pipeline | None, str]:
+    """(the builtin recipe, "") or (None, why it is not usable) — a broken recipe never stops
+    the UI from starting; its tab says what is wrong."""
+    if name not in builtin_recipes():
+        return None, (f"**Not available**: the builtin recipe `{name}` is not installed in this version of studio "
+                      "(see `studio recipes`). The other tabs work.")
+    try:
+        return load_recipe(name), ""
+    except UserError as exc:
+        from ..errors import message_for
+
+        return None, f"**Not available**: the builtin recipe `{name}` does not load:\n```text\n{message_for(exc)}\n```"
 
 
 def require(name: str) -> Pipeline:
-    p = recipe(name)
-    if p is None:
+    if name not in builtin_recipes():
         raise UserError(f"the builtin recipe {name!r} is not installed; see `studio recipes`")
-    return p
-
-
-def missing_note(name: str) -> str:
-    return (f"**Not available**: the builtin recipe `{name}` is not installed in this version of studio "
-            "(see `studio recipes`). The other tabs work.")
+    return load_recipe(name)
 
 
 def step_images(ev: Any, limit: int = 60) -> list[Any]:
@@ -188,5 +196,5 @@ def sub_pipeline(p: Pipeline, step_id: str) -> Pipeline:
     return q
 
 
-__all__ = ["out", "recipe", "require", "missing_note", "live_gallery", "table_rows", "apply_rows", "dataframe_value",
+__all__ = ["out", "recipe", "require", "load_or_problem", "live_gallery", "table_rows", "apply_rows", "dataframe_value",
            "data_output", "step_using", "sub_pipeline"]

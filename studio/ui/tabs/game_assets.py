@@ -98,9 +98,9 @@ def present(result: Any) -> tuple[Any, ...]:
 
 
 def build(ctx: UIContext) -> None:
-    p = common.recipe(RECIPE)
+    p, problem = common.load_or_problem(RECIPE)
     if p is None:
-        gr.Markdown(common.missing_note(RECIPE))
+        gr.Markdown(problem)
         return
     styles, style_default = choices_of(p, "style", prefer=("assets.",))
     gr.Markdown("List what your game needs: either a **spec** (YAML: kind, description, size, frames, "

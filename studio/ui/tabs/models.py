@@ -56,7 +56,11 @@ def backends_table() -> list[list[Any]]:
         if recipe not in installed:
             rows.append([tab, "", "", "", "recipe not installed", f"builtin recipe {recipe!r} is missing"])
             continue
-        p = load_recipe(recipe)
+        try:
+            p = load_recipe(recipe)
+        except UserError as exc:
+            rows.append([tab, "", "", "", "recipe does not load", message_for(exc)])
+            continue
         for s in p.steps:
             cls = STEPS.get(s.use)
             fields = cls.Params.model_fields

@@ -15,21 +15,23 @@ from .common import out
 RECIPE = "soundtrack"
 TAB = "soundtrack"
 EXAMPLES = [
-    ["tense chase through a neon city", 20, 0, "auto"],
-    ["calm exploration in a misty forest", 20, 0, "auto"],
-    ["cheerful 8-bit village theme", 15, 0, "auto"],
+    ["tense chase through a neon city", 30, 0, "auto", True],
+    ["calm exploration in a misty forest", 30, 0, "auto", True],
+    ["cheerful 8-bit village theme, 140 bpm", 20, 0, "auto", True],
+    ["sad piano ballad with strings", 45, 0, "auto", False],
 ]
 
 
 @shown
-def run_soundtrack(ctx: UIContext, prompt: str, duration: Any, bpm: Any, backend: str | None, request: Any, progress: Any):
+def run_soundtrack(ctx: UIContext, prompt: str, duration: Any, bpm: Any, backend: str | None, loopable: Any, request: Any, progress: Any):
     p = common.require(RECIPE)
     if not (prompt or "").strip():
         from studio.engine.errors import UserError
 
         raise UserError("write a prompt: the mood, genre, tempo or instruments you want")
     values = {"prompt": prompt, "duration": float(duration) if duration else None,
-              "bpm": int(bpm) if bpm else None, "backend": backend or None}
+              "bpm": int(bpm) if bpm else None, "backend": backend or None,
+              "loopable": None if loopable is None else bool(loopable)}
     inputs, overrides = place_values(p, values, prefer=("music.",))
     result = yield from ctx.execute(p, inputs, overrides=overrides, tab=TAB, request=request, progress=progress,
                                     on_event=lambda ev, b: (b.markdown("**Composing…**"), gr.skip(), gr.skip(), gr.skip(), gr.skip())
@@ -50,12 +52,13 @@ def run_soundtrack(ctx: UIContext, prompt: str, duration: Any, bpm: Any, backend
 
 
 def build(ctx: UIContext) -> None:
-    p = common.recipe(RECIPE)
+    p, problem = common.load_or_problem(RECIPE)
     if p is None:
-        gr.Markdown(common.missing_note(RECIPE))
+        gr.Markdown(problem)
         return
     backends, backend_default = choices_of(p, "backend", prefer=("music.",))
     _, duration_default = choices_of(p, "duration", prefer=("music.",))
+    _, loop_default = choices_of(p, "loopable", prefer=("music.",))
     gr.Markdown("Describe the music: mood, genre, tempo and instruments (e.g. *tense chase, synthwave, "
                 "140 bpm*). You get a loopable WAV/OGG, a MIDI file, stems per instrument and a sidecar "
                 "JSON with tempo, key and loop points.", elem_classes="studio-hint")
@@ -64,13 +67,15 @@ def build(ctx: UIContext) -> None:
             prompt = gr.Textbox(label="Prompt", lines=2, placeholder="tense chase through a neon city", elem_id="st-prompt")
             with gr.Row():
                 duration = gr.Slider(5, 300, value=float(duration_default or 30), step=1, label="Duration (seconds)")
-                bpm = gr.Number(value=0, precision=0, minimum=0, maximum=300, label="BPM (0 = from the prompt)")
+                bpm = gr.Number(value=0, precision=0, minimum=0, maximum=260, label="BPM (0 = from the prompt)")
                 backend = gr.Dropdown(backends or ["auto"], value=backend_default or "auto", label="Backend",
                                       info="auto: MusicGen when its weights are here, else the procedural composer")
+            loopable = gr.Checkbox(value=True if loop_default is None else bool(loop_default), label="Seamless loop",
+                                   info="for games: loops without a click (off: a piece with intro and ending)")
             with gr.Row():
                 go = gr.Button("Compose", variant="primary", elem_id="st-go")
                 cancel = gr.Button("Cancel", variant="stop", scale=0)
-            gr.Examples(EXAMPLES, inputs=[prompt, duration, bpm, backend], label="Examples (click one, then Compose)")
+            gr.Examples(EXAMPLES, inputs=[prompt, duration, bpm, backend, loopable], label="Examples (click one, then Compose)")
         with gr.Column(scale=2):
             status = gr.Markdown(elem_id="st-status")
             audio = gr.Audio(label="Soundtrack", type="filepath", interactive=False, elem_id="st-audio")
@@ -79,12 +84,12 @@ def build(ctx: UIContext) -> None:
     with gr.Accordion("Sidecar (tempo, key, loop points, licence)", open=False):
         sidecar = gr.Code(language="json", label="sidecar", interactive=False)
 
-    def compose(prompt_v: str, duration_v: Any, bpm_v: Any, backend_v: str, request: gr.Request, progress=gr.Progress()):  # noqa: B008
-        yield from run_soundtrack(ctx, prompt_v, duration_v, bpm_v, backend_v, request, progress)
+    def compose(prompt_v: str, duration_v: Any, bpm_v: Any, backend_v: str, loop_v: bool, request: gr.Request, progress=gr.Progress()):  # noqa: B008
+        yield from run_soundtrack(ctx, prompt_v, duration_v, bpm_v, backend_v, loop_v, request, progress)
 
     def stop(request: gr.Request) -> str:
         return ctx.cancel(request, TAB)
 
-    go.click(compose, inputs=[prompt, duration, bpm, backend], outputs=[status, audio, preview, files, sidecar],
+    go.click(compose, inputs=[prompt, duration, bpm, backend, loopable], outputs=[status, audio, preview, files, sidecar],
              api_name="soundtrack", **ctx.heavy())
     cancel.click(stop, outputs=status, api_name="soundtrack_cancel", concurrency_limit=None)
