@@ -97,6 +97,8 @@ def _is_gray(img: Image.Image | bytes) -> bool:
 
     if isinstance(img, bytes):
         with Image.open(io.BytesIO(img)) as im:
-            img = im.convert("RGB")
-    small = np.asarray(img.convert("RGB").resize((96, 96)), dtype=np.int16)
+            rgb = im.convert("RGB")
+    else:
+        rgb = img.convert("RGB")
+    small = np.asarray(rgb.resize((96, 96)), dtype=np.int16)
     return bool(np.abs(small[..., 0] - small[..., 1]).max() <= 6 and np.abs(small[..., 1] - small[..., 2]).max() <= 6)

@@ -652,7 +652,7 @@ def _cloud_circles(rect: Rect) -> tuple[Rect, list[tuple[float, float, float]]]:
 
 def _draw_ink(d: ImageDraw.ImageDraw, b: Bubble, lw: float, ss: int) -> None:
     """Pass 1: the ink silhouette of a bubble, its tail and link (outline = ink minus paper)."""
-    rect = tuple(v * ss for v in b.rect)
+    rect: Rect = (b.rect[0] * ss, b.rect[1] * ss, b.rect[2] * ss, b.rect[3] * ss)
     ink = INK + (255,)
     if b.shape == "box":
         return
@@ -680,7 +680,7 @@ def _draw_ink(d: ImageDraw.ImageDraw, b: Bubble, lw: float, ss: int) -> None:
 
 def _draw_paper(d: ImageDraw.ImageDraw, b: Bubble, lw: float, ss: int) -> None:
     """Pass 2: the paper inside the outline; tails and links are filled so seams vanish."""
-    rect = tuple(v * ss for v in b.rect)
+    rect: Rect = (b.rect[0] * ss, b.rect[1] * ss, b.rect[2] * ss, b.rect[3] * ss)
     ink, paper = INK + (255,), PAPER + (255,)
     if b.shape == "box":
         d.rectangle(rect, fill=CAPTION_FILL + (255,), outline=ink, width=max(1, int(round(lw))))
