@@ -71,12 +71,16 @@ def test_game_assets_from_prompts_and_spec(client):
         client.predict("", "  ", "flat", api_name="/game_assets")
 
 
-def test_soundtrack(client):
+def test_soundtrack(client, tmp_path):
     _needs("soundtrack")
     import soundfile as sf
 
+    other = Client(client.src, verbose=False, download_files=str(tmp_path / "other"))
+    job = other.submit("tense chase through a neon city", 6, 90, "procedural", False, api_name="/soundtrack")
     status, audio, preview, files, sidecar = client.predict(
         "calm exploration in a misty forest", 8, 120, "auto", True, api_name="/soundtrack")
+    other_status, *_, other_sidecar = job.result(timeout=120)  # ran at the same time (two slots)
+    assert json.loads(other_sidecar)["bpm"] == 90 and _run_dir(other_status) != _run_dir(status)
     assert status.startswith("**Done**") and "note: music:" in status  # the fallback is announced
     info = sf.info(audio)
     assert info.samplerate >= 22050 and 4 <= info.duration <= 16

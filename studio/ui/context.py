@@ -32,7 +32,8 @@ class UIContext:
 
     @property
     def examples_dir(self) -> Path:
-        d = self.upload_dir / "examples"
+        """Example inputs studio makes itself (outside Gradio's cache, which it prunes)."""
+        d = self.outputs_root / ".ui-examples"
         d.mkdir(parents=True, exist_ok=True)
         return d
 

@@ -95,6 +95,12 @@ def test_recipes_tab_form_run(page, tmp_path):
     page.locator("#rc-gallery img").first.wait_for(timeout=RUN_TIMEOUT_MS)
     page.locator("#rc-result").get_by_text("Done").first.wait_for(timeout=30_000)
     shot(page, "recipes")
+    # another builtin recipe: its YAML loads, validates and gets its own form
+    page.locator("#rc-choice input").click()
+    page.get_by_role("option", name="story").click()
+    page.locator("#rc-in-premise").wait_for(timeout=30_000)
+    assert page.locator("#rc-in-folder").count() == 0
+    assert "use: text.story" in page.locator("#rc-code .cm-content").inner_text()
     # bad YAML: the problems with their lines, and the page keeps working
     code = page.locator("#rc-code .cm-content")
     code.fill("name: broken\nsteps:\n  - id: a\n    use: no.such_step\n")
