@@ -38,23 +38,26 @@ def require(name: str) -> Pipeline:
     return load_recipe(name)
 
 
-def step_images(ev: Any, limit: int = 60) -> list[Any]:
-    """The images a finished step made (for live previews), as PIL images with captions."""
+def step_images(ev: Any, names: tuple[str, ...] = ("images",), limit: int = 60) -> list[Any]:
+    """The images a finished step made under the output `names` (for live previews), as
+    (PIL image, caption) pairs."""
     found = []
-    for value in (ev.data.get("outputs") or {}).values():
+    for name, value in (ev.data.get("outputs") or {}).items():
+        if name not in names:
+            continue
         for a in value if isinstance(value, list) else [value]:
             if isinstance(a, ImageArtifact):
                 found.append((a.image, a.name or ev.step_id))
     return found[:limit]
 
 
-def live_gallery(previous: list[Any]) -> Any:
+def live_gallery(previous: list[Any], names: tuple[str, ...] = ("images",)) -> Any:
     """An `on_event` that keeps the newest step's images in a gallery while a run goes on."""
 
     def update(ev: Any, bridge: Any) -> Any:
         if ev.kind not in ("step_finished", "step_cached", "warning"):
             return None
-        imgs = step_images(ev) if ev.kind != "warning" else []
+        imgs = step_images(ev, names) if ev.kind != "warning" else []
         if imgs:
             previous[:] = imgs
         return bridge.markdown("**Running…**"), (list(previous) if imgs else None)

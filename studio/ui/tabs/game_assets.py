@@ -62,7 +62,7 @@ def make_assets(ctx: UIContext, spec: str | None, prompts: str | None, style: st
         values["style"] = style
     inputs, overrides = place_values(p, values, prefer=("assets.",))
     previous: list[Any] = []
-    live = common.live_gallery(previous)
+    live = common.live_gallery(previous, names=("images", "preview"))
 
     def on_event(ev: Any, bridge: Any) -> Any:
         got = live(ev, bridge)
