@@ -36,7 +36,7 @@ def onset_envelope(x: np.ndarray, sample_rate: int, *, hop: int | None = None) -
     frames = np.lib.stride_tricks.sliding_window_view(mono, n_fft)[::hop]
     win = np.hanning(n_fft).astype(np.float32)
     mag = np.abs(np.fft.rfft(frames * win, axis=1))
-    logmag = np.log1p(1000.0 * mag)
+    logmag = mag  # linear magnitude: accents (kick, snare, chord changes) outweigh soft subdivisions
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
     weight = np.where(freqs < 200, 3.0, np.where(freqs < 2000, 1.5, 1.0)).astype(np.float32)
     flux = np.maximum(0.0, np.diff(logmag, axis=0)) @ weight
@@ -77,7 +77,7 @@ def tempo_from_envelope(env: np.ndarray, fps: float, *, min_bpm: float = 50, max
     bpms = np.arange(min_bpm, max_bpm + 1e-9, 0.05)
     periods = 60.0 * fps / bpms
     score = np.zeros_like(bpms)
-    for k, w in ((1, 1.0), (2, 0.5), (3, 0.33), (4, 0.5)):
+    for k, w in ((1, 1.0), (2, 1.0), (3, 1.0), (4, 1.0)):
         score += w * ac_at(periods * k)
     prior = np.exp(-0.5 * (np.log2(bpms / prior_bpm) / prior_octaves) ** 2)
     total = score * prior

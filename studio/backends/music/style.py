@@ -74,7 +74,7 @@ GENRES: dict[str, Genre] = {g.name: g for g in [
           (96, 150), {"melody": "tenor sax", "chords": "piano", "bass": "acoustic bass", "drums": "brush drums"},
           "swing", "walking", "comp", swing=0.6, sevenths=True, reverb=1.3),
     Genre("lofi", ("lofi", "lo-fi", "hiphop", "hip-hop", "chill", "chillhop", "study", "studying", "beats",
-                   "coffee", "cafe", "homework", "rainy-day"),
+                   "coffee", "cafe", "homework"),
           (70, 90), {"melody": "vibraphone", "chords": "electric piano", "bass": "fretless bass",
                      "drums": "room drums"}, "boombap", "syncopated", "block", swing=0.35, sevenths=True,
           reverb=1.2),
@@ -278,6 +278,9 @@ def infer_style(
     else:
         lo, hi = genre.bpm
         tempo = lo + (hi - lo) * energy
+        if energy <= 0.25 and lo >= 90:
+            # calm or sad music in a genre that is usually brisk: below its usual range
+            tempo = max(lo * 0.85, tempo * 0.8)
         if wordset & SLOW_WORDS:
             tempo = min(tempo, lo * 0.95 + 0.0)
         if wordset & FAST_WORDS:

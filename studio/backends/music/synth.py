@@ -38,10 +38,13 @@ def default_soundfont() -> Path:
     return Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
 
 
-_SF_CACHE: dict[tuple[str, int, int], Any] = {}
+_SF_BYTES: dict[tuple[str, int], bytes] = {}
 
 
 def load_soundfont(path: str | Path | None, sample_rate: int) -> tuple[Any, Path]:
+    """A fresh TinySoundFont instance (the file's bytes are read once per process). A fresh
+    instance per track matters: `reset()` leaves some voice state behind, and a reused instance
+    made the second render of the same notes differ slightly."""
     from tinysoundfont import _tinysoundfont as tsf
 
     p = Path(path).expanduser() if path else default_soundfont()
@@ -49,26 +52,24 @@ def load_soundfont(path: str | Path | None, sample_rate: int) -> tuple[Any, Path
         raise InputError(f"soundfont {p}: no such file; give a .sf2/.sf3 file or leave soundfont empty for the bundled General MIDI font")
     if p.suffix.lower() not in (".sf2", ".sf3", ".sfo"):
         raise InputError(f"soundfont {p}: expected a .sf2 or .sf3 SoundFont file")
-    st = p.stat()
-    key = (str(p.resolve()), st.st_mtime_ns, sample_rate)
-    font = _SF_CACHE.get(key)
-    if font is None:
-        try:
-            font = tsf.SoundFont(str(p))
-        except (RuntimeError, ValueError, OSError) as exc:
-            raise InputError(f"soundfont {p}: not a readable SoundFont ({exc})") from None
-        font.set_output(tsf.OutputMode.StereoInterleaved, int(sample_rate), -6.0)
-        font.set_max_voices(192)
-        _SF_CACHE.clear()
-        _SF_CACHE[key] = font
+    key = (str(p.resolve()), p.stat().st_mtime_ns)
+    data = _SF_BYTES.get(key)
+    if data is None:
+        data = p.read_bytes()
+        _SF_BYTES.clear()
+        _SF_BYTES[key] = data
+    try:
+        font = tsf.SoundFont(data)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise InputError(f"soundfont {p}: not a readable SoundFont ({exc})") from None
+    font.set_output(tsf.OutputMode.StereoInterleaved, int(sample_rate), -6.0)
+    font.set_max_voices(192)
     return font, p
 
 
 def render_instrument(font: Any, inst: Any, n_samples: int, sample_rate: int) -> np.ndarray:
-    """One pretty_midi Instrument -> stereo float32 (n_samples, 2), rendered on its own."""
-    font.reset()
-    font.set_output(_output_mode(), int(sample_rate), -6.0)
-    font.set_max_voices(192)
+    """One pretty_midi Instrument -> stereo float32 (n_samples, 2), rendered on its own by a
+    fresh synth instance `font`."""
     ch = 9 if inst.is_drum else 0
     try:
         font.channel_set_preset_number(ch, int(inst.program), bool(inst.is_drum))
@@ -97,12 +98,6 @@ def render_instrument(font: Any, inst: Any, n_samples: int, sample_rate: int) ->
     if pos < n_samples:
         font.render(memoryview(out[pos:]).cast("B"), False)
     return out
-
-
-def _output_mode() -> Any:
-    from tinysoundfont import _tinysoundfont as tsf
-
-    return tsf.OutputMode.StereoInterleaved
 
 
 def active_rms_db(x: np.ndarray, block: int = 2048) -> float:
@@ -167,7 +162,7 @@ def render(comp: Any, pm: Any, *, sample_rate: int = 44100, soundfont: str | Pat
     """Render `pm` (built from `comp`) to a mix and one stem per track, plus the reverb return."""
     from scipy.signal import oaconvolve
 
-    font, sf_path = load_soundfont(soundfont, sample_rate)
+    _, sf_path = load_soundfont(soundfont, sample_rate)  # checks the file once, up front
     n = int(round(comp.duration * sample_rate))
     rt60 = float(comp.style.genre.reverb)
     ir = impulse_response(rt60, sample_rate)
@@ -177,6 +172,7 @@ def render(comp: Any, pm: Any, *, sample_rate: int = 44100, soundfont: str | Pat
     gains: dict[str, float] = {}
     send = np.zeros((total, 2), dtype=np.float32)
     for i, (track, inst) in enumerate(zip(comp.tracks, pm.instruments)):
+        font, _ = load_soundfont(sf_path, sample_rate)
         x = render_instrument(font, inst, total, sample_rate)
         level = active_rms_db(x)
         gain_db = float(np.clip(ROLE_LEVEL_DB[track.role] - level, -30.0, 30.0)) if level > -110 else 0.0
