@@ -53,7 +53,7 @@ class RunResult:
             if isinstance(value, list):
                 if value:
                     found.append(value[0].parent)
-            else:
+            elif value is not None:
                 found.append(value)
         return found
 
@@ -284,7 +284,8 @@ def execute(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    paths = {k: ([final / x for x in v] if isinstance(v, list) else final / v) for k, v in rel_paths.items()}
+    # an optional output a step left empty (None) has no file
+    paths = {k: (None if v is None else [final / x for x in v] if isinstance(v, list) else final / v) for k, v in rel_paths.items()}
     _emit(listeners, Event("run_finished", message=str(final), total=total, data={"run_dir": str(final)}))
     # re-point file artifacts at the run folder (the scratch folder is gone)
     for name, value in final_outputs.items():
