@@ -129,9 +129,9 @@ def build(ctx: UIContext) -> None:
         return ctx.cancel(request, TAB)
 
     script_btn.click(do_script, inputs=[prompt, style, panels, layout], outputs=[status, table, script],
-                     api_name="comic_script", **ctx.heavy())
+                     api_name="comic_script", show_progress_on=pages, **ctx.heavy())
     go.click(do_draw, inputs=[prompt, style, panels, layout, table, script],
-             outputs=[status, panels_gallery, pages, files, table, script], api_name="comic_from_prompt", **ctx.heavy())
+             outputs=[status, panels_gallery, pages, files, table, script], api_name="comic_from_prompt", show_progress_on=pages, **ctx.heavy())
     for widget in (prompt, panels):
         widget.input(clear_script, outputs=[table, script], api_visibility="private", concurrency_limit=None)
     cancel.click(stop, outputs=status, api_name="comic_prompt_cancel", concurrency_limit=None)

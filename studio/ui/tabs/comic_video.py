@@ -153,9 +153,9 @@ def build(ctx: UIContext) -> None:
     def stop(request: gr.Request) -> str:
         return ctx.cancel(request, TAB)
 
-    go.click(do_make, inputs=[video, subtitles, style, layout, panels], outputs=outputs, api_name="comic_from_video", **ctx.heavy())
+    go.click(do_make, inputs=[video, subtitles, style, layout, panels], outputs=outputs, api_name="comic_from_video", show_progress_on=pages, **ctx.heavy())
     reletter.click(do_reletter, inputs=[video, subtitles, style, layout, panels, table, script], outputs=outputs,
-                   api_name="comic_reletter", **ctx.heavy())
+                   api_name="comic_reletter", show_progress_on=pages, **ctx.heavy())
     cancel.click(stop, outputs=status, api_name="comic_video_cancel", concurrency_limit=None)
 
 

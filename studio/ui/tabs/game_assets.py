@@ -137,5 +137,5 @@ def build(ctx: UIContext) -> None:
     def stop(request: gr.Request) -> str:
         return ctx.cancel(request, TAB)
 
-    go.click(do_make, inputs=[spec, prompts, style], outputs=[status, gallery, preview, files, data], api_name="game_assets", **ctx.heavy())
+    go.click(do_make, inputs=[spec, prompts, style], outputs=[status, gallery, preview, files, data], api_name="game_assets", show_progress_on=preview, **ctx.heavy())
     cancel.click(stop, outputs=status, api_name="game_assets_cancel", concurrency_limit=None)

@@ -136,7 +136,7 @@ def build(ctx: UIContext) -> None:
                 yield from run(text, given, settings, seed_value, request, progress)
 
             run_btn.click(run_form, inputs={code, overrides, seed, *comps}, outputs=outputs_all,
-                          api_visibility="private", **ctx.heavy())
+                          api_visibility="private", show_progress_on=gallery, **ctx.heavy())
     with gr.Accordion("Step settings (optional)", open=False):
         overrides = gr.Textbox(label="Settings, one STEP.PARAM=VALUE per line (like --set)", lines=3,
                                placeholder="sheet.columns=3")
@@ -199,4 +199,4 @@ def build(ctx: UIContext) -> None:
         yield from run(text, given, settings, seed_value, request, progress)
 
     run_json_btn.click(run_json, inputs=[code, inputs_json, overrides, seed], outputs=outputs_all,
-                       api_name="recipe_run", **ctx.heavy())
+                       api_name="recipe_run", show_progress_on=gallery, **ctx.heavy())

@@ -91,5 +91,5 @@ def build(ctx: UIContext) -> None:
         return ctx.cancel(request, TAB)
 
     go.click(compose, inputs=[prompt, duration, bpm, backend, loopable], outputs=[status, audio, preview, files, sidecar],
-             api_name="soundtrack", **ctx.heavy())
+             api_name="soundtrack", show_progress_on=audio, **ctx.heavy())
     cancel.click(stop, outputs=status, api_name="soundtrack_cancel", concurrency_limit=None)
