@@ -286,8 +286,8 @@ def test_tiny_llm_guided_script_through_the_manager(tiny_llm):
     before = manager.load_count
     llm = st.load_llm(resolved, device="cpu")
     assert st.load_llm(resolved, device="cpu") is llm and manager.load_count == before + 1  # loaded once
-    a = st.generate_script(llm, "a cat who wants to fly", 2, seed=5, decoding="guided", temperature=0.0)
-    b = st.generate_script(llm, "a cat who wants to fly", 2, seed=5, decoding="guided", temperature=0.0)
+    a = st.generate_script(llm, "a cat who wants to fly", 2, seed=5, decoding="guided", temperature=0.0, max_new_tokens=64)
+    b = st.generate_script(llm, "a cat who wants to fly", 2, seed=5, decoding="guided", temperature=0.0, max_new_tokens=64)
     assert a.panels == b.panels, "greedy guided decoding must be deterministic"
     assert a.source == "model-guided"
     assert [p["panel"] for p in a.panels] == [1, 2]
@@ -324,7 +324,7 @@ def test_free_reply_is_parsed_when_the_model_writes_json(tiny_llm, monkeypatch):
 
 
 def test_step_with_tiny_llm(tiny_llm, tmp_path):
-    p = _story_pipeline(premise="a cat who wants to fly", panels=4, model=str(tiny_llm), decoding="guided", temperature=0.0, device="cpu")
+    p = _story_pipeline(premise="a cat who wants to fly", panels=4, model=str(tiny_llm), decoding="guided", temperature=0.0, max_new_tokens=128, device="cpu")
     r = studio.run(p, out=tmp_path / "m", seed=2)
     rec = r.manifest["steps"][0]
     assert rec["backend"] == "transformers" and rec["model"] == str(tiny_llm)

@@ -957,9 +957,14 @@ def _value(raw: str) -> str:
     return " ".join(raw.split())
 
 
-def guided_script(llm: LLM, prompt: str, premise: str, panels: int, cast: list[dict[str, str]], seed: int, temperature: float) -> Script:
+def guided_script(llm: LLM, prompt: str, premise: str, panels: int, cast: list[dict[str, str]], seed: int, temperature: float,
+                  budget: int | None = None) -> Script:
     """Let the model fill each field of a fixed JSON skeleton (it never writes structure), so
-    the result always parses; empty fields are filled from the template."""
+    the result always parses; empty fields are filled from the template. `budget` (tokens for
+    the whole script) scales the per-field limits down (never up)."""
+    full = sum(_FIELD_LIMITS[k] for k in ("description", "caption", "speaker", "text")) * panels + _FIELD_LIMITS["look"]
+    scale = min(1.0, budget / full) if budget else 1.0
+    limits = {k: max(4, int(v * scale)) for k, v in _FIELD_LIMITS.items()}
     tmpl = template_script(premise, panels, seed)
     text = _chat_text(llm, prompt)
     hero = cast[0]
@@ -969,7 +974,7 @@ def guided_script(llm: LLM, prompt: str, premise: str, panels: int, cast: list[d
 
     def fill(prefix: str, kind: str, fallback: str) -> str:
         step[0] += 1
-        raw = _generate(llm, text + prefix, max_new_tokens=_FIELD_LIMITS[kind], temperature=temperature,
+        raw = _generate(llm, text + prefix, max_new_tokens=limits[kind], temperature=temperature,
                         seed=seed * 1009 + step[0], stop_at_quote=True)
         value = _value(raw)
         if not value:
@@ -1034,6 +1039,6 @@ def generate_script(
             raise StoryParseError("the model gave no usable script: " + "; ".join(errors))
         if warn is not None:
             warn("text.story: the model's free-form replies were not usable (" + "; ".join(errors) + "); using guided decoding")
-    script = guided_script(llm, prompt, premise, panels, tmpl.characters, seed, temperature)
+    script = guided_script(llm, prompt, premise, panels, tmpl.characters, seed, temperature, budget=max_new_tokens)
     script.repairs = errors + script.repairs
     return finish_script(script, premise, panels, seed)

@@ -93,7 +93,8 @@ class StoryParams(StepParams):
         "guided: the model fills a fixed JSON skeleton field by field (always valid, slower)",
     )
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature (0: greedy)")
-    max_new_tokens: int | None = Field(None, ge=64, le=8192, description="token budget of a free reply (default: 160 per panel + 200)")
+    max_new_tokens: int | None = Field(None, ge=64, le=8192, description="token budget of the script: a free reply's length (default: 160 per panel + 200); "
+                                          "in guided decoding it scales the per-field limits down")
     device: str = Field("auto", max_length=20, description="auto, cpu, cuda, cuda:1, mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field("auto", description="weights dtype")
 
