@@ -42,7 +42,7 @@ def onset_envelope(x: np.ndarray, sample_rate: int, *, hop: int | None = None) -
     flux = np.maximum(0.0, np.diff(logmag, axis=0)) @ weight
     flux = np.concatenate([[0.0], flux])
     # remove the slowly varying part
-    k = max(1, int(sr / hop * 0.5))
+    k = max(1, min(int(sr / hop * 0.5), len(flux)))
     local = np.convolve(flux, np.ones(k) / k, mode="same")
     env = np.maximum(0.0, flux - local)
     return env.astype(np.float32), sr / hop
