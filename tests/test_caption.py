@@ -87,9 +87,21 @@ def test_describe_synthetic_images():
     split.paste((250, 250, 250), (0, 0, 32, 48))
     d = dsc.describe_image(split)
     assert set(d.colours) == {"blue", "white"} and "face" not in d.text
-    # faces given by an earlier step are used as they are
-    d = dsc.describe_image(split, faces=[[1, 2, 10, 10], [20, 2, 10, 10]])
+    # faces given by an earlier step replace detection; unconfirmed ones are dropped
+    d = dsc.describe_image(split, faces=[[1, 2, 10, 10], [20, 2, 10, 10]], confirm=False)
     assert "two faces" in d.text
+    d = dsc.describe_image(split, faces=[[1, 2, 10, 10], [20, 2, 10, 10]])
+    assert d.faces == [] and "face" not in d.text
+
+
+@pytest.mark.media
+def test_faces_from_an_earlier_step_are_confirmed(testdata):
+    chaplin = _frame(testdata / "video" / "chaplin.mp4", 4.0)
+    real = dsc.detect_faces(chaplin)
+    head_from_behind = [148, 38, 78, 78]  # what the default cascade alone reports at 0.5 s
+    assert dsc.confirm_faces(chaplin, real + [head_from_behind]) == real
+    texture = _frame(testdata / "video" / "testvideo.mp4", 20.0)
+    assert dsc.confirm_faces(texture, [[692, 320, 166, 166]]) == []
 
 
 def test_cascade_matches_opencv_layout():
@@ -108,7 +120,7 @@ def test_subtitles_take_precedence_then_describe(tmp_path):
     images = [
         ImageArtifact(noise, meta={"time": 1.5, "subtitles": ["Where are you going?", "Home."]}, name="kf_000"),
         ImageArtifact(Image.new("RGB", (64, 48), "navy"), meta={"time": 4.0, "subtitles": []}, name="kf_001"),
-        ImageArtifact(noise, meta={"time": 7.25, "faces": [[5, 5, 20, 20]]}, name="kf_002"),
+        ImageArtifact(noise, meta={"time": 7.25, "faces": [[5, 5, 20, 20]]}, name="kf_002"),  # not a face
     ]
     out, report = _run_step(tmp_path, images, backend="describe")
     texts, passed = out["texts"], out["images"]
@@ -116,7 +128,7 @@ def test_subtitles_take_precedence_then_describe(tmp_path):
     assert [t.meta["source"] for t in texts] == ["subtitles", "describe", "describe"]
     assert [t.meta["time"] for t in texts] == [1.5, 4.0, 7.25]
     assert texts[1].text == "A plain, almost uniform blue frame."
-    assert "one face" in texts[2].text
+    assert "face" not in texts[2].text and texts[2].meta["faces"] == []
     assert [p.meta["caption"] for p in passed] == [t.text for t in texts]
     assert passed[0].meta["subtitles"] == ["Where are you going?", "Home."] and passed[0].name == "kf_000"
     assert report.backend == "subtitles+describe" and report.info["sources"] == {"subtitles": 1, "describe": 2}

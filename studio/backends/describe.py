@@ -230,31 +230,55 @@ def detect_faces(
     face the first cascade found. `min_size` is the smallest face side as a fraction of the
     shorter image side (never below 24 px); images are scanned at most `max_side` px wide.
     """
+    gray, shrink = _prepare(image, max_side)
+    hgt, wid = gray.shape
+    first = load_cascade(str(CASCADE_FILE))
+    smallest = max(first.width, min_size * min(hgt, wid))
+    found = _detect(first, gray, scale_factor=scale_factor, min_neighbors=min_neighbors, smallest=smallest)
+    if verify:
+        found = _confirm(gray, found, scale_factor)
+    inv = 1.0 / shrink
+    return [[round(v * inv) for v in b] for b in found]
+
+
+def _prepare(image: Any, max_side: int) -> tuple[np.ndarray, float]:
+    """Equalised grayscale copy at most `max_side` px, and its scale."""
     import cv2
 
-    first = load_cascade(str(CASCADE_FILE))
     rgb = np.asarray(image.convert("L"), dtype=np.uint8)
     h0, w0 = rgb.shape
     shrink = min(1.0, max_side / max(h0, w0))
     gray = cv2.resize(rgb, (max(1, round(w0 * shrink)), max(1, round(h0 * shrink))), interpolation=cv2.INTER_AREA) if shrink < 1 else rgb
-    gray = cv2.equalizeHist(gray)
+    return cv2.equalizeHist(gray), shrink
+
+
+def _confirm(gray: np.ndarray, boxes: list[list[int]], scale_factor: float = 1.1) -> list[list[int]]:
+    """Keep the boxes where the `alt` cascade also finds a face (on a crop around each)."""
+    if not boxes:
+        return []
+    second = load_cascade(str(CASCADE_VERIFY_FILE))
     hgt, wid = gray.shape
-    smallest = max(first.width, min_size * min(hgt, wid))
-    found = _detect(first, gray, scale_factor=scale_factor, min_neighbors=min_neighbors, smallest=smallest)
-    if verify and found:
-        second = load_cascade(str(CASCADE_VERIFY_FILE))
-        kept = []
-        for box in found:
-            x, y, w, h = box
-            m = w // 2
-            x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(wid, x + w + m), min(hgt, y + h + m)
-            crop = gray[y0:y1, x0:x1]
-            hits = _detect(second, crop, scale_factor=scale_factor, min_neighbors=1, smallest=max(second.width, 0.6 * w))
-            if any(_overlap(box, [hx + x0, hy + y0, hw, hh]) > 0.3 for hx, hy, hw, hh in hits):
-                kept.append(box)
-        found = kept
-    inv = 1.0 / shrink
-    return [[round(v * inv) for v in b] for b in found]
+    kept = []
+    for box in boxes:
+        x, y, w, h = box
+        m = w // 2
+        x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(wid, x + w + m), min(hgt, y + h + m)
+        hits = _detect(second, gray[y0:y1, x0:x1], scale_factor=scale_factor, min_neighbors=1, smallest=max(second.width, 0.6 * w))
+        if any(_overlap(box, [hx + x0, hy + y0, hw, hh]) > 0.3 for hx, hy, hw, hh in hits):
+            kept.append(box)
+    return kept
+
+
+def confirm_faces(image: Any, boxes: list[list[int]], *, max_side: int = 640) -> list[list[int]]:
+    """The face boxes (found by another detector, in image pixels) that the independent `alt`
+    cascade confirms; used on keyframes' meta `faces` so a caption never repeats a false hit."""
+    clean = [list(map(int, b[:4])) for b in boxes if isinstance(b, (list, tuple)) and len(b) >= 4]
+    if not clean:
+        return []
+    gray, shrink = _prepare(image, max_side)
+    scaled = [[round(v * shrink) for v in b] for b in clean]
+    kept = _confirm(gray, scaled)
+    return [clean[scaled.index(k)] for k in kept]
 
 
 # -- colours -------------------------------------------------------------------------------------
@@ -316,9 +340,10 @@ def _join(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def describe_image(image: Any, *, faces: list[list[int]] | None = None, detect: bool = True) -> Description:
+def describe_image(image: Any, *, faces: list[list[int]] | None = None, detect: bool = True, confirm: bool = True) -> Description:
     """A short, true description of a PIL image. `faces` (boxes found earlier, e.g. by the
-    keyframe step) are used as given; otherwise the cascade runs when `detect` is true."""
+    keyframe step) are used instead of detecting, each kept only when the second cascade
+    confirms it (`confirm`); otherwise the cascades run when `detect` is true."""
     gray = np.asarray(image.convert("L"), dtype=np.float64) / 255.0
     brightness = float(gray.mean())
     spread = float(gray.std())
@@ -348,6 +373,8 @@ def describe_image(image: Any, *, faces: list[list[int]] | None = None, detect: 
     uniform = spread < 0.03
     if faces is None:
         faces = detect_faces(image) if (detect and not uniform) else []
+    elif confirm and faces:
+        faces = confirm_faces(image, faces)
     if uniform:
         main = max(shares, key=lambda k: shares[k])
         text = f"A plain, almost uniform {main} frame."
