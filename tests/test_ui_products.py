@@ -62,9 +62,7 @@ def test_game_assets_from_prompts_and_spec(client):
     with Image.open(preview) as sheet:
         assert sheet.format == "PNG"
     assert isinstance(json.loads(data), (dict, list))
-    spec = "assets:\n  - kind: icon\n    description: gold coin\n"
-    status, gallery, *_ = client.predict(spec, "ignored when a spec is given", "flat", api_name="/game_assets")
-    assert status.startswith("**Done**") and gallery
+    # a spec from the editor reaches the recipe (a bad one is refused naming the entry)
     with pytest.raises(AppError, match="studio: error: .*dragon"):
         client.predict("assets:\n  - kind: dragon\n    description: x\n", "", "flat", api_name="/game_assets")
     with pytest.raises(AppError, match="studio: error: write a spec or at least one prompt"):
@@ -76,14 +74,14 @@ def test_soundtrack(client, tmp_path):
     import soundfile as sf
 
     other = Client(client.src, verbose=False, download_files=str(tmp_path / "other"))
-    job = other.submit("tense chase through a neon city", 6, 90, "procedural", False, api_name="/soundtrack")
+    job = other.submit("tense chase through a neon city", 3, 90, "procedural", False, api_name="/soundtrack")
     status, audio, preview, files, sidecar = client.predict(
-        "calm exploration in a misty forest", 8, 120, "auto", True, api_name="/soundtrack")
+        "calm exploration in a misty forest", 4, 120, "auto", True, api_name="/soundtrack")
     other_status, *_, other_sidecar = job.result(timeout=120)  # ran at the same time (two slots)
     assert json.loads(other_sidecar)["bpm"] == 90 and _run_dir(other_status) != _run_dir(status)
     assert status.startswith("**Done**") and "note: music:" in status  # the fallback is announced
     info = sf.info(audio)
-    assert info.samplerate >= 22050 and 4 <= info.duration <= 16
+    assert info.samplerate >= 22050 and 2 <= info.duration <= 8  # 4 s asked, cut to whole bars
     suffixes = {Path(f).suffix for f in files}
     assert {".wav", ".ogg", ".mid"} <= suffixes
     assert sum(f.endswith(".wav") for f in files) >= 3  # the master and per-instrument stems

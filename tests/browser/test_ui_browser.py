@@ -113,7 +113,7 @@ def test_soundtrack_by_clicking(page):
     _needs("soundtrack")
     page.get_by_role("tab", name="Soundtrack").click()
     page.locator("#st-prompt textarea").fill("calm exploration in a misty forest")
-    page.get_by_label("Duration (seconds)").first.fill("8")
+    page.get_by_label("Duration (seconds)").first.fill("4")
     page.locator("#st-go").click()
     page.locator("#st-status").get_by_text("Done").first.wait_for(timeout=RUN_TIMEOUT_MS)
     page.locator("#st-files").get_by_text(".mid").first.wait_for(timeout=30_000)

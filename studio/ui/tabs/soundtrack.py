@@ -66,7 +66,7 @@ def build(ctx: UIContext) -> None:
         with gr.Column(scale=3):
             prompt = gr.Textbox(label="Prompt", lines=2, placeholder="tense chase through a neon city", elem_id="st-prompt")
             with gr.Row():
-                duration = gr.Slider(5, 300, value=float(duration_default or 30), step=1, label="Duration (seconds)")
+                duration = gr.Slider(2, 300, value=float(duration_default or 30), step=1, label="Duration (seconds)")
                 bpm = gr.Number(value=0, precision=0, minimum=0, maximum=260, label="BPM (0 = from the prompt)")
                 backend = gr.Dropdown(backends or ["auto"], value=backend_default or "auto", label="Backend",
                                       info="auto: MusicGen when its weights are here, else the procedural composer")
