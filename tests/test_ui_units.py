@@ -222,3 +222,41 @@ def test_cli_ui_is_light_and_checks_its_options():
     assert r.returncode == 0
     for opt in ("--host", "--port", "--share", "--auth", "--max-upload", "--concurrency"):
         assert opt in r.stdout
+
+
+def test_uploaded_recipe_must_be_small_utf8_text(tmp_path):
+    import gradio as gr
+
+    from studio.ui.tabs.recipes import CUSTOM, read_upload
+
+    good = tmp_path / "r.yaml"
+    good.write_text("name: r\n", encoding="utf-8")
+    assert read_upload(str(good)) == ("name: r\n", CUSTOM)
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(gr.Error, match="is not UTF-8 text"):
+        read_upload(str(bad))
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (300 * 1024))
+    with pytest.raises(gr.Error, match="larger than 256 KiB"):
+        read_upload(str(big))
+
+
+def test_story_and_script_edits_become_the_script_input(tmp_path):
+    from studio.ui.context import UIContext
+    from studio.ui.tabs.comic_common import to_script
+    from studio.ui.tabs.comic_video import pair_with_subtitles
+
+    story = [{"panel": 1, "beat": "ki", "description": "a cat on a roof", "caption": "Dawn.",
+              "speech": [{"speaker": "Cat", "text": "Today I fly."}], "characters": [{"name": "Cat"}]}]
+    assert to_script(story) == {"panels": [{"panel": 1, "caption": "Dawn.", "speech": [{"speaker": "Cat", "text": "Today I fly."}]}]}
+    assert to_script({"panels": [{"panel": 1, "caption": None, "speech": ["A: hi"]}]})["panels"][0]["speech"] == ["A: hi"]
+    ctx = UIContext(outputs_root=tmp_path / "out", upload_dir=tmp_path / "up")
+    video, subs = tmp_path / "x" / "upload name.MP4", tmp_path / "y" / "whatever.srt"
+    video.parent.mkdir()
+    subs.parent.mkdir()
+    video.write_bytes(b"v")
+    subs.write_text("1\n00:00:00,000 --> 00:00:01,000\nhi\n")
+    staged = Path(pair_with_subtitles(ctx, str(video), str(subs)))
+    assert staged.name == "clip.mp4" and staged.with_suffix(".srt").read_text().endswith("hi\n")
+    assert ctx.staging_dir in staged.parents

@@ -54,7 +54,6 @@ def check_video(path: str | None) -> str:
     return str(p)
 
 
-@shown
 def pair_with_subtitles(ctx: UIContext, video: str, subs: str) -> str:
     """Copy the video and its subtitles into a fresh folder under one name (`clip.mp4` +
     `clip.srt`), the way the keyframe and transcript steps find subtitles."""
@@ -69,6 +68,7 @@ def pair_with_subtitles(ctx: UIContext, video: str, subs: str) -> str:
     return str(target)
 
 
+@shown
 def make_comic(ctx: UIContext, video: Any, subtitles: Any, style: Any, layout: Any, panels: Any,
                table: Any, script: Any, request: Any, progress: Any, reletter: bool = False):
     checked = check_video(_upload(video))
