@@ -334,3 +334,29 @@ def test_sprite_and_icon_steps(tmp_path):
     assert sorted(x.name for x in r.paths["sheet"]) == ["coin.json", "coin.png", "coin.tres", "coin_grid.png"]
     allowed = {tuple(int(v) for v in c) for c in PALETTES["gameboy"]}
     assert colours_used(Image.open(r.paths["pixels"][0])) <= allowed
+
+
+def test_sprites_with_a_local_tiny_diffusers_model(tmp_path):
+    """The diffusers path end to end (real loading code, a 2 M-parameter random model): the
+    subject is keyed out of its backdrop and fitted on transparency; the manifest names it."""
+    pytest.importorskip("diffusers")
+    import torch
+
+    from studio import Pipeline
+    from studio.models.tiny_diffusers import save_tiny_pipeline
+
+    folder = save_tiny_pipeline(tmp_path / "tiny-sd", "sd")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        p = Pipeline("s")
+        s = p.step("assets.sprite", prompt="red potion", size=32, backend="diffusers", model=str(folder), steps=1, render_size=64)
+        p.output("sprites", s.images)
+        r = p.run(out=tmp_path / "run")
+    finally:
+        torch.set_num_threads(threads)
+    rec = r.steps[0]
+    assert rec["backend"] == "diffusers" and "tiny-sd" in rec["model"] and not rec["warnings"]
+    img = Image.open(r.paths["sprites"][0])
+    assert img.size == (32, 32) and img.mode == "RGBA"
+    assert sprites.silhouette_score(img)["border_transparent"] == 1.0

@@ -295,13 +295,24 @@ def procedural_sprite(description: str, *, size: int, seed: int, style: str = "o
 def diffusion_sprites(pipe: Any, descriptions: Sequence[str], seeds: Sequence[int], *, size: int, style: str = "outlined",
                       steps: int = 25, guidance: float = 7.0, render: int = 512, tolerance: float = 30.0,
                       progress: Any = None) -> list[Image.Image]:
-    """Subjects from a diffusers text-to-image pipeline, keyed out of their plain backdrop."""
-    from studio.backends.diffusion import DiffusionSettings, text_to_image
+    """Subjects from a diffusers text-to-image pipeline (one seeded CPU generator per image),
+    prompted for a plain backdrop and keyed out of it."""
+    import inspect
 
-    settings = DiffusionSettings(steps=steps, guidance=guidance, width=render, height=render, negative_prompt=NEGATIVE)
-    prompts = [sprite_prompt(d, style) for d in descriptions]
-    images = text_to_image(pipe, prompts, list(seeds), settings, progress)
-    return [fit_on_canvas(remove_background(im, tolerance=tolerance), size) for im in images]
+    import torch
+
+    params = inspect.signature(pipe.__call__).parameters
+    out = []
+    for i, (desc, seed) in enumerate(zip(descriptions, seeds)):
+        kw: dict[str, Any] = {"width": render, "height": render, "num_inference_steps": steps, "guidance_scale": guidance,
+                              "generator": torch.Generator("cpu").manual_seed(int(seed))}
+        if "negative_prompt" in params and guidance > 1.0:
+            kw["negative_prompt"] = NEGATIVE
+        image = pipe(prompt=sprite_prompt(desc, style), **kw).images[0]
+        out.append(fit_on_canvas(remove_background(image, tolerance=tolerance), size))
+        if progress is not None:
+            progress((i + 1) / len(descriptions), desc)
+    return out
 
 
 def silhouette_score(img: Image.Image) -> dict[str, float]:

@@ -49,8 +49,9 @@ class ImageMaker:
     """Resolves `backend` once (auto: diffusers when the model's weights are local, else the
     procedural generator, with a warning) and makes subjects and textures with it."""
 
-    def __init__(self, ctx: Any, backend: str, model: str | None, steps: int | None = None):
+    def __init__(self, ctx: Any, backend: str, model: str | None, steps: int | None = None, render_size: int | None = None):
         self.ctx = ctx
+        self.render_size = render_size
         self.backend = "procedural"
         self.pipe = None
         self.model_label: str | None = None
@@ -81,7 +82,7 @@ class ImageMaker:
         return float(self.settings.get("guidance", 7.0))
 
     def _render(self) -> int:
-        return int(self.settings.get("width", 512))
+        return int(self.render_size or self.settings.get("width", 512))
 
     def subject(self, description: str, render: int, seed: int, style: str) -> Any:
         from studio.backends import sprites
@@ -121,6 +122,7 @@ class _ModelParams(StepParams):
     backend: ImageBackend = Field("auto", description="auto: a diffusers model when its weights are local, else the procedural generator")
     model: str | None = Field(None, description="text-to-image model (catalogue name, hub id, local folder or .safetensors); default: the catalogue default")
     steps: int | None = Field(None, ge=1, le=200, description="denoising steps (None: the model's default)")
+    render_size: int | None = Field(None, ge=32, le=2048, description="diffusers: px the model draws sprites/icons at before they are keyed out and fitted (None: the model's native size)")
 
 
 # -- assets.sprite ------------------------------------------------------------------------------------
@@ -153,7 +155,7 @@ class Sprite(Step):
         from studio.backends.sprites import add_outline, animate, cleanup_alpha, fit_on_canvas
         from studio.engine.seeds import derive_seed
 
-        maker = ImageMaker(ctx, params.backend, params.model, params.steps)
+        maker = ImageMaker(ctx, params.backend, params.model, params.steps, params.render_size)
         pixel = params.style == "pixel"
         render = max(256, params.size * (4 if pixel else 2))
         count = 1 if params.animation != "none" else params.count
@@ -217,7 +219,7 @@ class Texture(Step):
         return image_cache_extra(params.backend, params.model)
 
     def run(self, ctx, inputs, params: TextureParams):
-        maker = ImageMaker(ctx, params.backend, params.model, params.steps)
+        maker = ImageMaker(ctx, params.backend, params.model, params.steps, params.render_size)
         h = params.height or params.width
         ts = maker.texture(params.prompt, params.width, h, ctx.seed, params.tile,
                            material=None if params.material == "auto" else params.material,
@@ -311,7 +313,7 @@ class Icons(Step):
                 subject = remove_background(subject)
             ctx.report(backend="pillow")
         elif params.prompt and params.prompt.strip():
-            maker = ImageMaker(ctx, params.backend, params.model, params.steps)
+            maker = ImageMaker(ctx, params.backend, params.model, params.steps, params.render_size)
             subject = maker.subject(params.prompt, max(512, 2 * max(params.sizes)), ctx.seed, params.style)
             maker.report()
         else:
@@ -443,7 +445,7 @@ class FromSpec(Step):
             raise InputError("game assets: give a spec file (-i spec=assets.yaml) or prompts (-i prompts=\"red potion; coin sound\")")
         kinds = {a.kind for a in spec.assets}
         needs_images = bool(kinds & {"sprite", "animation", "texture", "icon"})
-        images = ImageMaker(ctx, params.backend if needs_images else "procedural", params.model, params.steps)
+        images = ImageMaker(ctx, params.backend if needs_images else "procedural", params.model, params.steps, params.render_size)
         sounds = SoundMaker(ctx, params.sfx_backend if "sfx" in kinds else "synth", params.sfx_model, params.steps)
         backends = {k: images.backend for k in ("sprite", "animation", "texture", "icon")}
         backends["sfx"] = "sfxr-synth" if sounds.backend == "synth" else "diffusers"
