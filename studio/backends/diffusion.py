@@ -47,8 +47,8 @@ def snap_size(width: int, height: int, multiple: int = 8) -> tuple[int, int]:
     """Round a size to the nearest multiple the model needs (at least one multiple)."""
     if width < 1 or height < 1:
         raise InputError(f"image size {width}x{height}: width and height must be positive")
-    w = max(multiple, int(round(width / multiple)) * multiple)
-    h = max(multiple, int(round(height / multiple)) * multiple)
+    w = max(multiple, int(width / multiple + 0.5) * multiple)
+    h = max(multiple, int(height / multiple + 0.5) * multiple)
     return w, h
 
 
@@ -150,8 +150,6 @@ def _call_kwargs(pipe: Any, s: DiffusionSettings) -> dict[str, Any]:
 
     params = inspect.signature(pipe.__call__).parameters
     kw: dict[str, Any] = {"num_inference_steps": s.steps, "guidance_scale": s.guidance}
-    if s.negative_prompt and "negative_prompt" in params:
-        kw["negative_prompt"] = s.negative_prompt
     if s.max_sequence_length and "max_sequence_length" in params:
         kw["max_sequence_length"] = s.max_sequence_length
     return kw
@@ -159,9 +157,12 @@ def _call_kwargs(pipe: Any, s: DiffusionSettings) -> dict[str, Any]:
 
 def _run_batches(pipe: Any, jobs: list[dict[str, Any]], s: DiffusionSettings, progress: Progress | None,
                  label: str, extra_kw: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> list[Image.Image]:
+    import inspect
+
     import torch
 
     base_kw = _call_kwargs(pipe, s)
+    accepts_negative = "negative_prompt" in inspect.signature(pipe.__call__).parameters
     out: list[Image.Image] = []
     total = len(jobs)
     done = 0
@@ -179,6 +180,9 @@ def _run_batches(pipe: Any, jobs: list[dict[str, Any]], s: DiffusionSettings, pr
         gens = [torch.Generator("cpu").manual_seed(int(j["seed"])) for j in batch]
         kwargs = dict(base_kw)
         kwargs.update(extra_kw(batch))
+        negs = [j.get("negative") or s.negative_prompt or "" for j in batch]
+        if any(negs) and accepts_negative:
+            kwargs["negative_prompt"] = negs
         result = pipe(prompt=[j["prompt"] for j in batch], generator=gens, callback_on_step_end=on_step, **kwargs)
         out.extend(result.images)
         done += len(batch)
@@ -186,12 +190,14 @@ def _run_batches(pipe: Any, jobs: list[dict[str, Any]], s: DiffusionSettings, pr
 
 
 def text_to_image(pipe: Any, prompts: Sequence[str], seeds: Sequence[int], settings: DiffusionSettings,
-                  progress: Progress | None = None) -> list[Image.Image]:
-    """One image per (prompt, seed) pair, in order, batched `settings.batch_size` at a time."""
+                  progress: Progress | None = None, negatives: Sequence[str] | None = None) -> list[Image.Image]:
+    """One image per (prompt, seed) pair, in order, batched `settings.batch_size` at a time
+    (`negatives`: one negative prompt per image, else `settings.negative_prompt`)."""
     if len(prompts) != len(seeds):
         raise ValueError("one seed per prompt")
     run_pipe = with_scheduler(pipe, settings.scheduler)
-    jobs = [{"prompt": p, "seed": sd} for p, sd in zip(prompts, seeds)]
+    negs = list(negatives) if negatives is not None else [settings.negative_prompt] * len(prompts)
+    jobs = [{"prompt": p, "seed": sd, "negative": n} for p, sd, n in zip(prompts, seeds, negs)]
     with _Lora(run_pipe, settings.lora, settings.lora_scale):
         return _run_batches(
             run_pipe, jobs, settings, progress, "image",
@@ -200,14 +206,16 @@ def text_to_image(pipe: Any, prompts: Sequence[str], seeds: Sequence[int], setti
 
 
 def image_to_image(pipe: Any, images: Sequence[Image.Image], prompts: Sequence[str], seeds: Sequence[int],
-                   settings: DiffusionSettings, progress: Progress | None = None) -> list[Image.Image]:
+                   settings: DiffusionSettings, progress: Progress | None = None,
+                   negatives: Sequence[str] | None = None) -> list[Image.Image]:
     """Restyle each image (resized to `settings.width` x `settings.height`) with its prompt."""
     if not (len(images) == len(prompts) == len(seeds)):
         raise ValueError("one prompt and one seed per image")
     run_pipe = with_scheduler(pipe, settings.scheduler)
     size = (settings.width, settings.height)
-    jobs = [{"prompt": p, "seed": sd, "image": im.convert("RGB").resize(size, Image.Resampling.LANCZOS)}
-            for im, p, sd in zip(images, prompts, seeds)]
+    negs = list(negatives) if negatives is not None else [settings.negative_prompt] * len(prompts)
+    jobs = [{"prompt": p, "seed": sd, "negative": n, "image": im.convert("RGB").resize(size, Image.Resampling.LANCZOS)}
+            for im, p, sd, n in zip(images, prompts, seeds, negs)]
     strength = settings.strength if settings.strength is not None else 0.6
     # few-step models need steps * strength >= 1 or the pipeline does nothing
     if settings.steps * strength < 1:

@@ -274,12 +274,11 @@ class GenerateImages(Step):
             if params.transparent:
                 p += ", isolated on a plain white background"
             styled.append((p, neg))
-        negs = {neg for _p, neg in styled}
-        settings = DiffusionSettings(steps=steps, guidance=guidance, width=w, height=h, negative_prompt=styled[0][1] if len(negs) == 1 else "",
+        settings = DiffusionSettings(steps=steps, guidance=guidance, width=w, height=h,
                                      scheduler=params.scheduler, lora=params.lora, lora_scale=params.lora_scale,
                                      max_sequence_length=rec.get("max_sequence_length"), batch_size=params.batch_size)
         loaded = load_text_to_image(resolved, device=params.device, dtype=params.dtype, offload=params.offload)
-        images = text_to_image(loaded.pipe, [p for p, _ in styled], seeds, settings, progress=ctx.progress)
+        images = text_to_image(loaded.pipe, [p for p, _ in styled], seeds, settings, progress=ctx.progress, negatives=[n for _, n in styled])
         sampler = sampler_name(loaded.pipe) if params.scheduler == "default" else params.scheduler
         out = []
         for i, (img, (_pi, _n, prompt), (p, neg), seed) in enumerate(zip(images, jobs, styled, seeds)):
@@ -399,14 +398,14 @@ class RestyleImages(Step):
                 p, neg = apply_style(style, base, params.negative_prompt)
                 prompts.append(p)
                 negs.append(neg)
-            settings = DiffusionSettings(steps=steps, guidance=guidance, width=w, height=h, negative_prompt=negs[0], strength=params.strength,
+            settings = DiffusionSettings(steps=steps, guidance=guidance, width=w, height=h, strength=params.strength,
                                          scheduler=params.scheduler, lora=params.lora, lora_scale=params.lora_scale,
                                          max_sequence_length=rec.get("max_sequence_length"), batch_size=params.batch_size)
 
             def prog(f: float, msg: str, _n: int = len(idx), _done: int = done) -> None:
                 ctx.progress((_done + f * _n) / len(arts), msg)
 
-            imgs = image_to_image(loaded.pipe, [arts[i].image for i in idx], prompts, [seeds[i] for i in idx], settings, progress=prog)
+            imgs = image_to_image(loaded.pipe, [arts[i].image for i in idx], prompts, [seeds[i] for i in idx], settings, progress=prog, negatives=negs)
             for i, img, p, neg in zip(idx, imgs, prompts, negs):
                 results[i] = (img, p, neg, w, h)
             done += len(idx)
