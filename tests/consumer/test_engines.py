@@ -1,9 +1,10 @@
-"""A real consumer: PixiJS (from npm) loads the sprite sheets studio writes, in headless
-Chromium, and every frame renders with the source pixels in the right place.
+"""Real consumers: PixiJS and Phaser 3 (from npm) load the sprite sheets studio writes, in
+headless Chromium. PixiJS renders every frame with the source pixels in the right place; Phaser
+builds the animations from the Aseprite frame tags (numeric frame keys) and plays them.
 
-Needs Chromium (Debian: `apt-get install -y chromium`), Node's npm (pixi.js is installed into
-tests/consumer/node_modules on first use, about 12 s; it is git-ignored) and Python playwright.
-Skips with the reason when one of them is missing."""
+Needs Chromium (Debian: `apt-get install -y chromium`), Node's npm (the pinned packages of
+package.json are installed into tests/consumer/node_modules on first use, about 15 s; it is
+git-ignored) and Python playwright. Skips with the reason when one of them is missing."""
 
 from __future__ import annotations
 
@@ -37,20 +38,24 @@ def _chromium() -> str:
     return path
 
 
-def _pixi() -> Path:
-    js = HERE / "node_modules" / "pixi.js" / "dist" / "pixi.min.js"
-    if js.is_file():
-        return js
+PACKAGES = {"pixi.min.js": ("pixi.js", "dist/pixi.min.js"), "phaser.min.js": ("phaser", "dist/phaser.min.js")}
+
+
+def _engines() -> dict[str, Path]:
+    """{served name: file} of the engines' browser builds, npm-installing them when missing."""
+    files = {name: HERE / "node_modules" / pkg / rel for name, (pkg, rel) in PACKAGES.items()}
+    if all(f.is_file() for f in files.values()):
+        return files
     npm = shutil.which("npm")
     if not npm:
-        pytest.skip("npm is not installed, so pixi.js cannot be fetched (Debian: apt-get install -y npm)")
+        pytest.skip("npm is not installed, so pixi.js and phaser cannot be fetched (Debian: apt-get install -y npm)")
     try:
         proc = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:
-        pytest.skip("npm install pixi.js took over 300 s (no registry access?)")
-    if proc.returncode != 0 or not js.is_file():
-        pytest.skip(f"npm could not install pixi.js (no registry access?): {proc.stderr.strip()[-300:]}")
-    return js
+        pytest.skip("npm install took over 300 s (no registry access?)")
+    if proc.returncode != 0 or not all(f.is_file() for f in files.values()):
+        pytest.skip(f"npm could not install pixi.js and phaser (no registry access?): {proc.stderr.strip()[-300:]}")
+    return files
 
 
 @contextlib.contextmanager
@@ -94,11 +99,13 @@ assets:
 def page(produced):
     playwright_api = pytest.importorskip("playwright.sync_api")
     exe = _chromium()
-    pixi = _pixi()
+    engines = _engines()
     site = produced.parent / "site"
     shutil.copytree(produced, site)
-    shutil.copy(pixi, site / "pixi.min.js")
+    for name, path in engines.items():
+        shutil.copy(path, site / name)
     shutil.copy(HERE / "page.html", site / "index.html")
+    shutil.copy(HERE / "phaser.html", site / "phaser.html")
     with _serve(site) as url, playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=ARGS)
         pg = browser.new_page()
@@ -106,7 +113,7 @@ def page(produced):
         pg.on("pageerror", lambda exc: errors.append(str(exc)))
         pg.goto(url + "/index.html", wait_until="load")
         pg.wait_for_function("window.renderSheet !== undefined", timeout=30_000)
-        yield pg, site
+        yield pg, site, url
         browser.close()
         assert not errors, f"JavaScript errors on the page: {errors}"
 
@@ -131,7 +138,7 @@ def _check_frames(result: dict, expected: dict[str, Image.Image]) -> None:
 
 
 def test_pixi_renders_every_animation_frame(page, produced):
-    pg, site = page
+    pg, site, _ = page
     doc = json.loads((produced / "goblin_walk_sheet.json").read_text())
     names = list(doc["frames"])
     result = _render(pg, "goblin_walk_sheet.json", names, (64, 64))
@@ -145,7 +152,7 @@ def test_pixi_renders_every_animation_frame(page, produced):
 
 
 def test_pixi_reads_the_shared_atlas(page, produced):
-    pg, site = page
+    pg, site, _ = page
     doc = json.loads((produced / "atlas.json").read_text())
     result = _render(pg, "atlas.json", ["potion", "key"], (48, 48))
     assert {"potion", "key", "0", "9"} <= set(result["textures"])
@@ -154,3 +161,33 @@ def test_pixi_reads_the_shared_atlas(page, produced):
     _check_frames({"frames": {"potion": result["frames"]["potion"]}}, {"potion": Image.open(produced / "potion.png")})
     small = _render(pg, "atlas.json", ["key"], (32, 32))
     _check_frames(small, {"key": Image.open(produced / "key.png")})
+
+
+def _phaser(pg, url: str, png: str, js: str) -> dict:
+    pg.goto(url + "/phaser.html", wait_until="load")
+    pg.wait_for_function("window.loadAtlas !== undefined", timeout=30_000)
+    return pg.evaluate("([p, j]) => window.loadAtlas(p, j)", [png, js])
+
+
+def test_phaser_builds_animations_from_the_frame_tags(page, produced):
+    pg, site, url = page
+    doc = json.loads((produced / "goblin_walk_sheet.json").read_text())
+    res = _phaser(pg, url, "goblin_walk_sheet.png", "goblin_walk_sheet.json")
+    assert sorted(res["frameNames"], key=int) == [str(i) for i in range(6)]
+    assert res["anims"] == [{"key": "walk", "frames": [str(i) for i in range(6)], "duration": 600}]  # 6 x 100 ms
+    assert res["playing"] and res["current"] == "0"
+    for key, fr in doc["frames"].items():
+        got = res["frames"][key]
+        assert [got["x"], got["y"], got["w"], got["h"]] == [fr["frame"][k] for k in ("x", "y", "w", "h")]
+        assert [got["realW"], got["realH"]] == [fr["sourceSize"]["w"], fr["sourceSize"]["h"]]
+        assert got["trimmed"] == fr["trimmed"]
+        assert got["customPivot"] and (got["pivotX"], got["pivotY"]) == (0.5, 1.0)
+    assert res["origin"] == [0.5, 1.0]  # the pivot became the sprite's origin: position = feet
+
+
+def test_phaser_reads_the_shared_atlas(page, produced):
+    pg, site, url = page
+    res = _phaser(pg, url, "atlas.png", "atlas.json")
+    assert {"potion", "key"} <= set(res["frameNames"])
+    by_key = {a["key"]: a["frames"] for a in res["anims"]}
+    assert by_key == {"goblin_walk": [str(i) for i in range(6)], "coin_spin": [str(i) for i in range(6, 10)]}
