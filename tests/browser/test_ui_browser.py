@@ -93,7 +93,7 @@ def test_recipes_tab_form_run(page, tmp_path):
     page.locator("#rc-in-folder").get_by_text("0.png").first.wait_for(timeout=30_000)
     page.locator("#rc-run").click()
     page.locator("#rc-gallery img").first.wait_for(timeout=RUN_TIMEOUT_MS)
-    page.locator("#rc-result").get_by_text("Done").first.wait_for(timeout=30_000)
+    page.locator("#rc-result").get_by_text("Done", exact=True).first.wait_for(timeout=30_000)
     shot(page, "recipes")
     # another builtin recipe: its YAML loads, validates and gets its own form
     page.locator("#rc-choice input").click()
@@ -115,7 +115,7 @@ def test_soundtrack_by_clicking(page):
     page.locator("#st-prompt textarea").fill("calm exploration in a misty forest")
     page.get_by_label("Duration (seconds)").first.fill("4")
     page.locator("#st-go").click()
-    page.locator("#st-status").get_by_text("Done").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    page.locator("#st-status").get_by_text("Done", exact=True).first.wait_for(timeout=RUN_TIMEOUT_MS)
     page.locator("#st-files").get_by_text(".mid").first.wait_for(timeout=30_000)
     assert page.locator("#st-audio audio, #st-audio [data-testid='waveform-Soundtrack']").count() >= 1
     shot(page, "soundtrack")
@@ -129,7 +129,7 @@ def test_comic_from_prompt_by_clicking(page):
     page.locator("#cp-status").get_by_text("Script written").first.wait_for(timeout=RUN_TIMEOUT_MS)
     shot(page, "comic-script")
     page.locator("#cp-go").click()
-    page.locator("#cp-status").get_by_text("Done").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    page.locator("#cp-status").get_by_text("Done", exact=True).first.wait_for(timeout=RUN_TIMEOUT_MS)
     page.locator("#cp-pages img").first.wait_for(timeout=30_000)
     page.locator("#cp-files").get_by_text(".pdf").first.wait_for(timeout=30_000)
     shot(page, "comic-prompt")

@@ -71,17 +71,20 @@ def script_of(result: Any) -> tuple[str | None, Any]:
 
 #: the table columns a user edits (the rest are shown for orientation, read-only)
 EDITABLE = ("caption", "speech")
+#: the columns shown, in this order (others, e.g. a story's beat or cast, stay in the data)
+COLUMNS = ("panel", "description", "caption", "speech")
 #: keys a comic script panel may have (see studio/comic/script.py)
 SCRIPT_KEYS = ("panel", "caption", "speech")
 
 
 def table_update(data: Any) -> Any:
-    key, headers, rows = common.table_rows(data)
+    key, headers, rows = common.table_rows(data, COLUMNS)
     if not headers:
         return gr.update(value=None, visible=False)
     static = [i for i, h in enumerate(headers) if h not in EDITABLE]
+    widths = {"panel": "7%", "description": "38%", "caption": "25%", "speech": "30%"}
     return gr.update(value={"headers": headers, "data": rows}, headers=headers, visible=True,
-                     static_columns=static)
+                     static_columns=static, column_widths=[widths.get(h, "20%") for h in headers])
 
 
 def edited_script(data: Any, table: Any) -> Any:
@@ -90,7 +93,7 @@ def edited_script(data: Any, table: Any) -> Any:
         data = json.loads(data) if data.strip() else None
     if not data:
         return None
-    key, headers, _ = common.table_rows(data)
+    key, headers, _ = common.table_rows(data, COLUMNS)
     got_headers, rows = common.dataframe_value(table)
     if not rows:
         return data
@@ -130,9 +133,13 @@ def present(result: Any) -> tuple[Any, ...]:
 
 
 def comic_outputs(prefix: str) -> tuple[Any, ...]:
-    """Lay out the outputs column of a comic tab; returns the components."""
+    """Lay out the results column of a comic tab; returns (status, panels, pages)."""
     status = gr.Markdown(elem_id=f"{prefix}-status")
     panels = gr.Gallery(label="Panels (they appear as they are made)", columns=6, height=170, elem_id=f"{prefix}-panels")
-    pages = gr.Gallery(label="Pages", columns=2, height=560, object_fit="contain", elem_id=f"{prefix}-pages")
-    files = gr.File(label="Downloads: PDF, CBZ, page PNGs, manifest", file_count="multiple", interactive=False, elem_id=f"{prefix}-files")
-    return status, panels, pages, files
+    pages = gr.Gallery(label="Pages", columns=3, height=720, object_fit="contain", preview=True, elem_id=f"{prefix}-pages")
+    return status, panels, pages
+
+
+def comic_downloads(prefix: str) -> Any:
+    return gr.File(label="Downloads: PDF, CBZ, page PNGs, manifest", file_count="multiple", interactive=False,
+                   elem_id=f"{prefix}-files")

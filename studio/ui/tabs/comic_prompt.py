@@ -102,19 +102,21 @@ def build(ctx: UIContext) -> None:
         with gr.Column(scale=2):
             prompt = gr.Textbox(label="Premise", lines=2, placeholder="a cat who wants to fly", elem_id="cp-prompt")
             with gr.Row():
-                style = gr.Dropdown(styles, value=style_default, label="Style", allow_custom_value=True)
-                layout = gr.Dropdown(layouts, value=layout_default, label="Layout", allow_custom_value=True)
-                panels = gr.Slider(1, 12, value=int(panels_default or 4), step=1, label="Panels")
+                style = gr.Dropdown(styles, value=style_default, label="Style", allow_custom_value=True, min_width=170)
+                layout = gr.Dropdown(layouts, value=layout_default, label="Layout", allow_custom_value=True, min_width=130)
+            panels = gr.Slider(1, 12, value=int(panels_default or 4), step=1, label="Panels")
             with gr.Row():
                 script_btn = gr.Button("Write script", elem_id="cp-script-btn")
                 go = gr.Button("Draw comic", variant="primary", elem_id="cp-go")
-                cancel = gr.Button("Cancel", variant="stop", scale=0)
+            cancel = gr.Button("Cancel", variant="stop", size="sm")
             gr.Examples(EXAMPLES, inputs=[prompt, panels], label="Examples (click one, then Draw comic)")
-            table = gr.Dataframe(label="Script (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None, visible=False, elem_id="cp-table")
-            with gr.Accordion("Script data (JSON)", open=False):
-                script = gr.Code(language="json", label="script", interactive=False)
         with gr.Column(scale=3):
-            status, panels_gallery, pages, files = cc.comic_outputs("cp")
+            status, panels_gallery, pages = cc.comic_outputs("cp")
+    table = gr.Dataframe(label="Script: edit the captions and speech (NAME: words, lines separated by ' / '), keep the rows",
+                         interactive=True, wrap=True, value=None, visible=False, elem_id="cp-table")
+    files = cc.comic_downloads("cp")
+    with gr.Accordion("Script data (JSON)", open=False):
+        script = gr.Code(language="json", label="script", interactive=False)
 
     def do_script(a: str, b: Any, c: Any, d: Any, request: gr.Request, progress=gr.Progress()):  # noqa: B008
         yield from write_script(ctx, a, b, c, d, request, progress)

@@ -127,20 +127,22 @@ def build(ctx: UIContext) -> None:
             video = gr.Video(label="Video", sources=["upload"], format=None, include_audio=True, elem_id="cv-video")
             subtitles = gr.File(label="Subtitles (optional: .srt / .vtt)", file_types=SUBTITLE_TYPES, file_count="single")
             with gr.Row():
-                style = gr.Dropdown(styles, value=style_default, label="Style", allow_custom_value=True)
-                layout = gr.Dropdown(layouts, value=layout_default, label="Layout", allow_custom_value=True)
-                panels = gr.Slider(1, 24, value=int(panels_default or 6), step=1, label="Panels")
+                style = gr.Dropdown(styles, value=style_default, label="Style", allow_custom_value=True, min_width=170)
+                layout = gr.Dropdown(layouts, value=layout_default, label="Layout", allow_custom_value=True, min_width=130)
+            panels = gr.Slider(1, 24, value=int(panels_default or 6), step=1, label="Panels")
             with gr.Row():
                 go = gr.Button("Make comic", variant="primary", elem_id="cv-go")
                 cancel = gr.Button("Cancel", variant="stop", scale=0)
             if examples:
                 gr.Examples(examples, inputs=[video, subtitles, panels], label="Example: a clip with subtitles that studio generates itself (click it, then Make comic)")
-            table = gr.Dataframe(label="Lettering (editable: change the text, keep the rows)", interactive=True, wrap=True, value=None, visible=False, elem_id="cv-table")
-            reletter = gr.Button("Re-letter (keeps the images)", elem_id="cv-reletter")
-            with gr.Accordion("Lettering data (JSON)", open=False):
-                script = gr.Code(language="json", label="lettering", interactive=False)
         with gr.Column(scale=3):
-            status, panels_gallery, pages, files = cc.comic_outputs("cv")
+            status, panels_gallery, pages = cc.comic_outputs("cv")
+    table = gr.Dataframe(label="Lettering: edit the captions and speech (NAME: words, lines separated by ' / '), keep the rows",
+                         interactive=True, wrap=True, value=None, visible=False, elem_id="cv-table")
+    reletter = gr.Button("Re-letter (keeps the images)", elem_id="cv-reletter", visible=False)
+    files = cc.comic_downloads("cv")
+    with gr.Accordion("Lettering data (JSON)", open=False):
+        script = gr.Code(language="json", label="lettering", interactive=False)
 
     outputs = [status, panels_gallery, pages, files, table, script]
 
@@ -153,7 +155,9 @@ def build(ctx: UIContext) -> None:
     def stop(request: gr.Request) -> str:
         return ctx.cancel(request, TAB)
 
-    go.click(do_make, inputs=[video, subtitles, style, layout, panels], outputs=outputs, api_name="comic_from_video", show_progress_on=pages, **ctx.heavy())
+    go.click(do_make, inputs=[video, subtitles, style, layout, panels], outputs=outputs, api_name="comic_from_video",
+             show_progress_on=pages, **ctx.heavy()).success(
+        lambda: gr.update(visible=True), outputs=reletter, api_visibility="private", concurrency_limit=None)
     reletter.click(do_reletter, inputs=[video, subtitles, style, layout, panels, table, script], outputs=outputs,
                    api_name="comic_reletter", show_progress_on=pages, **ctx.heavy())
     cancel.click(stop, outputs=status, api_name="comic_video_cancel", concurrency_limit=None)

@@ -90,10 +90,11 @@ def _parse_lines(text: str, old: list[Any]) -> list[Any]:
     return out
 
 
-def table_rows(data: Any) -> tuple[str | None, list[str], list[list[Any]]]:
+def table_rows(data: Any, columns: tuple[str, ...] = ()) -> tuple[str | None, list[str], list[list[Any]]]:
     """A script/lettering data value as an editable table: (the key holding the list of rows or
     None when the data is the list itself, headers, rows). Columns are the rows' text, number
-    and line-list fields; lists of lines show joined with ' / ', speech as 'NAME: words'."""
+    and line-list fields (only `columns`, in that order, when given and present); lists of lines
+    show joined with ' / ', speech as 'NAME: words'."""
     key: str | None = None
     items: Any = data
     if isinstance(data, dict):
@@ -107,6 +108,8 @@ def table_rows(data: Any) -> tuple[str | None, list[str], list[list[Any]]]:
             ok = v is None or isinstance(v, (str, int, float, bool)) or _is_lines(v)
             if ok and k not in headers:
                 headers.append(k)
+    if columns and any(c in headers for c in columns):
+        headers = [c for c in columns if c in headers]
     rows = []
     for row in items:
         cells = []
