@@ -19,8 +19,25 @@ def to_mono(x: np.ndarray) -> np.ndarray:
     return x.mean(axis=1) if x.ndim == 2 else x
 
 
-def onset_envelope(x: np.ndarray, sample_rate: int, *, hop: int | None = None) -> tuple[np.ndarray, float]:
-    """(onset strength per frame, frames per second)."""
+def _spectrogram(x: np.ndarray, sample_rate: int, hop: int = 256, n_fft: int = 1024) -> tuple[np.ndarray, np.ndarray, float]:
+    """(magnitude frames x bins, bin frequencies, frames per second) at about 22 kHz."""
+    mono = to_mono(x)
+    step = max(1, int(round(sample_rate / 22050)))
+    if step > 1:
+        from scipy.signal import decimate
+
+        mono = decimate(mono.astype(np.float64), step, ftype="fir", zero_phase=True).astype(np.float32)
+    sr = sample_rate / step
+    if len(mono) < n_fft + hop:
+        return np.zeros((1, n_fft // 2 + 1), np.float32), np.fft.rfftfreq(n_fft, 1.0 / sr), sr / hop
+    frames = np.lib.stride_tricks.sliding_window_view(mono, n_fft)[::hop]
+    mag = np.abs(np.fft.rfft(frames * np.hanning(n_fft).astype(np.float32), axis=1))
+    return mag, np.fft.rfftfreq(n_fft, 1.0 / sr), sr / hop
+
+
+def onset_envelope(x: np.ndarray, sample_rate: int, *, hop: int | None = None,
+                   band: tuple[float, float] | None = None) -> tuple[np.ndarray, float]:
+    """(onset strength per frame, frames per second); `band` limits it to a frequency range."""
     mono = to_mono(x)
     # work at about 22 kHz: plenty for onsets, half the cost
     step = max(1, int(round(sample_rate / 22050)))
@@ -39,6 +56,8 @@ def onset_envelope(x: np.ndarray, sample_rate: int, *, hop: int | None = None) -
     logmag = mag  # linear magnitude: accents (kick, snare, chord changes) outweigh soft subdivisions
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
     weight = np.where(freqs < 200, 3.0, np.where(freqs < 2000, 1.5, 1.0)).astype(np.float32)
+    if band is not None:
+        weight = ((freqs >= band[0]) & (freqs < band[1])).astype(np.float32)
     flux = np.maximum(0.0, np.diff(logmag, axis=0)) @ weight
     flux = np.concatenate([[0.0], flux])
     # remove the slowly varying part
@@ -107,9 +126,12 @@ class BeatGrid:
 
 def beat_grid(x: np.ndarray, sample_rate: int, *, beats_per_bar: int = 4, bpm: float | None = None) -> BeatGrid:
     """A constant-tempo beat grid: tempo (estimated unless given), the beat phase that lines up with
-    the most onset energy, and the downbeat (the beat of the bar with the strongest low-frequency
-    onsets, where kicks usually fall)."""
+    the most onset energy, and the downbeat: the beat of the bar with the strongest onsets below
+    150 Hz, where kicks fall and bass notes change with the chords."""
     env, fps = onset_envelope(x, sample_rate)
+    low, _ = onset_envelope(x, sample_rate, band=(0.0, 150.0))
+    mag, freqs, _ = _spectrogram(x, sample_rate)
+    harm = np.log1p(100.0 * mag[:, (freqs >= 60) & (freqs < 2000)])
     if bpm is None:
         bpm = tempo_from_envelope(env, fps).bpm or 120.0
     period = 60.0 * fps / bpm
@@ -122,9 +144,20 @@ def beat_grid(x: np.ndarray, sample_rate: int, *, beats_per_bar: int = 4, bpm: f
         if val > best:
             best, best_phase = val, ph
     beats = np.arange(best_phase, len(env) - 1, period)
-    strength = np.interp(beats, idx, env)
-    sums = [strength[b::beats_per_bar].mean() if len(strength[b::beats_per_bar]) else 0 for b in range(beats_per_bar)]
-    first_down = int(np.argmax(sums))
+    strength = np.interp(beats, idx, low)
+    # harmonic novelty: how much the low-mid spectrum changes across each beat (chords change on 1)
+    half = max(1, int(period / 2))
+    novelty = np.zeros(len(beats))
+    for i, b in enumerate(beats):
+        j = int(round(b))
+        if j - half >= 0 and j + half <= len(harm):
+            novelty[i] = float(np.linalg.norm(harm[j : j + half].mean(axis=0) - harm[j - half : j].mean(axis=0)))
+
+    def z(v: np.ndarray) -> np.ndarray:
+        sums = np.array([v[b::beats_per_bar].mean() if len(v[b::beats_per_bar]) else 0.0 for b in range(beats_per_bar)])
+        return (sums - sums.mean()) / (sums.std() + 1e-9)
+
+    first_down = int(np.argmax(z(strength) + z(novelty)))
     return BeatGrid(bpm=float(bpm), first_beat=float(best_phase / fps), downbeat=float(beats[first_down] / fps) if len(beats) > first_down else 0.0,
                     beats_per_bar=beats_per_bar)
 
