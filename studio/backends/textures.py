@@ -230,19 +230,24 @@ def gen_planks(h: int, w: int, rng: np.random.Generator, light: np.ndarray, dark
 
 
 def gen_stone(h: int, w: int, rng: np.random.Generator, light: np.ndarray, dark: np.ndarray) -> TextureMaps:
-    n_cells = max(6, int(h * w / (44 * 44)))
+    """Cobbles: cellular stones, domed (lit at the top, darker towards the joints), with
+    per-stone tint, surface grain and dark mortar joints."""
+    n_cells = max(6, int(h * w / (40 * 40)))
     d1, d2, idx = periodic_cells(h, w, n_cells, rng)
     edge = (d2 - d1) / 2.0
-    gap = max(1.5, np.sqrt(h * w / n_cells) * 0.06)
+    cell = np.sqrt(h * w / n_cells)
+    gap = max(1.0, cell * 0.035)
     tint = rng.random(n_cells)[idx]
     n = spectral_noise(h, w, rng, beta=1.8, low=2)
     fine = spectral_noise(h, w, rng, beta=0.9, low=10)
-    dome = _bevel(edge - gap, np.sqrt(h * w / n_cells) * 0.35)
-    height = np.where(edge < gap, 0.05 + 0.1 * n, 0.3 + 0.55 * dome + 0.15 * n)
-    t = 0.2 + 0.5 * tint + 0.3 * (n - 0.5) + 0.25 * (fine - 0.5) + 0.15 * dome
+    dome = np.sqrt(np.clip((edge - gap) / (cell * 0.3), 0, 1))
+    height = np.where(edge < gap, 0.02, 0.15 + 0.7 * dome + 0.1 * n + 0.05 * fine)
+    t = 0.15 + 0.45 * tint + 0.2 * (n - 0.5) + 0.2 * (fine - 0.5) + 0.35 * dome
     albedo = _mix(dark, light, t)
-    albedo = np.where((edge < gap)[..., None], dark[None, None, :] * (0.4 + 0.2 * n[..., None]), albedo)
-    rough = np.where(edge < gap, 0.95, 0.7 + 0.2 * fine)
+    joint = np.clip(1 - (edge - gap) / (gap * 2.5), 0, 1)[..., None]  # ambient occlusion near joints
+    albedo = albedo * (1 - 0.45 * joint)
+    albedo = np.where((edge < gap)[..., None], dark[None, None, :] * (0.35 + 0.2 * n[..., None]), albedo)
+    rough = np.where(edge < gap, 0.95, 0.65 + 0.2 * fine + 0.1 * (1 - dome))
     return TextureMaps(albedo, height, rough, "stone")
 
 
