@@ -205,6 +205,9 @@ def execute(
                 raise UserError(f"{where}: {format_pydantic_error(exc.errors()[0])}") from None
 
             extra = step.cache_extra(params)
+            inputs_extra = step.cache_inputs_extra(params, inputs_art)
+            if inputs_extra:
+                extra = {**extra, "inputs_extra": inputs_extra}
             key_material = {
                 "use": cls.name,
                 "version": cls.version,

@@ -176,6 +176,11 @@ class Step:
         that `backend: auto` would pick. Must be cheap and must not load models."""
         return {}
 
+    def cache_inputs_extra(self, params: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Extra cache-key material that depends on the inputs, for files a step reads beside an
+        input (e.g. a subtitles sidecar next to a video). Cheap; empty by default."""
+        return {}
+
     def run(self, ctx: StepContext, inputs: dict[str, Any], params: Any) -> dict[str, Any]:
         raise NotImplementedError
 

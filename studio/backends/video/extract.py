@@ -1,0 +1,398 @@
+"""Keyframe extraction: one streaming pass, then exact full-resolution frames.
+
+1. Stream the video once at reduced resolution (PyAV, threaded decoding). Unless TransNetV2 is
+   asked for, non-reference frames are not decoded at all in this pass (``fast``): they are the
+   cheap half of the work but also half the frames, and every cut is afterwards placed on the
+   exact first frame of its shot by decoding the few frames around it.
+2. For every analysed frame keep a few numbers (brightness, contrast, sharpness, motion, a hash,
+   an 8x6 colour thumbnail) and feed the shot detector.
+3. Build shots: detector cuts, blank stretches (gaps, not shots), one boundary per gradual
+   transition, no cut for a flash.
+4. Score frames, pick the best per shot (and per part of a long shot), rank, drop duplicates.
+5. Decode the chosen frames at full resolution: a frame kept from the pass (a small reservoir of
+   the best frame per time bucket, bounded in bytes) or a seek; find faces; attach subtitles.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from studio.engine.errors import InputError
+
+from . import subtitles as subs
+from .decode import (
+    FrameReader,
+    VideoInfo,
+    frame_time,
+    iter_decoded,
+    open_container,
+    probe,
+    rotate_array,
+    small_frame,
+    to_display_image,
+)
+from .features import FrameFeatures
+from .select import Candidate, candidates, choose, frame_scores
+from .shots import (
+    DETECTORS,
+    Boundary,
+    Segment,
+    blank_mask,
+    build_segments,
+    make_detector,
+    runs,
+    thumb_distance,
+)
+
+log = logging.getLogger("studio.video")
+
+#: width of the frames analysed in the streaming pass (PySceneDetect analyses at 256 px too)
+ANALYSIS_WIDTH = 256
+#: bytes of full-resolution frames kept from the pass for the final pick
+RESERVOIR_BYTES = 48 * 2**20
+
+
+@dataclass
+class KeyframeOptions:
+    detector: str = "adaptive"
+    threshold: float | None = None
+    min_shot: float = 0.5
+    max_frames: int = 12
+    split_seconds: float = 5.0
+    dedupe: int = 6
+    faces: bool = True
+    fast: bool = True
+    device: str = "auto"
+    subtitles: str | None = None
+    embedded_subtitles: bool = True
+
+
+@dataclass
+class Keyframe:
+    time: float
+    pts: int
+    scene: int
+    score: float
+    image: Any  # PIL RGB, upright, square pixels
+    faces: list[list[int]] = field(default_factory=list)
+    subtitles: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Scene:
+    start: float
+    end: float
+    keyframes: list[int] = field(default_factory=list)  # indices into KeyframeResult.keyframes
+
+
+@dataclass
+class KeyframeResult:
+    info: VideoInfo
+    detector: str
+    cuts: list[float]
+    scenes: list[Scene]
+    gaps: list[tuple[float, float]]
+    keyframes: list[Keyframe]
+    subtitle_source: str | None
+    stats: dict[str, Any]
+    timeline: np.ndarray | None = None  # (columns, 3) RGB colours along the video, for the preview
+
+    def scenes_json(self, keyframe_paths: list[str]) -> dict[str, Any]:
+        scenes = []
+        for s in self.scenes:
+            kfs = []
+            for k in s.keyframes:
+                kf = self.keyframes[k]
+                kfs.append({
+                    "time": round(kf.time, 6), "path": keyframe_paths[k], "score": round(kf.score, 4),
+                    "faces": len(kf.faces), "face_boxes": kf.faces, "subtitles": kf.subtitles,
+                })
+            scenes.append({"start": round(s.start, 6), "end": round(s.end, 6), "keyframes": kfs})
+        return {
+            "video": self.info.path,
+            "duration": round(self.info.duration, 6),
+            "fps": round(self.info.fps, 6),
+            "width": self.info.display_width,
+            "height": self.info.display_height,
+            "detector": self.detector,
+            "cuts": [round(c, 6) for c in self.cuts],
+            "gaps": [[round(a, 6), round(b, 6)] for a, b in self.gaps],
+            "subtitles": self.subtitle_source,
+            "scenes": scenes,
+        }
+
+
+Progress = Callable[[float, str], None]
+
+
+class _Reservoir:
+    """The best full-resolution frame per time bucket, seen during the pass (bounded in bytes)."""
+
+    def __init__(self, info: VideoInfo):
+        frame_bytes = max(info.width * info.height * 3 // 2, 1)
+        self.slots = int(min(64, max(4, RESERVOIR_BYTES // frame_bytes)))
+        self.bucket = max((info.duration or 1.0) / self.slots, 0.2)
+        self.best: dict[int, tuple[float, int, Any]] = {}
+
+    def offer(self, t: float, index: int, quality: float, frame: Any) -> None:
+        b = int(t / self.bucket)
+        cur = self.best.get(b)
+        if cur is None or quality > cur[0]:
+            if cur is None and len(self.best) >= self.slots:
+                worst = min(self.best, key=lambda k: self.best[k][0])
+                if self.best[worst][0] >= quality:
+                    return
+                del self.best[worst]
+            self.best[b] = (quality, index, frame)
+
+    def by_index(self) -> dict[int, Any]:
+        return {idx: fr for _, idx, fr in self.best.values()}
+
+
+def _online_quality(luma: float, contrast: float, sharp: float, delta: float) -> float:
+    if luma < 20 or luma > 240 or contrast < 8:
+        return 0.0
+    return float(np.sqrt(max(sharp, 0.0)) * min(contrast / 30.0, 1.0) / (1.0 + delta))
+
+
+def _analysis_step(info: VideoInfo) -> tuple[int, tuple[int, int]]:
+    step = max(1, int(round(max(info.width, info.height) / ANALYSIS_WIDTH)))
+    if max(info.width, info.height) > ANALYSIS_WIDTH * 1.5:
+        step = max(step, 2)
+    return step, (max(16, info.width // step), max(16, info.height // step))
+
+
+def extract_keyframes(
+    path: str | Path,
+    options: KeyframeOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    check_cancelled: Callable[[], None] | None = None,
+) -> KeyframeResult:
+    """Shots and keyframes of a video (see the module docstring)."""
+    opts = options or KeyframeOptions()
+    if opts.detector not in DETECTORS:
+        raise InputError(f"unknown detector {opts.detector!r}; use one of {', '.join(DETECTORS)}")
+    t_start = _time.perf_counter()
+    report = progress or (lambda f, m: None)
+    info = probe(path)
+    src = Path(info.path)
+    # subtitles first: a bad subtitles file should fail before minutes of decoding
+    cues: list[subs.Cue] = []
+    sub_source: str | None = None
+    if opts.subtitles:
+        cues = subs.read_subtitle_file(opts.subtitles)
+        sub_source = str(Path(opts.subtitles).expanduser())
+    else:
+        side = subs.find_sidecar(src)
+        if side is not None:
+            cues = subs.read_subtitle_file(side)
+            sub_source = str(side)
+
+    use_skip = opts.fast and opts.detector != "transnetv2"
+    step, fallback = _analysis_step(info)
+    origin_pts = int(round(info.origin / float(info.time_base))) if info.time_base else 0
+    det = make_detector(
+        opts.detector, threshold=opts.threshold, min_scene_len=opts.min_shot, fps=info.fps,
+        time_base=info.time_base, origin_pts=origin_pts, device=opts.device,
+    )
+    feats = FrameFeatures()
+    reservoir = _Reservoir(info)
+    raw_cuts: list[float] = []
+    container = open_container(src)
+    try:
+        stream = next(s for s in container.streams.video if s.index == info.stream_index)
+        n = 0
+        expected = info.frame_count or max(int(info.duration * (info.fps or 25)), 1)
+        for frame in iter_decoded(container, stream, src, skip_nonref=use_skip):
+            t = frame_time(frame, info)
+            if t is None:
+                continue
+            bgr, gray = small_frame(frame, step, fallback)
+            if info.rotation:
+                bgr, gray = rotate_array(bgr, info.rotation), rotate_array(gray, info.rotation)
+            feats.add(frame.pts, t, bgr, gray, bool(frame.key_frame))
+            raw_cuts += det.push(frame.pts, t, bgr)
+            reservoir.offer(t, n, _online_quality(feats.luma[-1], feats.contrast[-1], feats.sharpness[-1], feats.delta[-1]), frame)
+            n += 1
+            if n % 64 == 0:
+                if check_cancelled:
+                    check_cancelled()
+                report(min(0.85, 0.85 * n / expected if not use_skip else 0.85 * t / max(info.duration, 1e-6)), f"analysing frame {n}")
+        raw_cuts += det.finish()
+    finally:
+        container.close()
+    t_pass = _time.perf_counter() - t_start
+    if len(feats) == 0:
+        raise InputError(f"{src}: no video frame could be decoded; the file is truncated or corrupt")
+    a = feats.arrays()
+    times = a["time"]
+    # a file that stops long before its declared duration is truncated
+    frame_dur = 1.0 / info.fps if info.fps else 0.04
+    decoded_end = float(times[-1]) + frame_dur
+    if info.duration > 2.0 and decoded_end < 0.85 * info.duration and info.duration - decoded_end > 1.0:
+        raise InputError(
+            f"{src}: is truncated or corrupt: it declares {info.duration:.1f} s of video but only "
+            f"{decoded_end:.1f} s could be decoded"
+        )
+    end_time = max(info.duration, decoded_end)
+    # keep times monotonic (decoders output in presentation order; guard against odd files)
+    order = np.argsort(times, kind="stable")
+    if np.any(order != np.arange(len(order))):
+        a = {k: v[order] for k, v in a.items()}
+        times = a["time"]
+        remap = {int(old): new for new, old in enumerate(order)}
+        reservoir.best = {b: (q, remap[i], f) for b, (q, i, f) in reservoir.best.items()}
+
+    blank = blank_mask(a["dark"], a["bright"])
+    all_blank = bool(blank.all())
+    segments, bounds = build_segments(
+        times, blank if not all_blank else np.zeros_like(blank), a["thumbs"], raw_cuts,
+        end_time=end_time, min_shot=opts.min_shot,
+    )
+    if all_blank:
+        # nothing but flat frames (a test card, a colour field): one shot, best frames anyway
+        blank = np.zeros_like(blank)
+        segments = [Segment(float(times[0]), end_time, 0, len(times), False)]
+        bounds = []
+    shots = [s for s in segments if not s.blank]
+    gaps = [(s.start, s.end) for s in segments if s.blank]
+    report(0.87, f"{len(shots)} shot(s)")
+
+    reader = FrameReader(info, [int(p) for p, k in zip(a["pts"], a["key"]) if k])
+    try:
+        # exact cut times: when non-reference frames were skipped, look at every frame around a cut
+        if use_skip and bounds:
+            bounds, shots, gaps = _refine_cuts(reader, info, a, bounds, segments)
+        scores = frame_scores(a, shots, blank)
+        cands = candidates(shots, scores, times, split_seconds=opts.split_seconds)
+        chosen = choose(cands, shots, a, max_frames=opts.max_frames, dedupe=opts.dedupe)
+        if not chosen and len(times):
+            # nothing scored (e.g. every frame dark): the best frame by exposure still says something
+            i = int(np.argmax(a["contrast"] + a["luma"] * 0.01))
+            chosen = [Candidate(i, 0, 0, 0, len(times), 0.0, True)]
+            if not shots:
+                shots = [Segment(float(times[0]), end_time, 0, len(times), False)]
+        if check_cancelled:
+            check_cancelled()
+        keyframes = _grab(reader, info, a, scores, chosen, shots, reservoir, opts, report)
+    finally:
+        reader.close()
+
+    if opts.embedded_subtitles and not cues and info.subtitle_streams:
+        cues = subs.read_embedded(src)
+        if cues:
+            sub_source = f"{src}#stream{info.subtitle_streams[0]}"
+    scenes = [Scene(s.start, s.end) for s in shots]
+    for k, kf in enumerate(keyframes):
+        scenes[kf.scene].keyframes.append(k)
+        s = shots[kf.scene]
+        kf.subtitles = subs.lines_between(cues, s.start, s.end) if cues else []
+    stats = {
+        "frames_analysed": int(len(times)), "skip_nonref": use_skip, "analysis_step": step,
+        "pass_seconds": round(t_pass, 3), "seconds": round(_time.perf_counter() - t_start, 3),
+        "frames_decoded_after": reader.decoded, "seeks": reader.seeks, "reservoir": len(reservoir.best),
+        "all_blank": all_blank,
+    }
+    report(1.0, f"{len(keyframes)} keyframe(s) from {len(shots)} shot(s)")
+    return KeyframeResult(
+        info=info, detector=opts.detector, cuts=[b.time for b in bounds], scenes=scenes, gaps=gaps,
+        keyframes=keyframes, subtitle_source=sub_source if cues else None, stats=stats,
+        timeline=_timeline_colours(a, end_time),
+    )
+
+
+def _refine_cuts(reader: FrameReader, info: VideoInfo, a: dict[str, np.ndarray], bounds: list[Boundary], segments: list[Segment]):
+    """Move each boundary to the exact first frame of its new segment. Frames skipped in the
+    pass are decoded here, only between the two analysed frames either side of a boundary:
+    a blank edge goes to the first frame whose blankness flips, a cut to the biggest change."""
+    import cv2
+
+    from .features import FrameFeatures
+
+    times, pts = a["time"], a["pts"]
+    fdur = 1.0 / info.fps if info.fps else 0.04
+    step, fallback = _analysis_step(info)
+    moved: dict[float, float] = {}
+    for b in bounds:
+        i = int(np.searchsorted(times, b.time - 1e-9))
+        if i <= 0 or i >= len(times) or times[i] - times[i - 1] < 1.5 * fdur:
+            continue
+        if b.kind == "blank" and abs(float(a["luma"][i]) - float(a["luma"][i - 1])) < 12.0:
+            continue  # the edge of a fade: no single true frame to find
+        local = FrameFeatures()
+        for frame in reader.frames(int(pts[i - 1]), int(pts[i])):
+            t = frame_time(frame, info)
+            if t is None:
+                continue
+            bgr, gray = small_frame(frame, step, fallback)
+            local.add(frame.pts, t, bgr, gray, False)
+        la = local.arrays()
+        if len(local) < 3:
+            continue
+        if b.kind == "blank":
+            bl = blank_mask(la["dark"], la["bright"])
+            flips = np.flatnonzero(bl[1:] != bl[:-1])
+            new_t = float(la["time"][flips[0] + 1]) if flips.size else b.time
+        else:
+            d = thumb_distance(la["thumbs"][1:], la["thumbs"][:-1]) + la["delta"][1:]
+            new_t = float(la["time"][1 + int(np.argmax(d))])
+        moved[b.time] = new_t
+    del cv2
+    new_bounds = [Boundary(moved.get(b.time, b.time), b.kind) for b in bounds]
+    for s in segments:
+        s.start = moved.get(s.start, s.start)
+        s.end = moved.get(s.end, s.end)
+    return new_bounds, [s for s in segments if not s.blank], [(s.start, s.end) for s in segments if s.blank]
+
+
+def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: KeyframeOptions, report) -> list[Keyframe]:
+    """Full-resolution images of the chosen frames (a frame kept in the pass if one of nearly
+    the same quality sits in the same part of the shot, else decoded exactly), with faces."""
+    from .faces import detect_faces
+
+    kept = reservoir.by_index()
+    out: list[Keyframe] = []
+    pts = a["pts"]
+    times = a["time"]
+    for n, c in enumerate(chosen):
+        best = c.index
+        # a frame kept from the pass that is nearly as good saves a seek
+        pool = sorted((i for i in kept if c.lo <= i < c.hi and scores[i] >= 0.85 * scores[best]), key=lambda i: (-scores[i], i))
+        i = best if best in kept else (pool[0] if pool else best)
+        frame = kept.get(i)
+        if frame is None:
+            frame = reader.frame_at(int(pts[i]))
+            if frame is None:
+                continue
+            got = frame_time(frame, info)
+            if got is not None and abs(got - float(times[i])) > 1e-6:
+                log.warning("%s: asked for the frame at %.6f s, decoder gave %.6f s", info.path, times[i], got)
+        img = to_display_image(frame, info)
+        faces = detect_faces(img) if opts.faces else []
+        out.append(Keyframe(time=float(times[i]), pts=int(pts[i]), scene=c.shot, score=float(scores[i]), image=img, faces=faces))
+        report(0.88 + 0.1 * (n + 1) / max(len(chosen), 1), f"keyframe {n + 1}/{len(chosen)}")
+    return out
+
+
+def _timeline_colours(a: dict[str, np.ndarray], duration: float, columns: int = 480) -> np.ndarray | None:
+    times = a["time"]
+    if len(times) == 0:
+        return None
+    centres = (np.arange(columns) + 0.5) / columns * max(duration, 1e-6)
+    idx = np.clip(np.searchsorted(times, centres), 0, len(times) - 1)
+    bgr = a["thumbs"][idx].reshape(columns, -1, 3).mean(axis=1)
+    return bgr[:, ::-1].astype(np.uint8)
+
+
+__all__ = [
+    "KeyframeOptions", "Keyframe", "Scene", "KeyframeResult", "extract_keyframes",
+    "runs", "thumb_distance",
+]

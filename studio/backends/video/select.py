@@ -1,0 +1,149 @@
+"""Choosing keyframes: score every analysed frame, pick the best per shot (and per part of a long
+shot), drop near-duplicates, and rank shots when there are more than `max_frames`.
+
+Scores multiply independent factors in 0..1 (higher is better):
+- exposure: not black, white or washed out; some contrast;
+- fade: not darker than the shot's usual level and not changing brightness (mid-fade);
+- stillness: little change from neighbouring frames (no motion blur, not mid-dissolve);
+- sharpness: variance of the Laplacian relative to the shot's sharpest frames;
+- margin: away from the shot's boundaries.
+Faces add a bonus later, once candidate frames are decoded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import hamming
+from .shots import Segment, thumb_distance
+
+
+@dataclass
+class Candidate:
+    index: int  # frame index in the features
+    shot: int  # index into the shot list
+    part: int  # which part of a split shot
+    lo: int  # the part's frame range [lo, hi)
+    hi: int
+    score: float
+    primary: bool  # the best part of its shot
+    importance: float = 0.0
+
+
+def _window_mean(values: np.ndarray, times: np.ndarray, half: float) -> np.ndarray:
+    """Mean of values within +-half seconds of each frame."""
+    c = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    lo = np.searchsorted(times, times - half, side="left")
+    hi = np.searchsorted(times, times + half, side="right")
+    return (c[hi] - c[lo]) / np.maximum(hi - lo, 1)
+
+
+def frame_scores(a: dict[str, np.ndarray], shots: list[Segment], blank: np.ndarray) -> np.ndarray:
+    """A quality score in 0..1 for every frame (0 for blank frames and frames outside shots)."""
+    n = len(a["time"])
+    scores = np.zeros(n, np.float64)
+    t = a["time"]
+    luma = a["luma"].astype(np.float64)
+    contrast = a["contrast"].astype(np.float64)
+    sharp = a["sharpness"].astype(np.float64)
+    motion = _window_mean(a["delta"].astype(np.float64), t, 0.2)
+    before = np.searchsorted(t, t - 0.3, side="left")
+    after = np.clip(np.searchsorted(t, t + 0.3, side="right") - 1, 0, max(n - 1, 0))
+    trend = np.abs(luma[after] - luma[before]) if n else np.zeros(0)
+    for s in shots:
+        sl = slice(s.i0, s.i1)
+        ok = ~blank[sl]
+        if not ok.any():
+            continue
+        lum = luma[sl]
+        plateau = max(float(np.percentile(lum[ok], 75)), 1.0)
+        exposure = np.clip((lum - 12.0) / 40.0, 0, 1) * np.clip((248.0 - lum) / 40.0, 0, 1)
+        exposure *= np.clip(contrast[sl] / 30.0, 0.15, 1.0)
+        ratio = lum / plateau
+        fade = np.where(ratio < 0.92, np.clip(ratio / 0.92, 0, 1) ** 3, 1.0)
+        steady = 1.0 / (1.0 + (trend[sl] / max(plateau, 20.0)) * 12.0)
+        base_motion = float(np.median(motion[sl][ok])) if ok.any() else 0.0
+        still = 1.0 / (1.0 + np.maximum(motion[sl] - base_motion, 0) / 1.5 + motion[sl] / 12.0)
+        ref = float(np.percentile(sharp[sl][ok], 90)) if ok.any() else 1.0
+        sharpness = np.clip(sharp[sl] / max(ref, 1e-6), 0, 1.2) ** 0.5 / (1.2 ** 0.5)
+        dist = np.minimum(t[sl] - s.start, s.end - t[sl])
+        edge = np.clip(dist / max(min(0.6, s.length / 4.0), 1e-3), 0.1, 1.0)
+        sc = exposure * fade * steady * still * (0.25 + 0.75 * sharpness) * edge
+        scores[sl] = np.where(blank[sl], 0.0, sc)
+    return scores
+
+
+def candidates(shots: list[Segment], scores: np.ndarray, times: np.ndarray, *, split_seconds: float) -> list[Candidate]:
+    """The best frame of each shot, and of each part when a long shot is split."""
+    out: list[Candidate] = []
+    for k, s in enumerate(shots):
+        parts = 1
+        if split_seconds > 0 and s.length > split_seconds:
+            parts = int(np.ceil(s.length / split_seconds))
+        edges = np.linspace(s.start, s.end, parts + 1)
+        found: list[Candidate] = []
+        for p in range(parts):
+            lo = int(np.searchsorted(times, edges[p], side="left"))
+            hi = int(np.searchsorted(times, edges[p + 1], side="left")) if p + 1 < parts else s.i1
+            lo, hi = max(lo, s.i0), min(max(hi, lo + 1), s.i1)
+            if hi <= lo:
+                continue
+            local = scores[lo:hi]
+            if parts > 1:
+                # keep the parts' picks apart: prefer the middle of each part
+                pos = np.arange(hi - lo)
+                local = local * np.clip(np.minimum(pos + 1, hi - lo - pos) / max(0.25 * (hi - lo), 1.0), 0.3, 1.0)
+            i = lo + int(np.argmax(local))
+            found.append(Candidate(i, k, p, lo, hi, float(scores[i]), False))
+        if found:
+            max(found, key=lambda c: c.score).primary = True
+            out.extend(found)
+    return out
+
+
+def choose(
+    cands: list[Candidate],
+    shots: list[Segment],
+    a: dict[str, np.ndarray],
+    *,
+    max_frames: int,
+    dedupe: int,
+) -> list[Candidate]:
+    """Rank candidates (a shot's best part first; longer and visually novel shots first), drop
+    near-duplicates, keep at most max_frames, return them in time order."""
+    if not cands:
+        return []
+    thumbs = a["thumbs"]
+    hashes = a["dhash"]
+    idx = np.array([c.index for c in cands])
+    th = thumbs[idx]
+    # visual novelty: distance to the closest other candidate from another shot
+    novelty = np.ones(len(cands))
+    for i, c in enumerate(cands):
+        others = [j for j, o in enumerate(cands) if o.shot != c.shot]
+        if others:
+            d = thumb_distance(th[i][None], th[others])
+            novelty[i] = float(np.clip(d.min() / 40.0, 0.05, 1.0))
+    total = sum(s.length for s in shots) or 1.0
+    for i, c in enumerate(cands):
+        s = shots[c.shot]
+        share = (c.hi - c.lo) / max(s.i1 - s.i0, 1) * s.length
+        length = (s.length if c.primary else share) / total
+        c.importance = (2.0 if c.primary else 1.0) * (0.25 + length ** 0.5) * (0.5 + novelty[i]) * (0.2 + c.score)
+    ranked = sorted(cands, key=lambda c: (not c.primary, -c.importance, c.index))
+    chosen: list[Candidate] = []
+    for c in ranked:
+        # near-duplicates across shots (a shot/reverse-shot returning to the same picture)
+        if dedupe > 0 and any(
+            o.shot != c.shot
+            and hamming(hashes[c.index], hashes[o.index]) <= dedupe
+            and float(thumb_distance(thumbs[c.index], thumbs[o.index])) < 10.0
+            for o in chosen
+        ):
+            continue
+        chosen.append(c)
+        if len(chosen) >= max_frames:
+            break
+    return sorted(chosen, key=lambda c: c.index)
