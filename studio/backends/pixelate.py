@@ -112,7 +112,7 @@ def adaptive_palette(rgb: np.ndarray, colors: int) -> np.ndarray:
         return np.zeros((1, 3), dtype=np.uint8)
     strip = Image.fromarray(rgb.reshape(1, -1, 3).astype(np.uint8))
     q = strip.quantize(colors=max(2, min(256, colors)), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    pal = np.array(q.getpalette()[: 3 * max(2, min(256, colors))], dtype=np.uint8).reshape(-1, 3)
+    pal = np.array((q.getpalette() or [])[: 3 * max(2, min(256, colors))], dtype=np.uint8).reshape(-1, 3)
     used = np.unique(np.asarray(q).ravel())
     return pal[used]
 
@@ -210,7 +210,8 @@ def pixelate(
     if outline:
         if outline_colour is None:
             lum = pal.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-            outline_colour = tuple(int(v) for v in pal[int(np.argmin(lum))])
+            r, g, b = (int(v) for v in pal[int(np.argmin(lum))])
+            outline_colour = (r, g, b)
         out = add_outline(out, outline_colour)
         if not any((pal == np.array(outline_colour)).all(1)):
             pal = np.vstack([pal, np.array(outline_colour, dtype=np.uint8)[None, :]])
@@ -228,4 +229,4 @@ def colours_used(img: Image.Image) -> set[tuple[int, int, int]]:
     """The distinct RGB colours of the opaque pixels."""
     a = np.asarray(img.convert("RGBA"))
     rgb = a[..., :3][a[..., 3] > 0]
-    return {tuple(int(v) for v in c) for c in np.unique(rgb.reshape(-1, 3), axis=0)} if len(rgb) else set()
+    return {(int(c[0]), int(c[1]), int(c[2])) for c in np.unique(rgb.reshape(-1, 3), axis=0)} if len(rgb) else set()

@@ -124,7 +124,8 @@ def _resize_premultiplied(img: Image.Image, size: tuple[int, int], resample: Ima
 def has_transparency(img: Image.Image) -> bool:
     if img.mode not in ("RGBA", "LA", "PA") and not (img.mode == "P" and "transparency" in img.info):
         return False
-    return img.convert("RGBA").getchannel("A").getextrema()[0] < 250
+    lo = img.convert("RGBA").getchannel("A").getextrema()[0]
+    return isinstance(lo, (int, float)) and lo < 250
 
 
 def add_outline(img: Image.Image, colour: tuple[int, int, int] = (24, 20, 28), width: int = 1) -> Image.Image:

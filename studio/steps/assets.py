@@ -20,6 +20,7 @@ from studio.engine import (
     register_step,
 )
 from studio.engine.errors import ModelNotAvailableError, UserError
+from studio.steps.sfx import _FORMATS, AudioFormat
 
 Style = Literal["outlined", "flat", "pixel"]
 Palette = Literal["adaptive", "pico-8", "gameboy", "nes", "sweetie-16", "endesga-32", "cga", "1-bit"]
@@ -408,7 +409,7 @@ class FromSpecParams(_ModelParams):
     power_of_two: bool | None = Field(None, description="power-of-two sheets (None: the spec's, else false)")
     sfx_backend: Literal["auto", "synth", "neural"] = Field("auto", description="auto: a text-to-audio model when its weights are local, else the synthesiser")
     sfx_model: str | None = Field(None, description="text-to-audio model (audioldm2, stable-audio-open, hub id or folder)")
-    formats: list[Literal["wav", "ogg"]] = Field(default_factory=lambda: ["wav", "ogg"], description="sound files to write")
+    formats: list[AudioFormat] = Field(default_factory=lambda: list(_FORMATS), description="sound files to write")
 
 
 @register_step

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import Field
@@ -18,6 +19,8 @@ from studio.engine import (
 )
 from studio.engine.errors import ModelNotAvailableError
 
+AudioFormat = Literal["wav", "ogg"]
+_FORMATS: tuple[AudioFormat, ...] = ("wav", "ogg")
 SfxKind = Literal["auto", "coin", "jump", "laser", "explosion", "hit", "powerup", "blip", "confirm", "error", "footstep", "whoosh", "magic", "death"]
 
 
@@ -29,7 +32,7 @@ class SfxParams(StepParams):
     backend: Literal["auto", "synth", "neural"] = Field("auto", description="auto: a text-to-audio model when its weights are local, else the synthesiser")
     model: str | None = Field(None, description="text-to-audio model: audioldm2, audioldm2-large, stable-audio-open, a hub id or a local folder")
     steps: int | None = Field(None, ge=1, le=500, description="denoising steps for the neural backend (None: the model's default)")
-    formats: list[Literal["wav", "ogg"]] = Field(default_factory=lambda: ["wav", "ogg"], description="files to write")
+    formats: list[AudioFormat] = Field(default_factory=lambda: list(_FORMATS), description="files to write")
 
 
 def resolve_sfx_model(model: str | None) -> Any:
@@ -106,7 +109,7 @@ class SoundMaker:
         return sfxmod.trim_and_normalise(audio, rate), rate, {"kind": k, "prompt": prompt}
 
 
-def exporter(formats: list[str] | tuple[str, ...]) -> Any:
+def exporter(formats: Sequence[str]) -> Any:
     """export(samples, rate, out_dir, stem, sidecar) through the soundtrack exporter: the sounds
     are already peak-normalised (no loudness target); `stem.json` beside them records what made
     them (kind, seed, backend, model, licence)."""
