@@ -255,3 +255,15 @@ def test_exports_are_reproducible(tmp_path):
         assert len(pdf.pages) == 3
         # 640 px at 100 dpi is 6.4 in = 460.8 pt
         assert float(pdf.pages[0].mediabox[2]) == pytest.approx(460.8, abs=0.5)
+
+
+def test_credits_name_the_picture_models_and_licences():
+    from studio.comic.page import credits_line
+
+    metas = [{"backend": "diffusers", "model": "stabilityai/sdxl-turbo"},
+             {"restyle": {"backend": "diffusers", "model": "my/local-model"}, "licence": None},
+             {"backend": "procedural", "model": None}, {"restyle": {"backend": "stylize"}}]
+    line = credits_line(metas, "Lettered by studio")
+    assert line.startswith("Pictures: stabilityai/sdxl-turbo (Stability AI Community License")
+    assert "my/local-model" in line and line.endswith("· Lettered by studio")
+    assert credits_line(metas[2:]) is None

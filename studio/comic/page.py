@@ -75,20 +75,37 @@ def _muted(bg: tuple[int, int, int], ink: tuple[int, int, int]) -> tuple[int, in
     return tuple(int(b * 0.45 + i * 0.55) for b, i in zip(bg, ink))  # type: ignore[return-value]
 
 
+def picture_models(meta: dict) -> list[tuple[str, str | None]]:
+    """(model, licence) pairs of the neural models that made a panel's picture, read from the
+    meta that image.generate (`backend`/`model`) and image.restyle (`restyle`) leave."""
+    found: list[tuple[str, str | None]] = []
+    if meta.get("backend") not in (None, "procedural", "stylize") and meta.get("model"):
+        found.append((str(meta["model"]), meta.get("licence")))
+    restyle = meta.get("restyle")
+    if isinstance(restyle, dict) and restyle.get("backend") not in (None, "stylize") and restyle.get("model"):
+        found.append((str(restyle["model"]), restyle.get("licence")))
+    out = []
+    for model, lic in found:
+        if not lic:
+            from studio.models import registry
+
+            spec = registry.find_any(model)
+            lic = spec.licence if spec else None
+        out.append((model, lic))
+    return out
+
+
 def credits_line(sources: Sequence[dict], extra: str | None = None) -> str | None:
-    """"Pictures: <model> (<licence>) · ..." from the models and licences that made the panels."""
+    """"Pictures: <model> (<licence>), ..." naming the neural models that made the panels."""
     seen: list[str] = []
-    for s in sources:
-        model = s.get("model")
-        if not model:
-            continue
-        lic = s.get("licence")
-        item = f"{model} ({lic})" if lic else str(model)
-        if item not in seen:
-            seen.append(item)
+    for meta in sources:
+        for model, lic in picture_models(meta):
+            item = f"{model} ({lic})" if lic else model
+            if item not in seen:
+                seen.append(item)
     parts = []
     if seen:
-        parts.append("Made with " + ", ".join(seen))
+        parts.append("Pictures: " + ", ".join(seen))
     if extra:
         parts.append(extra)
     return " · ".join(parts) or None

@@ -29,7 +29,7 @@ PagePreset = Literal["auto", "a4", "a4-landscape", "a5", "b5", "letter", "letter
 
 #: meta keys a panel keeps from its source image (the rest is dropped to keep manifests small)
 KEEP_META = ("time", "scene", "score", "subtitles", "speech", "caption", "caption_source", "source", "prompt", "style",
-             "backend", "model", "licence", "description", "characters")
+             "backend", "model", "licence", "restyle", "description", "characters")
 
 
 def _layout_names() -> str:
