@@ -68,6 +68,9 @@ def backends_table() -> list[list[Any]]:
                 continue
             literal = {k: _literal(p, v) for k, v in s.with_.items() if k in fields}
             literal = {k: v for k, v in literal.items() if v is not None and not (isinstance(v, str) and "{{" in v)}
+            for name, info in fields.items():  # a required param fed at run time (e.g. the prompt)
+                if info.is_required() and name not in literal:
+                    literal[name] = "example"
             try:
                 params = cls.Params.model_validate(literal)
             except ValueError as exc:
@@ -87,17 +90,18 @@ def _will_run(cls: Any, params: Any, backend: str, model: str) -> tuple[str, str
         return "error", message_for(exc)
     resolved_backend = _describe_extra(extra) or backend
     note = ""
+    available: bool | None = None
     if model:
-        task = None
         spec = registry.find_any(str(model))
         if spec is not None:
-            task = spec.task
-        if task is not None:
             try:
-                r = manager.resolve(str(model), task=task)
+                r = manager.resolve(str(model), task=spec.task)
+                available = r.available
                 note = "weights found locally" if r.available else r.hint()
             except UserError as exc:
                 note = message_for(exc)
+    if resolved_backend == "auto" and available is not None:  # the step did not say: infer from the weights
+        resolved_backend = f"{model} (neural)" if available else "embedded default"
     return str(resolved_backend), note
 
 
@@ -105,13 +109,11 @@ def _describe_extra(extra: dict[str, Any]) -> str:
     """What a step's `cache_extra` says `auto` resolves to, in a few words: "procedural", or per
     part "image: procedural; sfx: synth"."""
     if isinstance(extra.get("backend"), str):
-        model = extra.get("model")
-        return f"{extra['backend']} ({model})" if model else str(extra["backend"])
+        return str(extra["backend"])
     parts = []
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(value.get("backend"), str):
-            model = value.get("model")
-            parts.append(f"{key}: {value['backend']}" + (f" ({model})" if model else ""))
+            parts.append(f"{key}: {value['backend']}")
     return "; ".join(parts)
 
 
