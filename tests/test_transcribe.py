@@ -83,6 +83,8 @@ def test_skipped_without_weights(tmp_path):
     assert [im.meta["time"] for im in out["images"]] == [1.0, 5.0, 9.0]
     with pytest.raises(ModelNotAvailableError, match="studio models pull"):
         _run_step(tmp_path, {"audio": clip}, backend="transformers")
+    out, report = _run_step(tmp_path, {"audio": clip}, backend="skip")
+    assert out["data"].data == [] and report.backend == "skipped" and report.warnings == []
     with pytest.raises(InputError, match="give a video or an audio input"):
         _run_step(tmp_path, {})
 

@@ -94,9 +94,11 @@ class Transcribe(Step):
         backend, resolved = _plan(params)
         lines: list[dict] = []
         if backend == "skipped":
-            why = "backend: skip was asked for" if resolved is None else resolved.hint()
-            ctx.warn(f"audio.transcribe skipped: {why}; no dialogue lines were made (the recipe goes on)")
-            ctx.report(backend="skipped", reason=why, lines=0)
+            if resolved is None:  # asked for: nothing to announce
+                ctx.report(backend="skipped", reason="backend: skip", lines=0)
+            else:
+                ctx.warn(f"audio.transcribe skipped: {resolved.hint()}; no dialogue lines were made (the recipe goes on)")
+                ctx.report(backend="skipped", reason=resolved.hint(), lines=0)
         else:
             lines = self._transcribe(ctx, video, audio, params, resolved)
         out_images = self._attach(images, lines)
