@@ -101,10 +101,14 @@ def test_short_clips_and_the_limiter(tmp_path):
     # very peaky material: hitting -9 LUFS needs far more than the peaks allow; the limiter holds them
     spiky = 0.02 * _music(4.0)
     spiky[:: SR // 2] = 0.9
-    p = export_audio(spiky, SR, tmp_path, "spiky", formats=("wav",), target_lufs=-9.0)
+    parts = {"tone": spiky * 0.7, "clicks": spiky * 0.3}
+    p = export_audio(spiky, SR, tmp_path, "spiky", formats=("wav",), target_lufs=-9.0, stems=parts, wav_subtype="FLOAT")
     y, _ = sf.read(str(p["wav"]), dtype="float32")
     side = json.loads(p["json"].read_text())
     assert side["limiter_max_reduction_db"] > 3
+    # the stems got the same gain and limiter envelope: they still sum to the master
+    stem_sum = sum(sf.read(str(p[f"stem:{k}"]), dtype="float32")[0] for k in parts)
+    assert np.max(np.abs(stem_sum - y)) < 1e-5
     assert np.max(np.abs(y)) <= 10 ** (-1 / 20) + 1e-4
     assert abs(measure_lufs(y, SR)[0] - -9.0) < 1.0
 

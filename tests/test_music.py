@@ -63,7 +63,8 @@ def test_explicit_words_and_overrides():
     st = infer_style("tense chase", rng=np.random.default_rng(0), bpm=96, key="Bb", mode="dorian",
                      instruments=["Piano", "upright bass", "drums"])
     assert (st.tonic, st.mode, st.bpm) == (10, "dorian", 96.0)
-    assert {r: [i.name for i in v] for r, v in st.band.items()} == {"melody": ["piano"], "bass": ["acoustic bass"], "drums": ["drums"]}
+    # a lone piano carries the tune and its own harmony (two tracks)
+    assert {r: [i.name for i in v] for r, v in st.band.items()} == {"melody": ["piano"], "chords": ["piano"], "bass": ["acoustic bass"], "drums": ["drums"]}
     # an instrument named in the prompt joins the band in its role
     st = infer_style("a calm village tune with a flute and a harp", rng=np.random.default_rng(0))
     assert st.band["melody"][0].name == "flute" and st.band["arp"][0].name == "harp"

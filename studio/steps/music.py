@@ -130,8 +130,10 @@ class MusicGenerate(Step):
         comp = compose(style, params.duration, rng=ctx.rng("compose"), loopable=params.loopable,
                        bpm_fixed=params.bpm is not None)
         if params.loopable and abs(comp.duration - params.duration) > 1e-6:
+            fix = ("leave bpm unset to let the tempo adjust to the duration" if params.bpm is not None
+                   else "the tempo may move only 8 % to fit; ask for a duration of whole bars")
             ctx.warn(f"a loop of whole bars at {comp.bpm:g} bpm lasts {comp.duration:.3f}s, not {params.duration:g}s "
-                     f"({comp.bars} bars); leave bpm unset to let the tempo adjust to the duration")
+                     f"({comp.bars} bars); {fix}")
         pm = to_pretty_midi(comp, humanize_rng=ctx.rng("humanize"))
         sr = params.sample_rate or 44100
         ctx.progress(0.05, f"{style.key_name}, {comp.bpm:.1f} bpm, {comp.bars} bars")

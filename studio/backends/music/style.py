@@ -120,7 +120,7 @@ MOODS: dict[str, Mood] = {m.name: m for m in [
     Mood("dark", ("dark", "ominous", "evil", "sinister", "doom", "villain", "shadow", "shadows", "gloomy", "grim",
                   "menacing", "underworld", "dungeon", "lair", "night"), ("phrygian", "harmonic_minor", "minor"), 0.55),
     Mood("aggressive", ("aggressive", "angry", "fight", "fighting", "combat", "intense", "fury", "rage", "action",
-                        "assault", "brutal", "attack"), ("minor", "phrygian"), 0.95),
+                        "assault", "brutal", "attack", "battle", "war", "boss"), ("minor", "phrygian"), 0.95),
     Mood("sad", ("sad", "melancholy", "melancholic", "lonely", "grief", "sorrow", "tragic", "loss", "rain", "rainy",
                  "nostalgic", "nostalgia", "farewell", "tears", "funeral", "regret", "longing", "heartbreak"),
          ("minor", "dorian"), 0.25),
@@ -223,6 +223,9 @@ def _band_from_instruments(instruments: list[Instrument]) -> dict[str, list[Inst
                 if not band[role]:
                     del band[role]
                 band["melody"] = [inst]
+                # a lone piano (guitar, harp...) plays its harmony too, as a second track
+                if role in ("chords", "arp", "pad") and not any(band.get(r) for r in ("chords", "arp", "pad")):
+                    band[role] = [inst]
                 break
     return band
 
@@ -313,8 +316,13 @@ def infer_style(
     if chosen_mode not in MODES:
         raise UserError(f"unknown mode {chosen_mode!r}; use one of {', '.join(MODES)}")
     if tonic is None:
+        # the seed and the prompt's words both move the key, so one seed does not put every
+        # prompt in the same key
+        import zlib
+
         choices = (9, 2, 4, 0, 7, 11, 5) if chosen_mode in MINOR_LIKE else (0, 7, 2, 5, 10, 9, 3)
-        tonic = int(choices[int(rng.integers(0, len(choices)))])
+        pick = int(rng.integers(0, len(choices))) + zlib.crc32(" ".join(words).encode())
+        tonic = int(choices[pick % len(choices)])
 
     beats_per_bar = 3 if wordset & TRIPLE_WORDS else 4
     if beats_per_bar == 3:
