@@ -180,7 +180,9 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
         elif a.kind == "animation":
             render = max(256, max(a.size) * 4)
             subject = gens.subject(a.description, render, aseed, a.style)
-            base = _fit(subject, (render, render), margin=0.12)
+            # animate at 2x the output (4x the pixel grid): smooth enough, and cheap
+            work = min(render, max(128, 2 * max(a.size), 4 * max(grid) if pixel else 0))
+            base = _fit(subject, (work, work), margin=0.12)
             hi = animate(base, a.animation, a.frames)
             if pixel:
                 _, pal = _pixel(a, hi[0], grid)
