@@ -85,12 +85,20 @@ def assign(pixels: np.ndarray, centres: np.ndarray, chunk: int = 262144) -> np.n
 
 
 def quantize(rgb: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(quantised RGB uint8, label map, palette RGB) using k-means in Lab space."""
+    """(quantised RGB uint8, label map, palette RGB) using k-means in Lab space.
+
+    Pixels are assigned through a 32x32x32 lookup table over Lab (3 bits dropped per channel),
+    which is exact enough for a handful of inks and several times faster than per-pixel distances."""
     cv2 = _cv2()
     h, w = rgb.shape[:2]
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+    lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    lab = lab8.reshape(-1, 3).astype(np.float32)
     centres = kmeans_palette(lab, k, seed)
-    labels = assign(lab, centres)
+    grid = (np.arange(32, dtype=np.float32) * 8 + 3.5)
+    cells = np.stack(np.meshgrid(grid, grid, grid, indexing="ij"), axis=-1).reshape(-1, 3)
+    lut = assign(cells, centres)
+    q = (lab8 >> 3).astype(np.int32)
+    labels = lut[(q[..., 0] << 10) | (q[..., 1] << 5) | q[..., 2]]
     pal_lab = np.clip(centres, 0, 255).astype(np.uint8).reshape(1, -1, 3)
     pal_rgb = cv2.cvtColor(pal_lab, cv2.COLOR_LAB2RGB).reshape(-1, 3)
     return pal_rgb[labels].reshape(h, w, 3), labels.reshape(h, w), pal_rgb

@@ -83,6 +83,16 @@ def _single_file_class(path: Path) -> str:
     raise UserError(f"{path}: not a Stable Diffusion, SDXL, SD3 or FLUX checkpoint (unrecognised tensor names); give a diffusers folder instead")
 
 
+def _dtype_kw() -> str:
+    """diffusers renamed `torch_dtype` to `dtype` (the old name warns); use what it understands."""
+    try:
+        from diffusers.utils import deprecation_utils
+
+        return "dtype" if hasattr(deprecation_utils, "_TORCH_DTYPE_DEPRECATION_MESSAGE") else "torch_dtype"
+    except ImportError:
+        return "torch_dtype"
+
+
 def _load_pipeline(resolved: ResolvedModel, torch_dtype: Any) -> Any:
     """Build the text-to-image pipeline from a folder or a single file (no device placement)."""
     import diffusers
@@ -93,7 +103,7 @@ def _load_pipeline(resolved: ResolvedModel, torch_dtype: Any) -> Any:
         cls_name = _single_file_class(path)
         cls = getattr(diffusers, cls_name)
         try:
-            return cls.from_single_file(str(path), torch_dtype=torch_dtype, use_safetensors=path.suffix == ".safetensors")
+            return cls.from_single_file(str(path), **{_dtype_kw(): torch_dtype})
         except (OSError, ValueError) as exc:
             raise ModelNotAvailableError(
                 f"{path}: loading a single-file {cls_name} checkpoint needs its base model's configuration, which "
@@ -103,7 +113,7 @@ def _load_pipeline(resolved: ResolvedModel, torch_dtype: Any) -> Any:
     index = path / "model_index.json"
     if not index.is_file():
         raise UserError(f"{path}: not a diffusers pipeline folder (no model_index.json); give a folder saved with save_pretrained, a hub snapshot, or a .safetensors checkpoint")
-    kwargs: dict[str, Any] = {"torch_dtype": torch_dtype, "use_safetensors": not allow_pickle(), "local_files_only": True}
+    kwargs: dict[str, Any] = {_dtype_kw(): torch_dtype, "use_safetensors": not allow_pickle(), "local_files_only": True}
     variant = _variant_of(path)
     if variant:
         kwargs["variant"] = variant
