@@ -151,7 +151,7 @@ def test_classify_and_split():
     assert classify("Good morning to you, sir!")[0] == "speech"
     assert classify("No!!")[0] == "shout"
     assert classify("(I wonder...)") == ("thought", "I wonder...")
-    assert classify("[door slams]")[0] == "caption"
+    assert classify("[door slams]") == ("caption", "door slams")
     assert classify("<i>Hello</i> there.") == ("speech", "Hello there.")
     assert classify("Fine.", "thought") == ("thought", "Fine.")
     assert split_sentences("Did you hear that? It came from the roof.") == ["Did you hear that?", "It came from the roof."]

@@ -52,7 +52,9 @@ def classify(text: str, kind: str | None = None) -> tuple[str, str]:
         return kind, t
     if (t.startswith("(") and t.endswith(")")) or (t.startswith("*") and t.endswith("*") and len(t) > 2):
         return "thought", t[1:-1].strip()
-    if (t.startswith("[") and t.endswith("]")) or t.startswith("♪"):
+    if t.startswith("[") and t.endswith("]"):
+        return "caption", t[1:-1].strip()
+    if t.startswith("♪"):
         return "caption", t
     letters = [c for c in t if c.isalpha()]
     bang = t.rstrip("\"'”’")

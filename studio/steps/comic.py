@@ -48,14 +48,14 @@ class PanelsParams(StepParams):
     margin_mm: float | None = Field(None, ge=0, le=60, description="page margin in mm (None: the layout's, else 10)")
     gutter_mm: float | None = Field(None, ge=0, le=60, description="space between panels in mm (None: the layout's, else 4)")
     title: str | None = Field(None, max_length=120, description="a title banner across the top of the first page (None: no banner)")
-    faces: Literal["auto", "detect", "meta"] = Field("auto", description="face boxes: from the images' `faces` meta when present else detected (auto), always detected, or meta only")
+    faces: Literal["auto", "detect", "meta"] = Field("auto", description="face boxes: auto uses the images' `faces` meta and looks again (Haar cascade, about 1-3 s per image) where it lists none; detect: always look; meta: only the meta (fastest)")
     skip_blank: bool = Field(True, description="leave out black, white or flat images (mid-fade frames, blank cards), with a note")
 
 
 @register_step
 class ComicPanels(Step):
     name = "comic.panels"
-    version = "1"
+    version = "2"
     description = "Fit images to a comic layout's panels: crop to each panel's shape keeping faces and salient regions, then scale."
     inputs = {"images": Port("images", "pictures in reading order (keyframes, generated or restyled images)")}
     outputs = {
@@ -102,11 +102,9 @@ class ComicPanels(Step):
             ctx.check_cancelled()
             page = pages[box.page]
             img = art.image
-            if params.faces != "detect" and "faces" in art.meta:
-                faces = fitting.parse_faces(art.meta.get("faces"))
-            elif params.faces == "meta":
-                faces = []
-            else:
+            faces = fitting.parse_faces(art.meta.get("faces")) if params.faces != "detect" else []
+            if not faces and params.faces != "meta":
+                # none recorded (or none found upstream): look again on this picture
                 faces = fitting.detect_faces(img)
                 detected += 1
             fitted, moved, crop = fitting.fit_image(img, box.width, box.height, faces)
@@ -138,7 +136,7 @@ class ScriptParams(StepParams):
 @register_step
 class ComicScript(Step):
     name = "comic.script"
-    version = "1"
+    version = "2"
     description = "The words of every panel as editable data: from subtitles, transcripts and captions in the images' meta, a story script, or an edited script."
     inputs = {
         "images": Port("images", "the panels (their meta carries subtitles, speech, caption)", required=False),
@@ -203,7 +201,7 @@ class LetterParams(StepParams):
 @register_step
 class ComicLetter(Step):
     name = "comic.letter"
-    version = "1"
+    version = "2"
     description = "Letter panels: caption boxes and speech/thought/shout bubbles, wrapped and auto-fitted, placed off faces in reading order."
     inputs = {
         "images": Port("images", "fitted panels from comic.panels"),
