@@ -106,7 +106,7 @@ def load_captioner(resolved: ResolvedModel, *, device: str = "auto", dtype: str 
                 "use a captioner from `studio models` (task image-captioning)"
             ) from None
         processor = AutoProcessor.from_pretrained(str(path))
-        model.to(dev).eval()
+        model.to(dev).eval()  # type: ignore[arg-type]
         style = _style_for(resolved, model.config)
         tok = getattr(processor, "tokenizer", None)
         if style == "chat" and tok is not None:

@@ -58,34 +58,46 @@ def load_cascade(path: str | None = None) -> Cascade:
     casc = root.find("cascade")
     if casc is None or (casc.findtext("featureType") or "").strip() != "HAAR":
         raise ValueError(f"{p}: not a HAAR cascade in OpenCV's format")
-    width = int(casc.findtext("width"))
-    height = int(casc.findtext("height"))
-    feats = casc.find("features")
+
+    def text(el: ET.Element, tag: str) -> str:
+        value = el.findtext(tag)
+        if value is None:
+            raise ValueError(f"{p}: <{tag}> missing in the cascade")
+        return value
+
+    def children(el: ET.Element, tag: str) -> list[ET.Element]:
+        node = el.find(tag)
+        if node is None:
+            raise ValueError(f"{p}: <{tag}> missing in the cascade")
+        return list(node)
+
+    width = int(text(casc, "width"))
+    height = int(text(casc, "height"))
     rect_list, weight_list = [], []
-    for f in feats:
+    for f in children(casc, "features"):
         if (f.findtext("tilted") or "0").strip() not in ("0", ""):
             raise ValueError(f"{p}: tilted Haar features are not supported")
         r = np.zeros((3, 4), np.int32)
         w = np.zeros(3, np.float64)
-        for i, rect in enumerate(f.find("rects")):
-            vals = rect.text.split()
+        for i, rect in enumerate(children(f, "rects")):
+            vals = (rect.text or "").split()
             r[i] = [int(float(v)) for v in vals[:4]]
             w[i] = float(vals[4])
         rect_list.append(r)
         weight_list.append(w)
     stages = []
-    for st in casc.find("stages"):
+    for st in children(casc, "stages"):
         fi, th, lv, rv = [], [], [], []
-        for wc in st.find("weakClassifiers"):
-            nodes = wc.findtext("internalNodes").split()
-            leaves = wc.findtext("leafValues").split()
+        for wc in children(st, "weakClassifiers"):
+            nodes = text(wc, "internalNodes").split()
+            leaves = text(wc, "leafValues").split()
             if len(nodes) != 4 or len(leaves) != 2:
                 raise ValueError(f"{p}: only stump cascades are supported")
             fi.append(int(nodes[2]))
             th.append(float(nodes[3]))
             lv.append(float(leaves[0]))
             rv.append(float(leaves[1]))
-        stages.append(_Stage(float(st.findtext("stageThreshold")) - _THRESHOLD_EPS, np.array(fi), np.array(th), np.array(lv), np.array(rv)))
+        stages.append(_Stage(float(text(st, "stageThreshold")) - _THRESHOLD_EPS, np.array(fi), np.array(th), np.array(lv), np.array(rv)))
     return Cascade(width, height, stages, np.stack(rect_list), np.stack(weight_list))
 
 

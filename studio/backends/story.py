@@ -905,7 +905,7 @@ def load_llm(resolved: Any, *, device: str = "auto", dtype: str = "auto") -> LLM
         except ValueError as exc:
             raise UserError(f"{resolved.id}: not a causal language model transformers can load natively ({exc})") from None
         tok = AutoTokenizer.from_pretrained(str(path))
-        model.to(dev).eval()
+        model.to(dev).eval()  # type: ignore[arg-type]
         return LLM(model, tok, dev)
 
     return _model_manager().load(("text-generation", str(path), dev, str(torch_dtype)), loader)

@@ -173,6 +173,6 @@ def attach_lines(times: list[float | None], lines: list[dict[str, Any]], *, span
                     placed = True
         if not placed and known:
             mid = (line["start"] + line["end"]) / 2
-            best = min(known, key=lambda i: (abs(float(times[i]) - mid), i))
+            best = min(known, key=lambda i: (abs(float(times[i] or 0.0) - mid), i))
             out[best].append(line["text"])
     return out
