@@ -41,7 +41,7 @@ def _check_comic(r):
         faces = [(x, y, x + fw, y + fh) for x, y, fw, fh in art.meta.get("faces", [])]
         for b in plan["bubbles"]:
             x0, y0, x1, y1 = b["rect"]
-            assert 0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h
+            assert x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h
             tx0, ty0, tx1, ty1 = b["text_rect"]
             assert x0 <= tx0 and y0 <= ty0 and tx1 <= x1 and ty1 <= y1
             if "faces" not in plan["relaxed"]:
