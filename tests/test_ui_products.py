@@ -113,13 +113,14 @@ def test_comic_from_prompt_with_an_edited_script(client):
     assert "EDITED WORDS" in script2
 
 
-def test_comic_from_video_and_reletter(client, tmp_path):
+def test_comic_from_video_and_reletter(ui, client):
     _needs("comic-from-video")
-    from studio.comic.demo_clip import make_demo_clip
-
-    clip = make_demo_clip(tmp_path / "clip.mp4")
+    clip = ui[0].studio_context.examples_dir / "demo-clip.mp4"  # the tab's example, made by studio itself
     srt = clip.with_suffix(".srt")
-    args = [handle_file(str(clip)), handle_file(str(srt)) if srt.exists() else None, "auto", "auto", 4]
+    assert clip.is_file()
+    p = load_recipe("comic-from-video")
+    style = choices_of(p, "style", prefer=("image.", "comic."))[1]
+    args = [handle_file(str(clip)), handle_file(str(srt)) if srt.exists() else None, style, "auto", 4]
     status, panels, pages, files, table, script = client.predict(*args, api_name="/comic_from_video")
     assert status.startswith("**Done**") and panels and pages
     names = [Path(f).name for f in files]

@@ -82,9 +82,11 @@ def table_update(data: Any) -> Any:
     if not headers:
         return gr.update(value=None, visible=False)
     static = [i for i, h in enumerate(headers) if h not in EDITABLE]
-    widths = {"panel": "7%", "description": "38%", "caption": "25%", "speech": "30%"}
+    weight = {"panel": 6, "description": 38, "caption": 26, "speech": 30}
+    total = sum(weight.get(h, 20) for h in headers)
+    widths = [f"{100 * weight.get(h, 20) / total:.0f}%" for h in headers]
     return gr.update(value={"headers": headers, "data": rows}, headers=headers, visible=True,
-                     static_columns=static, column_widths=[widths.get(h, "20%") for h in headers])
+                     static_columns=static, column_widths=widths)
 
 
 def edited_script(data: Any, table: Any) -> Any:

@@ -55,16 +55,22 @@ def check_video(path: str | None) -> str:
 
 
 def pair_with_subtitles(ctx: UIContext, video: str, subs: str) -> str:
-    """Copy the video and its subtitles into a fresh folder under one name (`clip.mp4` +
-    `clip.srt`), the way the keyframe and transcript steps find subtitles."""
-    folder = ctx.staging_dir / uuid.uuid4().hex[:12]
-    folder.mkdir(parents=True)
+    """Put the video and its subtitles in one folder under one name (`clip.mp4` + `clip.srt`),
+    the way the keyframe and transcript steps find subtitles. The folder is named by the files'
+    contents, so the same upload gives the same path (and the step cache hits on re-lettering)."""
+    from studio.engine.artifacts import hash_bytes, hash_file
+
+    folder = ctx.staging_dir / ("pair-" + hash_bytes(hash_file(Path(video)), hash_file(Path(subs)))[:16])
     target = folder / ("clip" + Path(video).suffix.lower())
-    try:
-        os.link(video, target)
-    except OSError:
-        shutil.copyfile(video, target)
-    shutil.copyfile(subs, target.with_suffix(Path(subs).suffix.lower()))
+    if not (target.is_file() and target.stat().st_size == Path(video).stat().st_size):
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / (".partial-" + uuid.uuid4().hex[:8] + target.suffix)
+        try:
+            os.link(video, tmp)
+        except OSError:
+            shutil.copyfile(video, tmp)
+        shutil.copyfile(subs, target.with_suffix(Path(subs).suffix.lower()))
+        tmp.replace(target)
     return str(target)
 
 
