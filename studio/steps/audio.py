@@ -121,6 +121,9 @@ class AudioExport(Step):
             stems={nm: s.samples for nm, s in zip(names, stems)}, stems_format=params.stems_format,
         )
         sidecar = json.loads(paths["json"].read_text(encoding="utf-8"))
+        if params.target_lufs is not None and sidecar.get("lufs") is not None and abs(sidecar["lufs"] - params.target_lufs) > 1.0:
+            ctx.warn(f"audio.export: reached {sidecar['lufs']} LUFS, not {params.target_lufs}: the audio's peaks "
+                     f"(limited at {params.ceiling_dbfs} dBFS) leave no more room; lower target_lufs or raise ceiling_dbfs")
         ctx.report(backend="soundfile+pyloudnorm", lufs=sidecar.get("lufs"), formats=list(params.formats))
         out = {fmt: FileArtifact(paths[fmt]) if fmt in paths else None for fmt in ("wav", "ogg", "flac", "mp3")}
         out["stems"] = [FileArtifact(paths[f"stem:{nm}"], name=nm) for nm in names]

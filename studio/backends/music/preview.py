@@ -47,6 +47,8 @@ def render_preview(samples: np.ndarray, sample_rate: int, *, stems: dict[str, np
     # sections
     spb = data.get("seconds_per_bar")
     for sec in data.get("sections", []) or []:
+        if sec["start"] >= dur - 1e-6:
+            continue  # cut away (an outro after the loop)
         x0, x1 = xpos(sec["start"] * sample_rate), xpos(min(sec["end"], dur) * sample_rate)
         col = SECTION_COLOURS.get(sec["name"], (90, 90, 90))
         d.rectangle([x0, top - 18, x1, top - 4], fill=col)
