@@ -87,6 +87,21 @@ def check_readable(path: str | Path) -> Path:
     return p
 
 
+def _looks_like_video(path: Path) -> bool:
+    """Magic numbers of common video containers (MP4/MOV, Matroska/WebM, AVI, MPEG-PS, FLV)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return (
+        head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+        or head.startswith(b"\x1aE\xdf\xa3")
+        or (head.startswith(b"RIFF") and head[8:12] == b"AVI ")
+        or head.startswith((b"\x00\x00\x01\xba", b"FLV"))
+    )
+
+
 def open_container(path: str | Path):
     """av.open with every failure turned into one InputError naming the file and the problem."""
     import av
@@ -97,6 +112,8 @@ def open_container(path: str | Path):
     except av.error.PermissionError:
         raise _fail(p, "cannot be read (permission denied)") from None
     except av.error.InvalidDataError:
+        if _looks_like_video(p):
+            raise _fail(p, "is truncated or corrupt (it starts like a video file, but ffmpeg cannot read its index or streams)") from None
         raise _fail(p, "is not a video (ffmpeg does not recognise its format), or the file is truncated or corrupt") from None
     except av.error.FFmpegError as exc:
         raise _fail(p, f"cannot be opened as a video: {exc.strerror or exc}") from None

@@ -1,0 +1,260 @@
+"""video.keyframes on synthetic videos made here with the bundled ffmpeg (cuts, subtitles,
+formats, bad inputs) and on the shared real media with ground truth (cuts, keyframes inside
+content shots, rotation, exact timestamps)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import studio
+from studio.backends.video import KeyframeOptions, extract_keyframes
+from studio.engine.errors import InputError
+
+FPS = 25
+
+
+def ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def run_ffmpeg(*args: str) -> None:
+    subprocess.run([ffmpeg(), "-v", "error", "-y", *args], check=True, timeout=120)
+
+
+SRT = """1
+00:00:00,400 --> 00:00:01,500
+Hello from <i>shot one</i>
+
+2
+00:00:02,300 --> 00:00:03,600
+Second shot speaks
+on two lines
+
+3
+00:00:04,500 --> 00:00:05,500
+Third &amp; last
+"""
+
+VTT = """WEBVTT
+
+00:00.400 --> 00:01.500
+Hello from shot one
+
+00:02.300 --> 00:03.600 align:start
+<v Ben>Second shot speaks</v>
+
+00:04.500 --> 00:05.500
+Third & last
+"""
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory) -> Path:
+    """6 s, 25 fps, 320x180: three shots with hard cuts at exactly 2.0 s and 4.0 s. B-frames,
+    and x264's scene-cut keyframes off, so cuts fall between skipped non-reference frames."""
+    folder = tmp_path_factory.mktemp("synth")
+    out = folder / "clip.mp4"
+    graph = (
+        f"testsrc2=s=320x180:r={FPS}:d=2[a];"
+        f"smptehdbars=s=320x180:r={FPS}:d=2,hue=H=t*0.4[b];"
+        f"gradients=s=320x180:r={FPS}:d=2:speed=0.03:seed=5:c0=#203060:c1=#f0c040:nb_colors=3,drawgrid=w=40:h=40:t=2:c=white@0.6[c];"
+        "[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]"
+    )
+    run_ffmpeg("-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-g", "50", "-bf", "3",
+               "-x264-params", "scenecut=0", "-crf", "20", str(out))
+    (folder / "clip.srt").write_text(SRT, encoding="utf-8")
+    return out
+
+
+def fast_opts(**kw) -> KeyframeOptions:
+    return KeyframeOptions(faces=kw.pop("faces", False), **kw)
+
+
+# -- synthetic: cuts, subtitles, outputs ----------------------------------------------------------
+
+def test_synthetic_cuts_are_exact_and_each_shot_has_a_keyframe(synth):
+    r = extract_keyframes(synth, fast_opts())
+    assert [round(c, 3) for c in r.cuts] == pytest.approx([2.0, 4.0], abs=0.5 / FPS)
+    assert r.stats["skip_nonref"] and r.stats["frames_analysed"] < 150  # some frames were skipped
+    assert len(r.scenes) == 3
+    for k, s in enumerate(r.scenes):
+        times = [r.keyframes[i].time for i in s.keyframes]
+        assert times and all(s.start <= t < s.end for t in times), (k, s, times)
+    assert all(kf.image.size == (320, 180) for kf in r.keyframes)
+    # exact frames: a keyframe time is a frame's PTS (multiple of 1/25 s)
+    for kf in r.keyframes:
+        assert abs(kf.time * FPS - round(kf.time * FPS)) < 1e-6
+
+
+def test_slow_path_finds_the_same_cuts(synth):
+    r = extract_keyframes(synth, fast_opts(fast=False, detector="content"))
+    assert r.cuts == pytest.approx([2.0, 4.0], abs=0.5 / FPS)
+    r = extract_keyframes(synth, fast_opts(detector="histogram"))
+    assert r.cuts == pytest.approx([2.0, 4.0], abs=0.5 / FPS)
+
+
+@pytest.mark.parametrize("kind", ["sidecar-srt", "given-vtt", "embedded"])
+def test_subtitles_attach_to_their_shots(synth, tmp_path, kind):
+    video = synth
+    opts = fast_opts()
+    if kind == "given-vtt":
+        vtt = tmp_path / "other.vtt"
+        vtt.write_text(VTT, encoding="utf-8")
+        opts = fast_opts(subtitles=str(vtt))
+    elif kind == "embedded":
+        video = tmp_path / "embedded.mkv"
+        run_ffmpeg("-i", str(synth), "-i", str(synth.with_suffix(".srt")), "-map", "0", "-map", "1",
+                   "-c:v", "copy", "-c:s", "srt", str(video))
+    r = extract_keyframes(video, opts)
+    per_shot = [r.keyframes[s.keyframes[0]].subtitles for s in r.scenes]
+    assert per_shot[0] == ["Hello from shot one"]
+    assert per_shot[1][0] == "Second shot speaks"
+    assert per_shot[2] == ["Third & last"]
+    assert r.subtitle_source
+
+
+def test_recipe_writes_frames_scenes_json_and_preview(synth, tmp_path):
+    out = tmp_path / "run"
+    res = studio.run("keyframes", out=out, video=str(synth), overrides={"keyframes.faces": False})
+    names = sorted(p.name for p in out.iterdir())
+    assert {"frames", "scenes.json", "keyframes.png", "manifest.json"} <= set(names)
+    doc = json.loads((out / "scenes.json").read_text())
+    assert set(doc) >= {"video", "duration", "fps", "detector", "cuts", "scenes"}
+    assert doc["detector"] == "adaptive" and doc["fps"] == pytest.approx(25.0)
+    assert doc["duration"] == pytest.approx(6.0, abs=0.05)
+    assert doc["cuts"] == pytest.approx([2.0, 4.0], abs=0.02)
+    for scene in doc["scenes"]:
+        for kf in scene["keyframes"]:
+            assert (out / kf["path"]).is_file()
+            assert scene["start"] <= kf["time"] < scene["end"]
+            assert set(kf) >= {"time", "path", "score", "faces", "subtitles"}
+    frames = res.outputs["frames"]
+    assert [a.meta["time"] for a in frames] == sorted(a.meta["time"] for a in frames)
+    meta = frames[0].meta
+    assert set(meta) >= {"time", "scene", "score", "faces", "subtitles", "source", "width", "height"}
+    assert meta["subtitles"] == ["Hello from shot one"] and meta["source"] == str(synth)
+    from PIL import Image
+
+    with Image.open(out / "keyframes.png") as im:
+        assert im.width >= 640 and im.height > 200
+    step = res.manifest["steps"][0]
+    assert step["backend"] == "pyscenedetect"
+
+
+def test_same_input_same_output(synth):
+    a = extract_keyframes(synth, fast_opts(max_frames=5))
+    b = extract_keyframes(synth, fast_opts(max_frames=5))
+    assert [k.time for k in a.keyframes] == [k.time for k in b.keyframes]
+    assert all(x.image.tobytes() == y.image.tobytes() for x, y in zip(a.keyframes, b.keyframes))
+
+
+def test_max_frames_and_short_video(synth, tmp_path):
+    r = extract_keyframes(synth, fast_opts(max_frames=2))
+    assert len(r.keyframes) == 2
+    short = tmp_path / "short.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=0.4", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(short))
+    r = extract_keyframes(short, fast_opts())
+    assert len(r.keyframes) == 1 and r.cuts == []
+
+
+@pytest.mark.parametrize("fmt", ["webm", "gif", "anamorphic"])
+def test_other_formats(tmp_path, fmt):
+    if fmt == "webm":
+        path = tmp_path / "clip.webm"
+        run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=160x90:r=10:d=2", "-c:v", "libvpx-vp9", "-b:v", "200k", str(path))
+        size = (160, 90)
+    elif fmt == "gif":
+        path = tmp_path / "clip.gif"
+        run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=120x80:r=10:d=2", str(path))
+        size = (120, 80)
+    else:
+        path = tmp_path / "anamorphic.mp4"
+        run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=200x150:r=10:d=2,setsar=2", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path))
+        size = (400, 150)
+    r = extract_keyframes(path, fast_opts())
+    assert r.keyframes and all(k.image.size == size for k in r.keyframes)
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bad_inputs(tmp_path_factory, synth) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("bad")
+    faststart = d / "faststart.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=6", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(faststart))
+    files = {
+        "text": d / "notes.mp4",
+        "zero": d / "empty.mp4",
+        "truncated-index": d / "cut_index.mp4",
+        "truncated-data": d / "cut_data.mp4",
+        "audio": d / "tone.wav",
+        "missing": d / "missing.mp4",
+        "folder": d,
+    }
+    files["text"].write_text("this is not a video\n")
+    files["zero"].write_bytes(b"")
+    data = synth.read_bytes()  # moov at the end: cutting it loses the index
+    files["truncated-index"].write_bytes(data[: len(data) // 2])
+    data = faststart.read_bytes()  # moov first: cutting it loses half of the frames
+    files["truncated-data"].write_bytes(data[: len(data) // 2])
+    run_ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=1", str(files["audio"]))
+    return files
+
+
+@pytest.mark.parametrize("kind,words", [
+    ("text", "not a video"), ("zero", "empty"), ("truncated-index", "truncated"),
+    ("truncated-data", "truncated"), ("audio", "audio only"), ("missing", "no such file"), ("folder", "folder"),
+])
+def test_bad_input_gives_one_clear_error(bad_inputs, kind, words):
+    path = bad_inputs[kind]
+    with pytest.raises(InputError) as err:
+        extract_keyframes(path, fast_opts())
+    msg = str(err.value)
+    assert str(path) in msg and words in msg and "\n" not in msg
+
+
+def test_bad_input_through_the_cli_leaves_nothing(bad_inputs, tmp_path, monkeypatch):
+    import os
+
+    from studio.cli import main
+
+    out = tmp_path / "out"
+    for kind in ("text", "truncated-data", "audio"):
+        code = main(["run", "keyframes", "-i", f"video={bad_inputs[kind]}", "--out", str(out)])
+        assert code == 2, kind
+        assert not out.exists() or not any(out.iterdir())
+    cache = Path(os.environ["STUDIO_CACHE_DIR"])
+    assert not cache.exists() or not [p for p in cache.rglob("*") if p.is_file() and p.suffix in (".png", ".json")]
+
+
+# -- faces ---------------------------------------------------------------------------------------
+
+def test_haar_cascade_matches_opencv(testdata):
+    """Boxes from OpenCV 4.12's CascadeClassifier.detectMultiScale(haarcascade_frontalface_default,
+    scaleFactor, minNeighbors, minSize=(24, 24)), recorded with opencv-python-headless 4.12.0.88
+    on frames of goldeneye-vfr-drop3.mp4 (first frame at or after t, grey, every 2nd pixel)."""
+    import av
+
+    from studio.backends.video.faces import detect_faces_gray
+
+    expected = {
+        (1.0, 1.1, 5): [(280, 140, 39, 39)],
+        (5.0, 1.2, 3): [(144, 105, 68, 68)],
+        (9.0, 1.1, 5): [(298, 31, 117, 117), (406, 206, 61, 61)],
+        (9.0, 1.2, 3): [(296, 31, 120, 120), (408, 207, 59, 59)],
+    }
+    grays = {}
+    with av.open(str(testdata / "video" / "goldeneye-vfr-drop3.mp4")) as c:
+        wanted = sorted({t for t, _, _ in expected})
+        for frame in c.decode(video=0):
+            if wanted and frame.time >= wanted[0]:
+                grays[wanted.pop(0)] = np.asarray(frame.to_image().convert("L"))[::2, ::2].copy()
+    for (t, sf, mn), boxes in expected.items():
+        assert sorted(detect_faces_gray(grays[t], scale_factor=sf, min_neighbors=mn)) == sorted(boxes), (t, sf, mn)
