@@ -42,6 +42,14 @@ _OUTFITS: dict[str, dict[str, Any]] = {
     "wizard": {"wizard": True, "sex": "m"}, "mage": {"wizard": True}, "sorcerer": {"wizard": True}, "magician": {"wizard": True},
     "druid": {"wizard": True, "robe": (90, 120, 60)}, "monk": {"robe_only": True, "robe": (170, 110, 50)},
     "thief": {"ninja": True, "hood": True}, "rogue": {"ninja": True, "hood": True},
+    "fisherman": {"hat": "straw", "coat": (230, 190, 60), "sex": "m"}, "sailor": {"hat": "cap", "uniform": (240, 240, 244)},
+    "guard": {"hat": "helmet", "uniform": (120, 40, 40)}, "worker": {"hat": "helmet", "uniform": (230, 130, 40)},
+    "builder": {"hat": "helmet", "uniform": (230, 130, 40)}, "mechanic": {"uniform": (60, 90, 140)},
+    "firefighter": {"hat": "helmet", "uniform": (190, 50, 40)}, "teacher": {"glasses": True, "suit": True},
+    "priest": {"uniform": (30, 30, 36)}, "nun": {"uniform": (30, 30, 36), "hood": True, "sex": "f"},
+    "musician": {"hat": "bowler"}, "athlete": {"uniform": (220, 60, 50)}, "reporter": {"coat": (150, 130, 100), "glasses": True},
+    "waiter": {"suit": True}, "bartender": {"suit": True}, "driver": {"hat": "cap"}, "pilot": {"hat": "cap", "coat": (120, 84, 50)},
+    "samurai": {"ninja": True, "uniform": (150, 30, 40)}, "viking": {"hat": "helmet", "beard": True, "sex": "m"},
 }
 
 

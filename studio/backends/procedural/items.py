@@ -402,3 +402,105 @@ def draw_campfire(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, 
     p.shape(inner, (255, 220, 110), shade_mode="none", outline=False)
     for x in (0.2, 0.35, 0.65, 0.8):
         p.ellipse(x, 0.9, 0.07, 0.045, (130, 126, 120))
+
+
+@archetype("ring", kind="item", height=0.1, words="band signet", colors="gold")
+def draw_ring(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    metal = c.gold if not v.get("explicit") else mix(c.gold, c.main, 0.5)
+    outer = ellipse_pts(0.5, 0.62, 0.32, 0.3)
+    p.shape(outer, metal, gloss=True)
+    p.cut(ellipse_pts(0.5, 0.64, 0.22, 0.2))
+    p.shape([(0.38, 0.34), (0.62, 0.34), (0.56, 0.24), (0.44, 0.24)], shade(metal, 0.85))
+    gem = c.main if v.get("explicit") else c.accent
+    p.shape([(0.5, 0.06), (0.64, 0.2), (0.5, 0.34), (0.36, 0.2)], gem, gloss=True)
+
+
+@archetype("amulet", kind="item", height=0.12, words="necklace pendant talisman charm locket", colors="purple red blue")
+def draw_amulet(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    chain = bezier((0.2, 0.05), (0.5, 0.75), (0.8, 0.05), n=24)
+    for i in range(0, len(chain) - 1, 2):
+        p.line([chain[i], chain[i + 1]], c.gold, 0.025, shade_mode="none")
+    p.ellipse(0.5, 0.66, 0.24, 0.26, c.gold)
+    p.ellipse(0.5, 0.66, 0.16, 0.18, c.main, gloss=True)
+    p.glow(0.5, 0.66, 0.25, shade(c.main, 1.4), 0.35)
+
+
+@archetype("helmet", kind="item", height=0.14, words="helm headgear", colors="silver")
+def draw_helmet(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    metal = c.metal if not v.get("explicit") else mix(c.metal, c.main, 0.45)
+    p.shape(bezier((0.16, 0.9), (0.12, 0.12), (0.5, 0.1), n=16) + bezier((0.5, 0.1), (0.88, 0.12), (0.84, 0.9), n=16), metal, gloss=True)
+    p.rect(0.24, 0.44, 0.76, 0.52, (26, 24, 32), outline=False, shade_mode="none")
+    p.line([(0.5, 0.55), (0.5, 0.86)], shade(metal, 0.6), 0.03)
+    p.line([(0.5, 0.1), (0.5, 0.42)], shade(metal, 0.8), 0.05, shade_mode="soft")
+    for y in (0.62, 0.7, 0.78):
+        for x in (0.34, 0.66):
+            p.ellipse(x, y, 0.015, 0.015, (26, 24, 32), shade_mode="none", outline=False)
+
+
+@archetype("armor", kind="item", height=0.2, words="armour chestplate breastplate cuirass", colors="silver")
+def draw_armor(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    metal = c.metal if not v.get("explicit") else mix(c.metal, c.main, 0.45)
+    body = [(0.22, 0.16), (0.38, 0.12), (0.5, 0.2), (0.62, 0.12), (0.78, 0.16), (0.8, 0.5), (0.72, 0.9), (0.28, 0.9), (0.2, 0.5)]
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.32, 0.24, 0.14, 0.1, shade(metal, 0.9))
+    p.shape(body, metal, gloss=True)
+    p.line([(0.5, 0.24), (0.5, 0.86)], shade(metal, 0.65), 0.015)
+    for y in (0.66, 0.76):
+        p.line(bezier((0.28, y), (0.5, y + 0.04), (0.72, y)), shade(metal, 0.6), 0.012)
+    p.shape(star_pts(0.5, 0.42, 0.08, 0.035), c.gold if not v.get("explicit") else c.main, shade_mode="cel")
+
+
+@archetype("boots", kind="item", height=0.14, words="boot shoes shoe", colors="brown")
+def draw_boots(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    leather = c.main if v.get("explicit") else (120, 76, 44)
+    for dx in (-0.2, 0.16):
+        shape = [(0.3 + dx, 0.2), (0.52 + dx, 0.2), (0.52 + dx, 0.66), (0.74 + dx, 0.72), (0.76 + dx, 0.86), (0.3 + dx, 0.86)]
+        p.shape(shape, leather if dx > 0 else shade(leather, 0.85))
+        p.rect(0.28 + dx, 0.16, 0.54 + dx, 0.26, shade(leather, 0.7), r=0.02)
+        p.rect(0.3 + dx, 0.84, 0.78 + dx, 0.9, (50, 40, 36), r=0.01)
+
+
+@archetype("bag", kind="item", height=0.14, words="pouch sack satchel purse backpack", colors="brown tan")
+def draw_bag(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    cloth = c.main if v.get("explicit") else (176, 130, 82)
+    body = bezier((0.36, 0.34), (0.06, 0.5), (0.16, 0.88), n=14) + bezier((0.16, 0.88), (0.5, 0.98), (0.84, 0.88), n=14) + bezier((0.84, 0.88), (0.94, 0.5), (0.64, 0.34), n=14)
+    p.shape(body, cloth)
+    p.shape([(0.36, 0.34), (0.3, 0.16), (0.42, 0.24), (0.5, 0.12), (0.58, 0.24), (0.7, 0.16), (0.64, 0.34)], shade(cloth, 1.1))
+    p.rect(0.34, 0.31, 0.66, 0.37, (150, 40, 40), r=0.02)
+    p.shape(star_pts(0.5, 0.64, 0.1, 0.045), c.gold, shade_mode="cel")
+
+
+@archetype("arrow", kind="item", height=0.2, words="arrows bolt quiver", colors="brown")
+def draw_arrow(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    with p.region(-0.2, -0.2, 1.2, 1.2, angle=45):
+        p.line([(0.5, 0.12), (0.5, 0.9)], c.wood, 0.03, shade_mode="soft", outline=True)
+        p.shape([(0.5, 0.02), (0.56, 0.14), (0.5, 0.12), (0.44, 0.14)], c.metal)
+        fl = c.main if v.get("explicit") else (200, 60, 50)
+        for sx in (-1, 1):
+            p.shape([(0.5, 0.78), (0.5 + sx * 0.07, 0.84), (0.5 + sx * 0.07, 0.96), (0.5, 0.9)], fl)
+
+
+@archetype("meat", kind="item", height=0.12, words="ham drumstick steak food", colors="red")
+def draw_meat(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    with p.region(0, 0, 1, 1, angle=-30):
+        p.rect(0.6, 0.44, 0.9, 0.56, (244, 236, 220), r=0.05)
+        for y in (0.4, 0.6):
+            p.ellipse(0.9, y, 0.06, 0.06, (244, 236, 220))
+        p.ellipse(0.4, 0.5, 0.3, 0.24, (180, 90, 60), gloss=True)
+        p.ellipse(0.36, 0.47, 0.18, 0.13, (210, 120, 80), shade_mode="none", outline=False)
+
+
+@archetype("bread", kind="item", height=0.12, words="loaf baguette cake pie", colors="tan")
+def draw_bread(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    crust = (214, 150, 80)
+    p.shape(ellipse_pts(0.5, 0.62, 0.42, 0.26, start=180, end=360) + [(0.92, 0.62), (0.9, 0.78), (0.1, 0.78), (0.08, 0.62)], crust, gloss=True)
+    for x in (0.32, 0.5, 0.68):
+        p.line(bezier((x - 0.06, 0.46), (x, 0.4), (x + 0.06, 0.46)), shade(crust, 0.6), 0.02)
+
+
+@archetype("hat", kind="item", height=0.12, words="cap tophat sombrero", colors="black brown red")
+def draw_hat(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    col = c.main
+    p.ellipse(0.5, 0.72, 0.44, 0.1, shade(col, 0.85))
+    p.shape(rrect_pts(0.28, 0.26, 0.72, 0.74, 0.06), col, gloss=True)
+    p.rect(0.28, 0.58, 0.72, 0.68, c.accent, outline=False)

@@ -86,10 +86,11 @@ BIGRAMS = {("treasure", "chest"): "chest", ("health", "potion"): "potion", ("man
            ("street", "lamp"): "streetlamp", ("gold", "coin"): "coin", ("gold", "coins"): "coin", ("ice", "cream"): "ice-cream",
            ("lamp", "post"): "lamppost", ("golden", "hour"): "golden-hour", ("dead", "tree"): "dead-tree",
            ("fire", "sword"): "sword", ("light", "house"): "lighthouse", ("snow", "man"): "snowman",
-           ("pirate", "ship"): "pirate-ship", ("pirate", "boat"): "pirate-ship"}
+           ("pirate", "ship"): "pirate-ship", ("pirate", "boat"): "pirate-ship", ("cherry", "tree"): "cherry-tree",
+           ("top", "hat"): "tophat", ("throne", "room"): "room"}
 EXTRA_WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     "dead-tree": ("tree", {"dead": True}), "christmas-tree": ("pine", {"lights": True}),
-    "pirate-ship": ("boat", {"pirate": True}),
+    "pirate-ship": ("boat", {"pirate": True}), "cherry-tree": ("tree", {"blossom": True}),
 }
 
 
@@ -246,8 +247,10 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_count = 1
             continue
         if hit is not None:
-            flush_unknown()
+            phrase = []  # unknown words right before a known noun qualify it ("leather boots")
             name, variant = hit
+            if last_subject is not None and last_subject.archetype == name and idx > 0 and merged[idx - 1] == "of":
+                continue  # "a loaf of bread", "a bag of coins" (same thing twice)
             sub = Subject(name, raw, dict(variant), pending_colours[-1] if pending_colours else None, pending_count,
                           backdrop=place and bool(info.subjects))
             (info.backdrops if sub.backdrop else info.subjects).append(sub)

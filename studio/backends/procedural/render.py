@@ -151,6 +151,9 @@ def _default_setting(info: PromptInfo) -> str | None:
     if info.setting:
         return info.setting
     kinds = {ARCHETYPES[s.archetype].kind for s in info.subjects if s.archetype}
+    names = {s.archetype for s in info.subjects + info.backdrops if s.archetype}
+    if names & {"rocket", "planet"} or any(s.variant.get("astronaut") for s in info.subjects):
+        return "space"
     if kinds & {"character", "structure", "vehicle", "plant"} or (kinds & {"creature"} and any(ARCHETYPES[s.archetype].grounded for s in info.subjects if s.archetype)):
         return "field"
     if any(s.archetype == "fish" for s in info.subjects):

@@ -453,8 +453,8 @@ def weather_overlay(img: Image.Image, spec: SceneSpec, rng: np.random.Generator)
         over.glow(pts[len(pts) // 2][0], pts[len(pts) // 2][1], 0.3, (200, 210, 255), 0.35)
         over.line(pts, (250, 250, 255), 0.006)
     if "snow" in spec.weather or spec.setting == "snow":
-        for _ in range(int(220 * (w * h) / (512 * 512)) + 30):
-            x, y, r = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.002, 0.006)
+        for _ in range(int(110 * (w * h) / (512 * 512)) + 20):
+            x, y, r = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.0018, 0.0045)
             over.shape(ellipse_pts(x, y, r, r * aspect, n=10), (255, 255, 255), shade_mode="none", outline=False, alpha=rng.uniform(0.6, 1.0))
     out.alpha_composite(over.img)
     _ = blob_pts

@@ -14,7 +14,7 @@ from .painter import Painter, bezier, blob_pts, ellipse_pts, mix, rrect_pts, sha
 @archetype("tree", kind="plant", height=0.6, words="oak maple birch willow sapling bush shrub",
            colors="green", variants={"bush": {"bush": True}, "shrub": {"bush": True}, "willow": {"droop": True}})
 def draw_tree(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
-    leaf = c.main if v.get("explicit") else c.leaf
+    leaf = c.main if v.get("explicit") else ((244, 170, 200) if v.get("blossom") else c.leaf)
     trunk = c.wood
     if v.get("bush"):
         for x, y, r in ((0.3, 0.72, 0.2), (0.7, 0.72, 0.2), (0.5, 0.6, 0.26)):
