@@ -375,7 +375,7 @@ def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "f
         ss = 4
         big = compose(info, gw * ss, gh * ss, seed, "pixel", transparent or subject_only, subject_only)
         big = big.resize((gw * ss, gh * ss))
-        out = pixelate(big, ss, outline=True)
+        out = pixelate(big, ss, colours=24 if subject_only else 40, outline=True)
         out = out.resize((gw * cell, gh * cell), Image.Resampling.NEAREST).crop((0, 0, w, h))
         return out if (transparent or subject_only) else out.convert("RGB")
     ss = 2 if min(w, h) >= 384 else (3 if min(w, h) >= 192 else 4)
