@@ -98,14 +98,14 @@ def test_comic_from_prompt_with_an_edited_script(client):
     p = load_recipe("comic-from-prompt")
     style = choices_of(p, "style", prefer=("image.", "comic."))[1] or "auto"
     layout = choices_of(p, "layout", prefer=("comic.",))[1] or "auto"
-    status, table, script = client.predict("a cat who wants to fly", style, 3, layout, api_name="/comic_script")
+    status, table, script = client.predict("a cat who wants to fly", style, 2, layout, api_name="/comic_script")
     assert status.startswith("**Script written.**")
     table = _value(table)
-    assert len(table["data"]) == 3
+    assert len(table["data"]) == 2
     col = next(h for h in ("caption", "speech") if h in table["headers"])
     table["data"][0][table["headers"].index(col)] = "EDITED WORDS"
     status, panels, pages, files, table2, script2 = client.predict(
-        "a cat who wants to fly", style, 3, layout, table, script, api_name="/comic_from_prompt")
+        "a cat who wants to fly", style, 2, layout, table, script, api_name="/comic_from_prompt")
     assert status.startswith("**Done**")
     assert pages and all(Image.open(pg["image"]).format == "PNG" for pg in pages)
     names = [Path(f).name for f in files]
