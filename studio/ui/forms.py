@@ -217,7 +217,8 @@ def make_component(f: FieldSpec, **extra: Any) -> Any:
     if f.kind == "checkbox":
         return gr.Checkbox(value=bool(f.default), label=label, info=info, **extra)
     if f.kind == "slider":
-        return gr.Slider(minimum=f.minimum, maximum=f.maximum, step=1, value=f.default, label=label, info=info, **extra)
+        lo, hi = (f.minimum or 0), (f.maximum if f.maximum is not None else 100)
+        return gr.Slider(minimum=lo, maximum=hi, step=1, value=f.default, label=label, info=info, **extra)
     if f.kind == "number":
         return gr.Number(value=f.default, label=label, info=info, minimum=f.minimum, maximum=f.maximum,
                          precision=0 if f.integer else None, **extra)
