@@ -110,16 +110,18 @@ def bench_musicgen(seconds: float, repeat: int) -> dict:
         studio.run(p, out=tmp / f"run{next(count)}", use_cache=False, seed=0)
 
     # interleave so that machine load drifts affect both alike
-    d_runs, e_runs = [], []
+    d_runs, e_runs, d_cpu, e_cpu = [], [], [], []
     direct()
     engine()
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         direct()
         d_runs.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
+        d_cpu.append(time.process_time() - c0)
+        t0, c0 = time.perf_counter(), time.process_time()
         engine()
         e_runs.append(time.perf_counter() - t0)
+        e_cpu.append(time.process_time() - c0)
     d, e = statistics.median(d_runs), statistics.median(e_runs)
     return {
         "audio_seconds": seconds,
@@ -129,6 +131,9 @@ def bench_musicgen(seconds: float, repeat: int) -> dict:
         "engine_rtf": round(e / seconds, 4),
         "overhead_ratio": round(e / d, 4),
         "best_ratio": round(min(e_runs) / min(d_runs), 4),
+        "cpu_direct_s": round(statistics.median(d_cpu), 3),
+        "cpu_engine_s": round(statistics.median(e_cpu), 3),
+        "cpu_overhead_ratio": round(statistics.median(e_cpu) / statistics.median(d_cpu), 4),
         "runs_direct": [round(x, 3) for x in d_runs],
         "runs_engine": [round(x, 3) for x in e_runs],
     }
@@ -142,9 +147,10 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 avoids OpenMP thrashing on a shared 2-core box)")
     ap.add_argument("--prompt", default="tense chase through a neon city")
     ap.add_argument("--skip-musicgen", action="store_true")
+    ap.add_argument("--skip-procedural", action="store_true")
     args = ap.parse_args()
     os.environ.setdefault("STUDIO_CACHE_DIR", tempfile.mkdtemp(prefix="bench-cache-"))
-    result = {"procedural": bench_procedural(args.seconds, args.repeat, args.prompt)}
+    result = {} if args.skip_procedural else {"procedural": bench_procedural(args.seconds, args.repeat, args.prompt)}
     if not args.skip_musicgen:
         import torch
 
