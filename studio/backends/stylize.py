@@ -190,7 +190,10 @@ def comic_palette(pal: np.ndarray, sat: float = 1.45) -> np.ndarray:
     """Printer's inks for a quantised palette: more saturation, a gentle S-curve on value."""
     cv2 = _cv2()
     hsv = cv2.cvtColor(pal.reshape(1, -1, 3).astype(np.uint8), cv2.COLOR_RGB2HSV).astype(np.float32)
-    hsv[..., 1] = np.clip(np.minimum(hsv[..., 1] * sat + 12, np.maximum(hsv[..., 1], 185)), 0, 255)
+    s_ = hsv[..., 1]
+    # boost real colours only: near-greys stay grey (a grey roof must not turn purple)
+    boosted = np.minimum(s_ * sat, np.maximum(s_, 185))
+    hsv[..., 1] = np.clip(np.where(s_ > 45, boosted, s_ * 0.8), 0, 255)
     v = hsv[..., 2] / 255.0
     v = v ** 0.85  # lift the mid tones so the inks stay readable
     hsv[..., 2] = np.clip(255 * (0.5 + 0.5 * np.tanh((v - 0.5) * 1.6) / np.tanh(0.8)), 0, 255)
@@ -219,7 +222,7 @@ def _american(rgb: np.ndarray, scale: float, strength: float, seed: int) -> np.n
     k = int(round(9 + (1 - strength) * 10))
     _q, labels, pal = quantize(sm, k, seed)
     q = comic_palette(pal, 1.0 + 0.5 * strength)[labels]
-    q = cv2.medianBlur(q, _odd(5 * scale))
+    q = cv2.medianBlur(q, max(5, _odd(7 * scale)))
     lum = _lum(q)
     out = q.astype(np.float32)
     # halftone dots (a darker print of the same ink) in the mid shadows
