@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -125,7 +125,7 @@ class AudioExport(Step):
             ctx.warn(f"audio.export: reached {sidecar['lufs']} LUFS, not {params.target_lufs}: the audio's peaks "
                      f"(limited at {params.ceiling_dbfs} dBFS) leave no more room; lower target_lufs or raise ceiling_dbfs")
         ctx.report(backend="soundfile+pyloudnorm", lufs=sidecar.get("lufs"), formats=list(params.formats))
-        out = {fmt: FileArtifact(paths[fmt]) if fmt in paths else None for fmt in ("wav", "ogg", "flac", "mp3")}
+        out: dict[str, Any] = {fmt: FileArtifact(paths[fmt]) if fmt in paths else None for fmt in ("wav", "ogg", "flac", "mp3")}
         out["stems"] = [FileArtifact(paths[f"stem:{nm}"], name=nm) for nm in names]
         out["sidecar"] = FileArtifact(paths["json"])
         out["data"] = DataArtifact(sidecar)

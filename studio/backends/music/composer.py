@@ -156,7 +156,8 @@ def make_chord(style: Style, degree: int, *, sevenths: bool = False, dominant: b
 def voice_chord(pcs: tuple[int, ...], prev: list[int] | None, low: int, high: int, centre: int) -> list[int]:
     """Close-position voicing of `pcs` in [low, high] nearest to `prev` (minimal motion)."""
     n = len(pcs)
-    best, best_cost = None, 1e9
+    best: list[int] | None = None
+    best_cost = 1e9
     for inv in range(n):
         order = [pcs[(inv + i) % n] for i in range(n)]
         for base_oct in range(1, 9):
@@ -172,7 +173,7 @@ def voice_chord(pcs: tuple[int, ...], prev: list[int] | None, low: int, high: in
             if prev:
                 a, b = sorted(prev), sorted(notes)
                 m = min(len(a), len(b))
-                cost = sum(abs(x - y) for x, y in zip(a[:m], b[:m])) + 0.15 * abs(np.mean(notes) - centre)
+                cost = sum(abs(x - y) for x, y in zip(a[:m], b[:m])) + 0.15 * abs(float(np.mean(notes)) - centre)
             else:
                 cost = abs(float(np.mean(notes)) - centre)
             if cost < best_cost:
@@ -405,7 +406,7 @@ class Composer:
                         channel = 10
                 tracks.append(Track(name, inst, role, channel=ch))
         level_of = [""] * bars
-        section_of = [None] * bars
+        section_of: list[Section | None] = [None] * bars
         for sec in sections:
             for b in range(sec.start_bar, sec.start_bar + sec.bars):
                 level_of[b] = sec.level

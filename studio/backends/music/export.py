@@ -151,14 +151,14 @@ def export_audio(
     n = x.shape[0]
     if (loop_start is None) != (loop_length is None):
         raise UserError("give both loop_start and loop_length (in samples) or neither")
-    if loop_start is not None and (loop_start < 0 or loop_length <= 0 or loop_start + loop_length > n):
+    if loop_start is not None and loop_length is not None and (loop_start < 0 or loop_length <= 0 or loop_start + loop_length > n):
         raise UserError(f"loop {loop_start}+{loop_length} does not fit in {n} samples")
     norm = loudness_normalise(x, sample_rate, target_lufs, ceiling_dbfs=ceiling_dbfs)
     y = np.clip(norm.samples, -1.0, 1.0)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tags = {}
-    if loop_start is not None:
+    tags: dict[str, str] = {}
+    if loop_start is not None and loop_length is not None:
         tags = {"LOOPSTART": str(int(loop_start)), "LOOPLENGTH": str(int(loop_length))}
     meta = dict(sidecar or {})
     title = meta.get("title") or meta.get("prompt")
@@ -173,7 +173,7 @@ def export_audio(
         path = out_dir / f"{stem}.{fmt}"
         if fmt == "wav":
             write_chunked(path, y, sample_rate, "WAV", wav_subtype)
-            if tags:
+            if loop_start is not None and loop_length is not None:
                 tagio.write_wav_loop(path, sample_rate, int(loop_start), int(loop_length))
         elif fmt == "ogg":
             write_chunked(path, y, sample_rate, "OGG", "VORBIS")

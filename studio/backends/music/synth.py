@@ -90,14 +90,14 @@ def render_instrument(font: Any, inst: Any, n_samples: int, sample_rate: int) ->
     pos = 0
     for when, kind, pitch, vel in events:
         if when > pos:
-            font.render(memoryview(out[pos:when]).cast("B"), False)
+            font.render(memoryview(out[pos:when]).cast("B"), False)  # type: ignore[arg-type]
             pos = when
         if kind:
             font.channel_note_on(ch, pitch, vel)
         else:
             font.channel_note_off(ch, pitch)
     if pos < n_samples:
-        font.render(memoryview(out[pos:]).cast("B"), False)
+        font.render(memoryview(out[pos:]).cast("B"), False)  # type: ignore[arg-type]
     return out
 
 

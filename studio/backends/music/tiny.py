@@ -10,6 +10,7 @@ waveform), so they are filled with seeded random values.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 def build_tiny_musicgen(path: str | Path, *, melody: bool = False, seed: int = 0, stereo: bool = False) -> Path:
@@ -38,12 +39,12 @@ def build_tiny_musicgen(path: str | Path, *, melody: bool = False, seed: int = 0
     decoder = MusicgenDecoderConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                                     ffn_dim=32, num_codebooks=4 * channels, audio_channels=channels,
                                     max_position_embeddings=2048, pad_token_id=64, bos_token_id=64)
+    model: Any
     if melody:
-        config = MusicgenMelodyConfig(text_encoder=text, audio_encoder=audio, decoder=decoder, num_chroma=12)
-        model = MusicgenMelodyForConditionalGeneration(config)
+        model = MusicgenMelodyForConditionalGeneration(
+            MusicgenMelodyConfig(text_encoder=text, audio_encoder=audio, decoder=decoder, num_chroma=12))
     else:
-        config = MusicgenConfig(text_encoder=text, audio_encoder=audio, decoder=decoder)
-        model = MusicgenForConditionalGeneration(config)
+        model = MusicgenForConditionalGeneration(MusicgenConfig(text_encoder=text, audio_encoder=audio, decoder=decoder))
     with torch.no_grad():
         for layer in model.audio_encoder.quantizer.layers:
             layer.codebook.embed.normal_()
@@ -51,6 +52,7 @@ def build_tiny_musicgen(path: str | Path, *, melody: bool = False, seed: int = 0
     vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
     vocab += [(c, -2.0) for c in "abcdefghijklmnopqrstuvwxyz▁"] + [("▁" + w, -1.0) for w in words]
     tokenizer = T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=64)
+    processor: Any
     if melody:
         # MusicgenMelodyFeatureExtractor needs torchaudio; studio computes chroma itself and
         # loads only the tokenizer of a melody checkpoint
