@@ -54,9 +54,9 @@ from .shots import (
 log = logging.getLogger("studio.video")
 
 #: width of the frames analysed in the streaming pass (PySceneDetect analyses at 256 px too)
-ANALYSIS_WIDTH = 256
+ANALYSIS_WIDTH = 160
 #: bytes of full-resolution frames kept from the pass for the final pick
-RESERVOIR_BYTES = 48 * 2**20
+RESERVOIR_BYTES = 32 * 2**20
 
 
 @dataclass
@@ -137,11 +137,13 @@ class _Reservoir:
 
     def __init__(self, info: VideoInfo):
         frame_bytes = max(info.width * info.height * 3 // 2, 1)
-        self.slots = int(min(64, max(4, RESERVOIR_BYTES // frame_bytes)))
-        self.bucket = max((info.duration or 1.0) / self.slots, 0.2)
+        self.slots = int(min(64, RESERVOIR_BYTES // frame_bytes))
+        self.bucket = max((info.duration or 1.0) / max(self.slots, 1), 0.2)
         self.best: dict[int, tuple[float, int, Any]] = {}
 
     def offer(self, t: float, index: int, quality: float, frame: Any) -> None:
+        if self.slots <= 0:
+            return
         b = int(t / self.bucket)
         cur = self.best.get(b)
         if cur is None or quality > cur[0]:

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 CASCADE_FILE = Path(__file__).with_name("data") / "haarcascade_frontalface_default.xml.gz"
+#: evaluate stages on the whole window grid while more than this fraction of windows is alive
+DENSE_UNTIL = 0.25
 LICENCE = "Intel License Agreement (BSD-style), OpenCV haarcascade_frontalface_default.xml"
 
 
@@ -174,7 +176,7 @@ def _scale_hits(gray: np.ndarray, factor: float, casc: Cascade) -> list[tuple[in
     passed = evaluated & ~fail0
     dense_stages = 1
     # slices of the whole grid beat gathers while many windows are alive
-    while dense_stages < len(casc.stages) and passed.mean() > 0.1:
+    while dense_stages < len(casc.stages) and passed.mean() > DENSE_UNTIL:
         st = casc.stages[dense_stages]
         passed &= dense(st) >= st.threshold
         dense_stages += 1
