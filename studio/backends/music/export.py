@@ -185,21 +185,27 @@ def export_audio(
             write_chunked(path, y, sample_rate, "MP3", "MPEG_LAYER_III")
         paths[fmt] = path
     stem_files = {}
+    scaled = {}
     for name, sx in (stems or {}).items():
         sx = np.asarray(sx, dtype=np.float32)
         if sx.shape[0] != n:
             raise UserError(f"stem {name!r} has {sx.shape[0]} samples, the mix {n}; stems must match the mix")
+        scaled[name] = norm.apply(sx)
+    # a stem can peak above full scale where it partly cancels against others in the mix; 16/24-bit
+    # files would clip it (and the stems would no longer sum to the master), float WAV does not
+    over = sorted(k for k, v in scaled.items() if v.size and float(np.max(np.abs(v))) > 1.0)
+    stem_subtype = "FLOAT" if over and stems_format == "wav" else wav_subtype
+    for name, sy in scaled.items():
         sdir = out_dir / "stems"
         sdir.mkdir(exist_ok=True)
         spath = sdir / f"{name}.{stems_format}"
-        sy = np.clip(norm.apply(sx), -1.0, 1.0)
         if stems_format == "wav":
-            write_chunked(spath, sy, sample_rate, "WAV", wav_subtype)
+            write_chunked(spath, sy if stem_subtype == "FLOAT" else np.clip(sy, -1.0, 1.0), sample_rate, "WAV", stem_subtype)
         elif stems_format == "ogg":
-            write_chunked(spath, sy, sample_rate, "OGG", "VORBIS")
+            write_chunked(spath, np.clip(sy, -1.0, 1.0), sample_rate, "OGG", "VORBIS")
             tagio.write_ogg_comments(spath, dict(tags, TITLE=name, ENCODER="studio"))
         elif stems_format == "flac":
-            write_chunked(spath, sy, sample_rate, "FLAC", "PCM_16" if wav_subtype == "PCM_16" else "PCM_24")
+            write_chunked(spath, np.clip(sy, -1.0, 1.0), sample_rate, "FLAC", "PCM_16" if wav_subtype == "PCM_16" else "PCM_24")
             tagio.write_flac_comments(spath, dict(tags, TITLE=name, ENCODER="studio"))
         else:
             raise UserError(f"unknown stems format {stems_format!r}; use wav, ogg or flac")
@@ -218,6 +224,9 @@ def export_audio(
     if stem_files:
         info["stems"] = stem_files
         info["stems_note"] = "stems carry the master's gain and limiter envelope: they sum to the master"
+        if over:
+            info["stems_note"] += (f"; {', '.join(over)} peak above full scale (cancelled in the mix), so the stems are 32-bit float WAV"
+                                   if stem_subtype == "FLOAT" else f"; {', '.join(over)} clipped in {stems_format} (use wav stems to keep them whole)")
     if "mp3" in paths:
         info["mp3_note"] = "MP3 adds encoder delay and padding; use OGG or WAV for sample-exact loops"
     record = {key: meta.get(key) for key in ("bpm", "key", "meter", "bars", "seed", "backend", "model", "licence")}
