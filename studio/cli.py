@@ -120,12 +120,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"done in {result.manifest['seconds']:.2f}s; {hits}/{total} steps from cache", file=sys.stderr)
     for w in result.manifest["warnings"]:
         print(f"warning: {w}", file=sys.stderr)
-    for name, path in result.paths.items():
-        if isinstance(path, list):
-            where = f"{path[0].parent}/ ({len(path)} files)" if path else "(empty)"
-        else:
-            where = str(path)
-        print(f"{name}: {where}")
+    for line in result.output_lines():
+        print(line)
     print(result.run_dir)
     return 0
 

@@ -58,8 +58,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 result = studio.run(recipe, inputs, outputs_root=args.out, listeners=[view])
             for w in result.manifest["warnings"]:
                 print(f"note: {w}", file=sys.stderr)
-            for name, path in result.paths.items():
-                shown = f"{path[0].parent}/ ({len(path)} files)" if isinstance(path, list) and path else path
-                print(f"  {name}: {shown}")
+            for line in result.output_lines():
+                print(f"  {line}")
             print(result.run_dir)
     return 0

@@ -47,6 +47,17 @@ class RunResult:
     def manifest_path(self) -> Path:
         return self.run_dir / "manifest.json"
 
+    def output_lines(self) -> list[str]:
+        """`name: path` per written output (a folder and its file count for list outputs);
+        outputs left empty are skipped."""
+        lines = []
+        for name, value in self.paths.items():
+            if value is None or (isinstance(value, list) and not value):
+                continue
+            shown = f"{value[0].parent}/ ({len(value)} files)" if isinstance(value, list) else str(value)
+            lines.append(f"{name}: {shown}")
+        return lines
+
     def main_paths(self) -> list[Path]:
         found: list[Path] = []
         for value in self.paths.values():
