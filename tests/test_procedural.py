@@ -179,3 +179,19 @@ def test_contract_signature_is_stable():
     sig = inspect.signature(generate_image)
     assert list(sig.parameters) == ["prompt", "width", "height", "seed", "style", "transparent", "subject_only"]
     assert sig.parameters["style"].default == "flat"
+
+
+def test_style_words_do_not_steer_the_drawing():
+    """Prompts already styled upstream ("..., bold black ink outlines") draw like the plain prompt."""
+    from studio.backends.styles import apply_style, load_style
+
+    styled, _ = apply_style(load_style("american-comic"), "a cat on a rooftop at night")
+    info = describe_prompt(styled)
+    assert [(s["archetype"], s["colour"]) for s in info["subjects"]] == [("cat", None)]  # not a black cat, no book
+    p = Pipeline("styled", inputs={"prompts": "texts"})
+    g = p.step("image.generate", prompts=p.input.prompts, style="american-comic", backend="procedural", width=64, height=48)
+    p.output("images", g.images)
+    a = studio.run(p, {"prompts": [styled]}, seed=0, use_cache=False)["images"][0]
+    b = studio.run(p, {"prompts": ["a cat on a rooftop at night"]}, seed=0, use_cache=False)["images"][0]
+    assert a.meta["procedural"]["subjects"] == b.meta["procedural"]["subjects"]
+    assert np.array_equal(arr(a.image), arr(b.image))

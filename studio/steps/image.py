@@ -227,9 +227,15 @@ class GenerateImages(Step):
         w = params.width or 512
         h = params.height or w
         out = []
+        suffix = ""
+        if style:  # the preset's own words ("..., bold black ink outlines") must not steer the drawing
+            from studio.backends.styles import render_prompt
+
+            suffix = render_prompt(str(style["prompt"]), "\x00").split("\x00", 1)[-1].strip(" ,")
         for i, ((_pi, _n, prompt), seed) in enumerate(zip(jobs, seeds)):
             ctx.check_cancelled()
-            img = generate_image(prompt, width=w, height=h, seed=seed, style=pstyle, transparent=params.transparent, subject_only=params.subject_only)
+            subject = prompt.replace(suffix, " ").strip(" ,") if suffix and suffix in prompt else prompt
+            img = generate_image(subject, width=w, height=h, seed=seed, style=pstyle, transparent=params.transparent, subject_only=params.subject_only)
             if finish:
                 from studio.backends.stylize import stylize
 
@@ -239,7 +245,7 @@ class GenerateImages(Step):
                     img.putalpha(alpha)
             text = f"{prompt}\nSteps: 0, Sampler: procedural, Seed: {seed}, Size: {w}x{h}, Model: procedural ({pstyle}), Style: {params.style or 'none'}"
             meta = {"prompt": prompt, "seed": seed, "parameters": text, "backend": "procedural", "style": params.style,
-                    "procedural": describe_prompt(prompt)}
+                    "procedural": describe_prompt(subject)}
             out.append(ImageArtifact(img, meta=meta, name=f"{i:03d}_{_slug(prompt)}"))
             ctx.progress((i + 1) / len(jobs), f"image {i + 1}/{len(jobs)}")
         ctx.report(backend="procedural", model="studio procedural generator", licence="MIT (built in)", style=pstyle, count=len(out))

@@ -35,7 +35,7 @@ for _key, _words in {
     "cold": "cold icy frozen chilly frosty wintry",
     "neon": "neon cyberpunk synthwave vaporwave futuristic sci-fi scifi",
     "pastel": "pastel soft dreamy gentle calm peaceful serene",
-    "sepia": "vintage retro sepia antique faded",
+    "sepia": "vintage sepia antique faded",
     "magic": "magic magical mystical enchanted mysterious arcane fairy glowing",
     "dramatic": "epic dramatic heroic intense stormy",
 }.items():

@@ -254,7 +254,7 @@ def draw_crown(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any
         p.ellipse(x, 0.74, 0.045, 0.045, gems[i], gloss=True)
 
 
-@archetype("scroll", kind="item", height=0.16, words="parchment map letter note paper document", colors="beige",
+@archetype("scroll", kind="item", height=0.16, words="parchment map letter note document", colors="beige",
            variants={"map": {"map": True}})
 def draw_scroll(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
     paper = (236, 218, 170)

@@ -76,7 +76,8 @@ STOP = {"a", "an", "the", "of", "to", "is", "are", "it", "its", "this", "that", 
         "sky", "ground", "grass", "water", "light", "lit", "color", "colour", "colored", "coloured", "tone", "toned", "hd", "4k", "8k",
         "quality", "masterpiece", "best", "trending", "artstation", "shiny", "glowing", "magic", "magical", "ancient", "enchanted",
         "wooden", "golden", "silver", "steel", "iron", "stone", "glass", "cute", "angry", "happy", "sad", "scary", "heroic", "brave",
-        "evil", "dark", "bright", "mysterious", "epic", "fantasy", "medieval", "futuristic", "retro", "vintage", "poster", "texture"}
+        "evil", "dark", "bright", "mysterious", "epic", "fantasy", "medieval", "futuristic", "retro", "vintage", "poster", "texture",
+        "comic-book", "graphic-novel", "ink", "inks", "outline", "outlines", "linework", "lineart", "shading", "screentone", "halftone"}
 #: nouns that name a palette target rather than a subject
 PALETTE_TARGETS = {"sky": "sky", "skies": "sky", "ground": "ground", "grass": "ground", "water": "water", "sea": "water",
                    "ocean": "water", "light": "light", "lights": "light", "sand": "ground", "floor": "ground"}
@@ -87,7 +88,8 @@ BIGRAMS = {("treasure", "chest"): "chest", ("health", "potion"): "potion", ("man
            ("lamp", "post"): "lamppost", ("golden", "hour"): "golden-hour", ("dead", "tree"): "dead-tree",
            ("fire", "sword"): "sword", ("light", "house"): "lighthouse", ("snow", "man"): "snowman",
            ("pirate", "ship"): "pirate-ship", ("pirate", "boat"): "pirate-ship", ("cherry", "tree"): "cherry-tree",
-           ("top", "hat"): "tophat", ("throne", "room"): "room"}
+           ("top", "hat"): "tophat", ("throne", "room"): "room", ("comic", "book"): "comic-book",
+           ("graphic", "novel"): "graphic-novel", ("game", "sprite"): "sprite", ("game", "art"): "art"}
 EXTRA_WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     "dead-tree": ("tree", {"dead": True}), "christmas-tree": ("pine", {"lights": True}),
     "pirate-ship": ("boat", {"pirate": True}), "cherry-tree": ("tree", {"blossom": True}),
@@ -149,7 +151,8 @@ def _lookup(word: str) -> tuple[str, dict[str, Any]] | None:
 
 
 def tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower())
+    """Lower-case words; commas, semicolons and full stops become "," (a clause boundary)."""
+    return [",," if t in ",;." else t for t in re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;.]", text.lower())]
 
 
 def parse_prompt(text: str) -> PromptInfo:
@@ -184,8 +187,15 @@ def parse_prompt(text: str) -> PromptInfo:
         phrase = []
 
     for idx, raw in enumerate(merged):
+        if raw == ",,":  # a new clause: colours do not reach across it ("a cat, bold black ink")
+            flush_unknown()
+            first_phrase_done = first_phrase_done or bool(info.subjects)
+            pending_colours = []
+            pending_count = 1
+            place = False
+            continue
         w = singular(raw)
-        nxt = singular(merged[idx + 1]) if idx + 1 < len(merged) else None
+        nxt = singular(merged[idx + 1]) if idx + 1 < len(merged) and merged[idx + 1] != ",," else None
         if w.isdigit():
             pending_count = max(1, min(12, int(w)))
             continue
