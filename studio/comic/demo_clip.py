@@ -104,7 +104,7 @@ def _anna_shot(t: float) -> Image.Image:
     d = ImageDraw.Draw(img)
     d.rectangle([0, 0, 120, H], fill=(150, 120, 90))  # a door frame
     d.rectangle([500, 60, 600, 170], fill=(70, 90, 130))  # a dark window
-    mouth = 0.5 + 0.5 * math.sin(2 * math.pi * t * 3)
+    mouth = 0.2 + 0.2 * math.sin(2 * math.pi * t * 3)  # small moves: a wide-open mouth hides the face from the cascade
     zoom = 1.0 + 0.03 * t
     _person(d, 330, 160, 190 * zoom, ANNA, mouth=mouth)
     return img
@@ -116,7 +116,7 @@ def _two_shot(t: float) -> Image.Image:
     d.rectangle([0, 250, W, H], fill=(110, 80, 60))  # floor
     d.rectangle([270, 40, 370, 150], fill=(40, 50, 90))  # window
     d.line([320, 40, 320, 150], fill=(20, 20, 30), width=4)
-    mouth = 0.5 + 0.5 * math.sin(2 * math.pi * t * 2.5)
+    mouth = 0.25 + 0.25 * math.sin(2 * math.pi * t * 2.5)
     _person(d, 160, 140, 150, ANNA, mouth=0.1)
     _person(d, 485, 145, 150, BEN, mouth=mouth)
     return img

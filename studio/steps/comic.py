@@ -48,14 +48,14 @@ class PanelsParams(StepParams):
     margin_mm: float | None = Field(None, ge=0, le=60, description="page margin in mm (None: the layout's, else 10)")
     gutter_mm: float | None = Field(None, ge=0, le=60, description="space between panels in mm (None: the layout's, else 4)")
     title: str | None = Field(None, max_length=120, description="a title banner across the top of the first page (None: no banner)")
-    faces: Literal["auto", "detect", "meta"] = Field("auto", description="face boxes: auto uses the images' `faces` meta and looks again (Haar cascade, about 1-3 s per image) where it lists none; detect: always look; meta: only the meta (fastest)")
+    faces: Literal["auto", "detect", "meta"] = Field("auto", description="face boxes: auto uses the images' `faces` meta (keyframes) and runs the Haar cascade (about 1-3 s per image) on images that have none; detect: always run it; meta: only the meta")
     skip_blank: bool = Field(True, description="leave out black, white or flat images (mid-fade frames, blank cards), with a note")
 
 
 @register_step
 class ComicPanels(Step):
     name = "comic.panels"
-    version = "2"
+    version = "3"
     description = "Fit images to a comic layout's panels: crop to each panel's shape keeping faces and salient regions, then scale."
     inputs = {"images": Port("images", "pictures in reading order (keyframes, generated or restyled images)")}
     outputs = {
@@ -102,11 +102,12 @@ class ComicPanels(Step):
             ctx.check_cancelled()
             page = pages[box.page]
             img = art.image
-            faces = fitting.parse_faces(art.meta.get("faces")) if params.faces != "detect" else []
-            if not faces and params.faces != "meta":
-                # none recorded (or none found upstream): look again on this picture
+            if params.faces == "detect" or (params.faces == "auto" and "faces" not in art.meta):
+                # no detector ran upstream (generated or loaded images): look on this picture
                 faces = fitting.detect_faces(img)
                 detected += 1
+            else:
+                faces = fitting.parse_faces(art.meta.get("faces"))
             fitted, moved, crop = fitting.fit_image(img, box.width, box.height, faces)
             meta = {key: art.meta[key] for key in KEEP_META if key in art.meta}
             meta.update({
