@@ -126,6 +126,12 @@ def test_prompt_parsing():
     assert info["time"] == "sunset" and "rain" in info["weather"]
     assert describe_prompt("a detective in a red coat")["subjects"][0]["colour"] == "red"
     assert describe_prompt("a pirate ship")["subjects"][0]["variant"].get("pirate")
+    # what a character wears dresses them; framing words are not subjects; people are never scenery
+    t = describe_prompt("Wide shot: a young traveller with round glasses and an orange jumper in a seaside town")
+    assert [(s["archetype"], s["colour"]) for s in t["subjects"]] == [("person", "orange")]
+    assert t["subjects"][0]["variant"]["glasses"] and t["setting"] == "village"
+    crow = describe_prompt("a black crow drops a notebook at the feet of a traveller")
+    assert [s["archetype"] for s in crow["subjects"]] == ["bird", "person"] and not crow["backdrops"]
 
 
 def test_bad_arguments_are_clear():

@@ -55,7 +55,7 @@ _OUTFITS: dict[str, dict[str, Any]] = {
 
 @archetype(
     "person", kind="character", height=0.74,
-    words="people character figure human player npc protagonist hero adventurer couple family crowd friend stranger",
+    words="people character figure human player npc protagonist hero adventurer couple family crowd friend stranger traveller traveler wanderer pilgrim tourist hiker citizen neighbour neighbor customer passenger",
     colors="red blue green purple orange teal", variants=_OUTFITS,
 )
 def draw_person(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:

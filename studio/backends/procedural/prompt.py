@@ -77,7 +77,8 @@ STOP = {"a", "an", "the", "of", "to", "is", "are", "it", "its", "this", "that", 
         "quality", "masterpiece", "best", "trending", "artstation", "shiny", "glowing", "magic", "magical", "ancient", "enchanted",
         "wooden", "golden", "silver", "steel", "iron", "stone", "glass", "cute", "angry", "happy", "sad", "scary", "heroic", "brave",
         "evil", "dark", "bright", "mysterious", "epic", "fantasy", "medieval", "futuristic", "retro", "vintage", "poster", "texture",
-        "comic-book", "graphic-novel", "ink", "inks", "outline", "outlines", "linework", "lineart", "shading", "screentone", "halftone"}
+        "comic-book", "graphic-novel", "ink", "inks", "wide", "medium", "establishing", "angle", "low", "high",
+        "overhead", "frame", "framing", "cinematic", "dutch", "pov", "extreme", "finally", "beaming", "pride", "outline", "outlines", "linework", "lineart", "shading", "screentone", "halftone"}
 #: nouns that name a palette target rather than a subject
 PALETTE_TARGETS = {"sky": "sky", "skies": "sky", "ground": "ground", "grass": "ground", "water": "water", "sea": "water",
                    "ocean": "water", "light": "light", "lights": "light", "sand": "ground", "floor": "ground"}
@@ -89,7 +90,19 @@ BIGRAMS = {("treasure", "chest"): "chest", ("health", "potion"): "potion", ("man
            ("fire", "sword"): "sword", ("light", "house"): "lighthouse", ("snow", "man"): "snowman",
            ("pirate", "ship"): "pirate-ship", ("pirate", "boat"): "pirate-ship", ("cherry", "tree"): "cherry-tree",
            ("top", "hat"): "tophat", ("throne", "room"): "room", ("comic", "book"): "comic-book",
-           ("graphic", "novel"): "graphic-novel", ("game", "sprite"): "sprite", ("game", "art"): "art"}
+           ("graphic", "novel"): "graphic-novel", ("trench", "coat"): "trenchcoat", ("lab", "coat"): "labcoat",
+           ("eye", "patch"): "eyepatch", ("game", "sprite"): "sprite", ("game", "art"): "art"}
+#: things a character wears or has: they dress the last person instead of becoming subjects
+ACCESSORIES: dict[str, dict[str, Any]] = {
+    "glasses": {"glasses": True}, "spectacles": {"glasses": True}, "sunglasses": {"glasses": True},
+    "beard": {"beard": True}, "moustache": {"beard": True}, "mustache": {"beard": True},
+    "cape": {"cape": True}, "cloak": {"cape": True}, "mask": {"mask": True}, "hood": {"hood": True},
+    "hoodie": {"hood": True}, "backpack": {"backpack": True}, "dress": {"dress": True, "sex": "f"},
+    "gown": {"dress": True, "sex": "f"}, "skirt": {"dress": True, "sex": "f"}, "suit": {"suit": True},
+    "tuxedo": {"suit": True}, "trenchcoat": {"coat": (196, 160, 110)}, "coat": {"coat": (120, 90, 70)},
+    "fedora": {"hat": "fedora"}, "crown": {"hat": "crown"}, "helmet": {"hat": "helmet"}, "cap": {"hat": "cap"},
+    "eyepatch": {"patch": True}, "badge": {"badge": True}, "labcoat": {"labcoat": True}, "apron": {"uniform": (240, 240, 236)},
+}
 EXTRA_WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     "dead-tree": ("tree", {"dead": True}), "christmas-tree": ("pine", {"lights": True}),
     "pirate-ship": ("boat", {"pirate": True}), "cherry-tree": ("tree", {"blossom": True}),
@@ -237,6 +250,23 @@ def parse_prompt(text: str) -> PromptInfo:
             place = False
             continue
         hit = _lookup(w)
+        if w in ACCESSORIES and last_subject is not None and last_subject.archetype == "person":
+            acc = dict(ACCESSORIES[w])
+            if pending_colours and "coat" in acc:  # "in a red coat": the coat and the subject colour
+                from .colors import COLOURS as _C
+
+                last_subject.variant["coat"] = _C[pending_colours[-1]]
+                if last_subject.colour is None:
+                    last_subject.colour = pending_colours[-1]
+            elif pending_colours and last_subject.colour is None and w in ("dress", "gown", "skirt", "suit", "hoodie", "cape", "cloak"):
+                last_subject.colour = pending_colours[-1]
+            for k, val in acc.items():
+                if k == "hat" and last_subject.variant.get("hat"):
+                    continue
+                last_subject.variant.setdefault(k, val)
+            pending_colours = []
+            phrase = []
+            continue
         if w in SETTINGS and (hit is None or place or info.subjects):
             flush_unknown()
             new = SETTINGS[w]
@@ -261,8 +291,12 @@ def parse_prompt(text: str) -> PromptInfo:
             name, variant = hit
             if last_subject is not None and last_subject.archetype == name and idx > 0 and merged[idx - 1] == "of":
                 continue  # "a loaf of bread", "a bag of coins" (same thing twice)
+            from .library import ARCHETYPES as _A
+
+            scenery = _A[name].kind in ("structure", "plant", "prop", "celestial", "vehicle")
+            # after a place preposition, scenery is the backdrop; people and creatures stay in the picture
             sub = Subject(name, raw, dict(variant), pending_colours[-1] if pending_colours else None, pending_count,
-                          backdrop=place and bool(info.subjects))
+                          backdrop=place and bool(info.subjects) and scenery)
             (info.backdrops if sub.backdrop else info.subjects).append(sub)
             last_subject = sub
             pending_colours = []
