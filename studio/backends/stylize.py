@@ -375,7 +375,7 @@ def _flat(rgb: np.ndarray, scale: float, strength: float, seed: int) -> np.ndarr
     sm = smooth(_saturate(_levels(rgb), 1.15), passes=5)
     q, labels, _pal = quantize(sm, int(round(7 + (1 - strength) * 10)), seed)
     edges = region_edges(cv2.medianBlur(labels.astype(np.uint8), 5), 1)
-    out = _apply_ink(q, edges, colour=tuple(int(v) for v in np.array((40, 36, 50))), alpha=0.5)
+    out = _apply_ink(q, edges, colour=(40, 36, 50), alpha=0.5)
     return out
 
 

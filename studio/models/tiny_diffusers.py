@@ -33,7 +33,7 @@ def tiny_clip_tokenizer() -> Any:
                 merges.append((a, b))
                 vocab[tok] = len(vocab)
                 vocab[tok + "</w>"] = len(vocab)
-    return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77)
+    return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77)  # type: ignore[arg-type]  # tuples: tokenizers 0.23
 
 
 def _unet(sdxl: bool) -> Any:
@@ -86,7 +86,7 @@ def build_tiny_pipeline(kind: str = "sd", *, seed: int = 0) -> Any:
         unet = _unet(False)
         vae = _vae()
         text_encoder = CLIPTextModel(_text_config())
-        scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False, set_alpha_to_one=False, steps_offset=1)
+        scheduler: Any = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False, set_alpha_to_one=False, steps_offset=1)
         return StableDiffusionPipeline(
             unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tiny_clip_tokenizer(), scheduler=scheduler,
             safety_checker=None, feature_extractor=None, requires_safety_checker=False,

@@ -222,7 +222,7 @@ class Painter:
             k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.line_px + 1, 2 * self.line_px + 1))
             inner = cv2.erode(m, k)
             edge = (m > 127) & (inner < 128)
-            edge_col = np.array(mix(shade(base, 0.42), self.ink, 0.35), dtype=np.float32)
+            edge_col = np.array(mix(shade(base.tolist(), 0.42), self.ink, 0.35), dtype=np.float32)
             col[edge] = edge_col
         if gloss:
             self._gloss(col, m)

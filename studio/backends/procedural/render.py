@@ -132,8 +132,8 @@ def _fit(img: Image.Image, box: tuple[int, int], margin: float) -> tuple[Image.I
     return img, ((bw - nw) // 2, (bh - nh) // 2)
 
 
-def _tint(img: Image.Image, mul: tuple[float, float, float]) -> Image.Image:
-    if mul == (1.0, 1.0, 1.0):
+def _tint(img: Image.Image, mul: tuple[float, ...]) -> Image.Image:
+    if tuple(mul) == (1.0, 1.0, 1.0):
         return img
     arr = np.asarray(img).astype(np.float32)
     arr[..., :3] *= np.array(mul, dtype=np.float32)
@@ -201,7 +201,7 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
     else:
         bg, ground, haze = render_background((w, h), spec, rng, look.mode, 0.0015 if style == "outlined" else 0.0)
         canvas = bg.convert("RGBA")
-    light = LIGHTING.get(time, (1.0, 1.0, 1.0)) if setting not in ("interior", "cave", "underwater") else {"cave": (0.9, 0.78, 0.66), "underwater": (0.7, 0.9, 1.0)}.get(setting, (1.0, 1.0, 1.0) if not night else (0.8, 0.72, 0.62))
+    light: tuple[float, ...] = LIGHTING.get(time, (1.0, 1.0, 1.0)) if setting not in ("interior", "cave", "underwater") else {"cave": (0.9, 0.78, 0.66), "underwater": (0.7, 0.9, 1.0)}.get(setting, (1.0, 1.0, 1.0) if not night else (0.8, 0.72, 0.62))
     light = tuple(min(1.1, 0.45 + 0.6 * v) for v in light) if night else light  # keep subjects readable at night
     # backdrops: smaller, hazed, on the horizon
     for i, b in enumerate(info.backdrops[:3]):
@@ -223,33 +223,33 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
     n = len(subjects)
     boxes = []
     for s in subjects:
-        arch = ARCHETYPES.get(s.archetype or "")
-        hh = arch.height if arch else 0.45
-        if n == 1 and arch is not None and arch.kind in ("item", "celestial", "prop"):
+        sarch = ARCHETYPES.get(s.archetype or "")
+        hh = sarch.height if sarch else 0.45
+        if n == 1 and sarch is not None and sarch.kind in ("item", "celestial", "prop"):
             hh = max(hh, 0.42)
-        elif n == 1 and arch is not None and arch.kind == "creature":
+        elif n == 1 and sarch is not None and sarch.kind == "creature":
             hh = max(hh, 0.46)
         if s.variant.get("child"):
             hh *= 0.72
         boxes.append(hh * h)
     total_w = sum(boxes) * 0.62
     scale = min(1.0, w * 0.94 / max(1.0, total_w))
-    order = sorted(range(n), key=lambda i: (ARCHETYPES[subjects[i].archetype].kind in ("structure",) if subjects[i].archetype else False), reverse=True)
+    order = sorted(range(n), key=lambda i: ARCHETYPES[subjects[i].archetype or ""].kind == "structure" if subjects[i].archetype else False, reverse=True)
     xs = _spread(n, rng)
     for i in order:
         s = subjects[i]
         size = max(8, int(boxes[i] * scale))
         img = draw_subject(s, size, look, np.random.default_rng(stable_seed(seed, i, s.word, info.text)), info.moods, night)
         img = _tint(img, light)
-        arch = ARCHETYPES.get(s.archetype or "")
+        sarch = ARCHETYPES.get(s.archetype or "")
         cx = int(w * xs[i])
-        if arch is None or arch.grounded:
+        if sarch is None or sarch.grounded:
             bottom = int(h * ground) - int(size * 0.02)
             if setting == "sky":
                 bottom = int(h * 0.5) + size // 2
         else:
             bottom = int(h * (0.42 + 0.08 * math.sin(i * 2.1))) + size // 2
-        if arch is None or arch.grounded:
+        if sarch is None or sarch.grounded:
             sh = Image.new("RGBA", (w, h), (0, 0, 0, 0))
             sd = ImageDraw.Draw(sh)
             rw, rh = size * 0.3, max(2, size * 0.035)

@@ -169,7 +169,7 @@ def _ground(canvas: np.ndarray, horizon: float, colour: RGB, flat: bool) -> None
         return
     t = np.linspace(0, 1, h - y0, dtype=np.float32)
     if flat:
-        t = np.floor(t * 4) / 4
+        t = (np.floor(t * 4) / 4).astype(np.float32)
     far = np.array(shade(colour, 1.12), dtype=np.float32)
     near = np.array(shade(colour, 0.78), dtype=np.float32)
     canvas[y0:] = (far + (near - far) * t[:, None])[:, None, :]
@@ -430,8 +430,8 @@ def weather_overlay(img: Image.Image, spec: SceneSpec, rng: np.random.Generator)
     out = img.convert("RGBA")
     if "fog" in spec.weather or ("dark" in spec.moods and spec.setting in ("swamp", "graveyard")):
         horizon = min(HORIZON.get(spec.setting, 0.6), 1.0)
-        y = np.linspace(0, 1, h, dtype=np.float32)
-        a = np.clip(1 - np.abs(y - horizon) / 0.35, 0, 1) ** 1.2 * 0.6
+        ys = np.linspace(0, 1, h, dtype=np.float32)
+        a = np.clip(1 - np.abs(ys - horizon) / 0.35, 0, 1) ** 1.2 * 0.6
         fog = np.zeros((h, w, 4), np.uint8)
         fog[..., :3] = np.array(mix(sky_stops(spec)[2], (220, 224, 230), 0.5), np.uint8)
         fog[..., 3] = (a[:, None] * 255).astype(np.uint8)
@@ -440,21 +440,21 @@ def weather_overlay(img: Image.Image, spec: SceneSpec, rng: np.random.Generator)
         dark = Image.new("RGBA", (w, h), (20, 24, 40, 50))
         out.alpha_composite(dark)
         for _ in range(int(260 * (w * h) / (512 * 512)) + 40):
-            x, y = rng.uniform(-0.1, 1.05), rng.uniform(-0.05, 1.0)
-            ln = rng.uniform(0.03, 0.07)
+            x, y = float(rng.uniform(-0.1, 1.05)), float(rng.uniform(-0.05, 1.0))
+            ln = float(rng.uniform(0.03, 0.07))
             over.line([(x, y), (x - ln * 0.25 / aspect, y + ln)], (200, 210, 230), 0.0025, alpha=0.55)
     if "storm" in spec.weather:
-        x, y = rng.uniform(0.2, 0.8), 0.0
+        x, y = float(rng.uniform(0.2, 0.8)), 0.0
         pts = [(x, y)]
         while y < 0.5:
-            x += rng.uniform(-0.05, 0.05)
-            y += rng.uniform(0.04, 0.09)
+            x += float(rng.uniform(-0.05, 0.05))
+            y += float(rng.uniform(0.04, 0.09))
             pts.append((x, y))
         over.glow(pts[len(pts) // 2][0], pts[len(pts) // 2][1], 0.3, (200, 210, 255), 0.35)
         over.line(pts, (250, 250, 255), 0.006)
     if "snow" in spec.weather or spec.setting == "snow":
         for _ in range(int(110 * (w * h) / (512 * 512)) + 20):
-            x, y, r = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.0018, 0.0045)
+            x, y, r = float(rng.uniform(0, 1)), float(rng.uniform(0, 1)), float(rng.uniform(0.0018, 0.0045))
             over.shape(ellipse_pts(x, y, r, r * aspect, n=10), (255, 255, 255), shade_mode="none", outline=False, alpha=rng.uniform(0.6, 1.0))
     out.alpha_composite(over.img)
     _ = blob_pts
