@@ -78,11 +78,12 @@ def page_names(count: int) -> list[str]:
 
 
 def write_cbz(pages: Sequence[Image.Image | bytes], path: Path, *, title: str | None = None, rtl: bool = False,
-              writer: str | None = None, summary: str | None = None, language: str | None = None) -> Path:
+              writer: str | None = None, summary: str | None = None, language: str | None = None,
+              black_and_white: bool | None = None) -> Path:
     """A CBZ: a stored (not deflated) zip of sorted page PNGs plus ComicInfo.xml."""
     if not pages:
         raise ValueError("no pages to write")
-    gray = all(_is_gray(p) for p in pages)
+    gray = black_and_white if black_and_white is not None else all(is_gray(p) for p in pages)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
         for name, page in zip(page_names(len(pages)), pages):
             zf.writestr(zipfile.ZipInfo(name, _ZIP_TIME), _png_bytes(page))
@@ -92,7 +93,7 @@ def write_cbz(pages: Sequence[Image.Image | bytes], path: Path, *, title: str | 
     return Path(path)
 
 
-def _is_gray(img: Image.Image | bytes) -> bool:
+def is_gray(img: Image.Image | bytes) -> bool:
     import numpy as np
 
     if isinstance(img, bytes):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -593,15 +593,26 @@ def render_panel(img: Image.Image, plan: PanelPlan, *, font_path: str | None = N
     if not plan.bubbles:
         return out
     lw = line_px if line_px is not None else max(1.5, min(plan.width, plan.height) / 260)
-    ss = 3  # supersampling for smooth outlines
-    layer = Image.new("RGBA", (plan.width * ss, plan.height * ss), (0, 0, 0, 0))
+    ss = 3  # supersampling for smooth outlines, over the region the bubbles cover only
+    xs, ys = [], []
+    for b in plan.bubbles:
+        pad = 0.12 * min(b.rect[2] - b.rect[0], b.rect[3] - b.rect[1]) + 3 * lw + 2
+        for x, y in [(b.rect[0], b.rect[1]), (b.rect[2], b.rect[3]), *(b.tail or []), *(b.link or [])]:
+            xs += [x - pad, x + pad]
+            ys += [y - pad, y + pad]
+    ox, oy = max(0, int(min(xs))), max(0, int(min(ys)))
+    ex, ey = min(plan.width, int(math.ceil(max(xs)))), min(plan.height, int(math.ceil(max(ys))))
+    shifted = [replace(b, rect=(b.rect[0] - ox, b.rect[1] - oy, b.rect[2] - ox, b.rect[3] - oy),
+                       tail=[(x - ox, y - oy) for x, y in b.tail] if b.tail else None,
+                       link=[(x - ox, y - oy) for x, y in b.link] if b.link else None) for b in plan.bubbles]
+    layer = Image.new("RGBA", ((ex - ox) * ss, (ey - oy) * ss), (0, 0, 0, 0))
     d = ImageDraw.Draw(layer)
-    for b in plan.bubbles:
+    for b in shifted:
         _draw_ink(d, b, lw * ss, ss)
-    for b in plan.bubbles:
+    for b in shifted:
         _draw_paper(d, b, lw * ss, ss)
-    layer = layer.resize((plan.width, plan.height), Image.Resampling.BOX)  # area average: no ringing past the shapes
-    out.paste(layer, (0, 0), layer)
+    layer = layer.resize((ex - ox, ey - oy), Image.Resampling.BOX)  # area average: no ringing past the shapes
+    out.paste(layer, (ox, oy), layer)
     draw = ImageDraw.Draw(out)
     for b in plan.bubbles:
         font = load_font(b.font_px, font_path)

@@ -330,7 +330,7 @@ class ComicExport(Step):
     Params = ExportParams
 
     def run(self, ctx, inputs, params):
-        from studio.comic.export import png_pages, write_cbz, write_pdf
+        from studio.comic.export import is_gray, png_pages, write_cbz, write_pdf
 
         pages = list(inputs["pages"])
         if not pages:
@@ -339,11 +339,12 @@ class ComicExport(Step):
         title = params.title or first.get("title") or "Comic"
         dpi = int(first.get("dpi", 150))
         rtl = first.get("direction") == "rtl"
+        gray = all(is_gray(p.image) for p in pages)
         imgs = png_pages([p.image for p in pages])
         pdf = write_pdf(imgs, ctx.scratch(f"{params.filename}.pdf"), dpi=dpi, title=title)
         ctx.progress(0.5, "pdf written")
         cbz = write_cbz(imgs, ctx.scratch(f"{params.filename}.cbz"), title=title, rtl=rtl, writer=params.writer,
-                        summary=params.summary, language=params.language)
+                        summary=params.summary, language=params.language, black_and_white=gray)
         ctx.report(backend="img2pdf+zip", pages=len(pages), manga=rtl)
         return {"pdf": FileArtifact(pdf), "cbz": FileArtifact(cbz)}
 
