@@ -4,7 +4,7 @@ as an H.264/AAC MP4.
 Each panel is shown whole (letterboxed over a blurred, darkened copy of itself) and moves slowly:
 a push-in or pull-out that never crops the panel, or a pan along a panel that is much taller or
 wider than the frame (then it fills the frame's short side and travels from where reading starts
-to where it ends). Transforms are sub-pixel affine maps, so moves do not jitter. Panels change
+to where it ends). Each frame resamples the panel from a sub-pixel source box, so moves do not jitter. Panels change
 with a crossfade, a slide or a cut; nothing ever fades through black.
 """
 
@@ -44,7 +44,6 @@ class _Shot:
 
     def __init__(self, img: Image.Image, size: tuple[int, int], move: str, background: str):
         self.img = img.convert("RGB")
-        self.rgba = self.img.convert("RGBA")
         W, H = size
         self.size = size
         w, h = self.img.size
@@ -85,11 +84,17 @@ class _Shot:
             ox, oy = -(sw - W) * e, (H - sh) / 2
         else:
             ox, oy = (W - sw) / 2, (H - sh) / 2
-        inv = 1.0 / s
-        data = (inv, 0.0, -ox * inv, 0.0, inv, -oy * inv)
-        layer = self.rgba.transform(self.size, Image.Transform.AFFINE, data, resample=Image.Resampling.BILINEAR, fillcolor=(0, 0, 0, 0))
+        # the visible part of the panel in whole frame pixels, and the exact (sub-pixel) source
+        # box that maps onto it: scale and offset stay smooth from frame to frame
+        dx0, dy0 = max(0, math.floor(ox)), max(0, math.floor(oy))
+        dx1, dy1 = min(W, math.ceil(ox + sw)), min(H, math.ceil(oy + sh))
         out = self.bg.copy()
-        out.paste(layer, (0, 0), layer)
+        if dx1 - dx0 < 1 or dy1 - dy0 < 1:
+            return out
+        box = ((dx0 - ox) / s, (dy0 - oy) / s, (dx1 - ox) / s, (dy1 - oy) / s)
+        box = (max(0.0, box[0]), max(0.0, box[1]), min(float(w), box[2]), min(float(h), box[3]))
+        part = self.img.resize((dx1 - dx0, dy1 - dy0), Image.Resampling.BILINEAR, box=box)
+        out.paste(part, (dx0, dy0))
         return out
 
 
