@@ -329,3 +329,22 @@ def test_step_with_tiny_llm(tiny_llm, tmp_path):
     rec = r.manifest["steps"][0]
     assert rec["backend"] == "transformers" and rec["model"] == str(tiny_llm)
     assert len(r.outputs["script"].data) == 4 and len(r.outputs["texts"]) == 4
+
+
+@pytest.mark.parametrize(
+    "premise, hero, action_words",
+    [
+        ("a detective cat solves a mystery", "detective cat", "solved a mystery"),
+        ("a knight slays a dragon", "knight", "slew a dragon"),
+        ("a robot opens a bakery", "robot", "opened a bakery"),
+    ],
+)
+def test_unlisted_verbs_are_found_and_told_in_the_past(premise, hero, action_words):
+    from studio.backends.story import analyse_premise, template_script
+
+    p = analyse_premise(premise)
+    assert p.hero_noun == hero and p.kind == "action"
+    captions = [" ".join(pnl["caption"] for pnl in template_script(premise, 4, seed).panels) for seed in range(6)]
+    assert any(action_words in c for c in captions)
+    script = template_script(premise, 4, 0)
+    assert all(hero in pnl["description"].lower() for pnl in script.panels)

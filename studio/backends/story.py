@@ -171,6 +171,41 @@ def _infinitive_from_third(verb: str) -> str:
     return v
 
 
+_IRREGULAR_PAST = {
+    "be": "was", "have": "had", "do": "did", "go": "went", "find": "found", "meet": "met", "lose": "lost",
+    "fight": "fought", "build": "built", "fall": "fell", "get": "got", "become": "became", "wake": "woke",
+    "run": "ran", "steal": "stole", "make": "made", "take": "took", "see": "saw", "come": "came", "eat": "ate",
+    "win": "won", "sing": "sang", "swim": "swam", "fly": "flew", "catch": "caught", "teach": "taught",
+    "buy": "bought", "bring": "brought", "think": "thought", "keep": "kept", "sleep": "slept", "leave": "left",
+    "give": "gave", "write": "wrote", "ride": "rode", "draw": "drew", "grow": "grew", "throw": "threw",
+    "know": "knew", "hide": "hid", "break": "broke", "speak": "spoke", "choose": "chose", "forget": "forgot",
+    "sell": "sold", "tell": "told", "hold": "held", "stand": "stood", "understand": "understood", "slay": "slew",
+    "dig": "dug", "feel": "felt", "hear": "heard", "lead": "led", "read": "read", "send": "sent", "spend": "spent",
+}
+
+
+_DOUBLING = {"stop", "plan", "drop", "grab", "trap", "ship", "skip", "chop", "shop", "step", "trip", "slip", "spot", "snap", "clap", "flip", "knit", "admit", "commit", "prefer", "control", "travel"}
+
+
+def _past(verb_phrase: str) -> str:
+    """Simple past of a verb phrase in the infinitive: 'solve a mystery' -> 'solved a mystery'."""
+    words = verb_phrase.split()
+    if not words:
+        return verb_phrase
+    v = words[0].lower()
+    if v in _IRREGULAR_PAST:
+        past = _IRREGULAR_PAST[v]
+    elif v.endswith("e"):
+        past = v + "d"
+    elif v.endswith("y") and len(v) > 2 and v[-2] not in "aeiou":
+        past = v[:-1] + "ied"
+    elif (len(v) == 3 or v in _DOUBLING) and v[-1] not in "aeiouwxy" and v[-2] in "aeiou" and v[-3] not in "aeiou":
+        past = v + v[-1] + "ed"
+    else:
+        past = v + "ed"
+    return " ".join([past] + words[1:])
+
+
 def _infinitive_from_gerund(g: str) -> str:
     w = g.split()
     v = w[0].lower()
@@ -216,6 +251,24 @@ def _category(noun: str) -> str:
     return "thing"
 
 
+_OBJECT_STARTS = {"a", "an", "the", "his", "her", "their", "its", "to", "with", "into", "through", "every", "all", "out", "up", "away", "home"}
+
+
+def _third_person_verb(words: list[str]) -> int | None:
+    """Index of an unlisted verb in the third person ('solves' in 'a detective cat solves a
+    mystery'): a word ending in -s after at least a noun, followed by an object or nothing."""
+    for i, w in enumerate(words):
+        low = w.lower().strip(",")
+        if i < 2 or len(low) < 4 or not low.endswith("s") or low.endswith(("ss", "us", "is")):
+            continue
+        if words[i - 1].lower() in _ARTICLES:
+            continue  # "the boss", "a bus": a noun after its article
+        nxt = words[i + 1].lower() if i + 1 < len(words) else ""
+        if not nxt or nxt in _OBJECT_STARTS:
+            return i
+    return None
+
+
 def analyse_premise(text: str) -> Premise:
     """Hero, goal or action, and place of a premise; `parsed` is False when none could be found
     (then the template writes around the premise as a whole)."""
@@ -242,6 +295,8 @@ def analyse_premise(text: str) -> Premise:
         else:
             words = sentence.split()
             idx = next((i for i, w in enumerate(words[:8]) if i > 0 and w.lower().strip(",") in (_VERBS | _DESIRE.keys())), None)
+            if idx is None:
+                idx = _third_person_verb(words[:8])
             if idx is None:
                 if len(words) <= 6:
                     np_, rest = sentence, ""
@@ -503,7 +558,7 @@ _BEATS: dict[str, tuple[list[str], list[str], list[tuple[str, str]]]] = {
     ),
     "event": (
         ["{Hero_look} {action}, wide-eyed.", "Close-up: {hero_look} {action}."],
-        ["Then, one day, {hero} {action}.", "That was when {hero} {action}."],
+        ["Then, one day, {hero} {action_past}.", "That was when {hero} {action_past}."],
         [("hero", "What on earth...?"), ("hero", "This changes everything.")],
     ),
     "reaction": (
@@ -641,6 +696,7 @@ def template_script(premise: str, panels: int, seed: int = 0) -> Script:
         "helper": helper["name"], "Helper": helper["name"], "helper_look": helper["look"], "Helper_look": _cap(helper["look"]),
         "in_place": in_place, "In_place": _cap(in_place), "through_place": "through " + place_np,
         "goal_inf": p.goal_inf, "goal_ing": p.goal_ing, "action": p.action or p.goal_inf,
+        "action_past": _past(p.goal_inf),
         "premise_short": short,
     }
     ctx["means"] = pick(motif.get("means", _GENERIC["means"]))
