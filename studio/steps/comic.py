@@ -202,7 +202,7 @@ class LetterParams(StepParams):
 @register_step
 class ComicLetter(Step):
     name = "comic.letter"
-    version = "2"
+    version = "3"
     description = "Letter panels: caption boxes and speech/thought/shout bubbles, wrapped and auto-fitted, placed off faces in reading order."
     inputs = {
         "images": Port("images", "fitted panels from comic.panels"),
@@ -364,7 +364,7 @@ class MotionParams(StepParams):
 @register_step
 class ComicMotion(Step):
     name = "comic.motion"
-    version = "1"
+    version = "2"
     description = "A motion comic: panels in reading order with pan/zoom moves and transitions, plus a soundtrack fitted to the length, as an H.264/AAC MP4."
     inputs = {
         "images": Port("images", "lettered panels (or pages) in reading order"),
