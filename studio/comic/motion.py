@@ -203,7 +203,7 @@ def render_motion(
     path = Path(path)
     clip.write_videofile(
         str(path), fps=fps, codec="libx264", audio_codec="aac" if audio is not None else None,
-        audio=audio is not None, audio_fps=audio_fps, audio_bitrate="160k", preset="fast",
+        audio=audio is not None, audio_fps=audio_fps, audio_bitrate="160k", preset="veryfast",
         temp_audiofile_path=str(path.parent), threads=2, logger=None, pixel_format="yuv420p",
         ffmpeg_params=["-crf", str(crf), "-movflags", "+faststart", "-map_metadata", "-1"],
     )

@@ -364,7 +364,7 @@ class MotionParams(StepParams):
 @register_step
 class ComicMotion(Step):
     name = "comic.motion"
-    version = "2"
+    version = "3"
     description = "A motion comic: panels in reading order with pan/zoom moves and transitions, plus a soundtrack fitted to the length, as an H.264/AAC MP4."
     inputs = {
         "images": Port("images", "lettered panels (or pages) in reading order"),
