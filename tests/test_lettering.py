@@ -216,3 +216,13 @@ def test_deterministic():
     a = plan_panel(size, lines, faces=faces, font_px=18).to_dict()
     b = plan_panel(size, lines, faces=faces, font_px=18).to_dict()
     assert a == b
+
+
+def test_lines_shared_by_keyframes_of_one_shot_are_said_once():
+    from studio.comic.script import spread_shared_lines
+
+    a, b, c = "A: one", "B: two", "A: three"
+    assert spread_shared_lines([[a, b, c], [a, b, c]]) == [[a, b], [c]]
+    assert spread_shared_lines([[a], [a], [a]]) == [[a], [], []]
+    assert spread_shared_lines([[a, b], [b, c], []]) == [[a, b], [c], []]
+    assert spread_shared_lines([[a], [], [a]]) == [[a], [], [a]]

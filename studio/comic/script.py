@@ -91,6 +91,28 @@ def _lines_of(value: Any) -> list[str]:
     return []
 
 
+def spread_shared_lines(per_panel: list[list[str]]) -> list[list[str]]:
+    """Keyframes from one long shot all carry that shot's lines; in a comic each line should be
+    said once. Runs of panels with the same lines share them out in order (earlier lines to
+    earlier panels), and a line already lettered in the panel before is not repeated."""
+    out = [list(x) for x in per_panel]
+    i, n = 0, len(out)
+    while i < n:
+        j = i
+        while j + 1 < n and out[i] and out[j + 1] == out[i]:
+            j += 1
+        if j > i:
+            lines, k = out[i], j - i + 1
+            for m in range(k):
+                out[i + m] = lines[-(-m * len(lines) // k): -(-(m + 1) * len(lines) // k)]  # ceil: earlier panels first
+        i = j + 1
+    for i in range(1, n):
+        if out[i] != per_panel[i - 1] or not out[i]:
+            prev = set(out[i - 1])
+            out[i] = [x for x in out[i] if x not in prev]
+    return out
+
+
 def panel_from_meta(meta: dict[str, Any], *, captions: str = "auto", max_lines: int = 3) -> tuple[dict[str, Any], int]:
     """A script panel from an image's meta (subtitles from keyframes, `speech` from a transcript,
     `caption` from a captioner); returns (panel, number of lines left out)."""

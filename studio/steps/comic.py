@@ -137,7 +137,7 @@ class ScriptParams(StepParams):
 @register_step
 class ComicScript(Step):
     name = "comic.script"
-    version = "2"
+    version = "3"
     description = "The words of every panel as editable data: from subtitles, transcripts and captions in the images' meta, a story script, or an edited script."
     inputs = {
         "images": Port("images", "the panels (their meta carries subtitles, speech, caption)", required=False),
@@ -175,8 +175,15 @@ class ComicScript(Step):
             source = "story"
         else:
             dropped = 0
-            for art in images:
-                p, d = sc.panel_from_meta(art.meta, captions=params.captions, max_lines=params.max_lines)
+            metas = [dict(a.meta) for a in images]
+            for key in ("subtitles", "speech"):
+                if any(isinstance(m.get(key), list) and m[key] and all(isinstance(x, str) for x in m[key]) for m in metas):
+                    spread = sc.spread_shared_lines([[str(x) for x in m.get(key) or []] if isinstance(m.get(key), list) else [] for m in metas])
+                    for m, lines in zip(metas, spread):
+                        if isinstance(m.get(key), list):
+                            m[key] = lines
+            for meta in metas:
+                p, d = sc.panel_from_meta(meta, captions=params.captions, max_lines=params.max_lines)
                 panels.append(p)
                 dropped += d
             if dropped:
