@@ -286,3 +286,21 @@ def test_image_load_sees_changed_files(tmp_path):
     assert not b.manifest["steps"][0]["cached"]
     assert (0, 0, 255) in {c for _, c in Image.open(b.paths["sheet"]).convert("RGB").getcolors(1 << 16)}
     assert a.manifest["steps"][0]["cache_key"] != b.manifest["steps"][0]["cache_key"]
+
+
+def test_cached_images_are_loaded_lazily_and_saved_identically(tmp_path):
+    from studio.engine.artifacts import ImageArtifact
+
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    for i in range(3):
+        Image.new("RGB", (40, 30), (60 * i, 20, 200)).save(pics / f"{i}.png")
+    a = studio.run("contact-sheet", folder=str(pics), out=tmp_path / "a")
+    b = studio.run("contact-sheet", folder=str(pics), out=tmp_path / "b")
+    assert all(s["cached"] for s in b.manifest["steps"])
+    assert (tmp_path / "a" / "sheet.png").read_bytes() == (tmp_path / "b" / "sheet.png").read_bytes()
+    art = b.outputs["sheet"]
+    assert isinstance(art, ImageArtifact) and art._image is None  # never decoded on the warm run
+    assert art.content_hash() == a.outputs["sheet"].content_hash()
+    assert art.image.size == a.outputs["sheet"].image.size  # decodes on demand
+    assert Image.open(tmp_path / "b" / "sheet.png").text["parameters"].startswith("studio")

@@ -71,13 +71,20 @@ class Artifact:
         self.meta: dict[str, Any] = dict(meta or {})
         #: a filename stem hint used when the artifact is saved inside a list output
         self.name = name
+        #: the payload digest, known without reading the payload when loaded from the cache
+        self._digest: str | None = None
 
     # -- identity -------------------------------------------------------------------------
     def _payload_hash(self) -> str:
         raise NotImplementedError
 
+    def payload_digest(self) -> str:
+        """Hash of the payload (pixels, samples, bytes). Artifacts are immutable values: steps
+        make new artifacts instead of changing the payload of the ones they are given."""
+        return self._digest if self._digest is not None else self._payload_hash()
+
     def content_hash(self) -> str:
-        return hash_bytes(self.kind, self._payload_hash(), canonical_json(self.meta))
+        return hash_bytes(self.kind, self.payload_digest(), canonical_json(self.meta))
 
     # -- run folder -----------------------------------------------------------------------
     def save(self, path: Path, **options: Any) -> Path:
@@ -112,10 +119,35 @@ class ImageArtifact(Artifact):
 
     def __init__(self, image: Any, *, meta: dict[str, Any] | None = None, name: str | None = None):
         super().__init__(meta=meta, name=name)
-        self.image = image
+        self._image = image
+        #: a PNG holding exactly these pixels (set when loaded from the cache); lets the image
+        #: be decoded only when a step reads it, and saved by copying
+        self._png: Path | None = None
+
+    @property
+    def image(self) -> Any:
+        if self._image is None:
+            from PIL import Image
+
+            assert self._png is not None
+            with Image.open(self._png) as im:
+                im.load()
+                self._image = im.copy()
+        return self._image
+
+    @image.setter
+    def image(self, value: Any) -> None:
+        self._image = value
+        self._png = None
+        self._digest = None
 
     @property
     def size(self) -> tuple[int, int]:
+        if self._image is None and self._png is not None:
+            from PIL import Image
+
+            with Image.open(self._png) as im:
+                return im.size
         return self.image.size
 
     def _payload_hash(self) -> str:
@@ -128,21 +160,23 @@ class ImageArtifact(Artifact):
         path = Path(path)
         if path.suffix.lower() != ".png":
             path = path.with_name(path.name + ".png")
-        info = PngImagePlugin.PngInfo()
         text = parameters if parameters is not None else self.meta.get("parameters")
-        if text:
-            info.add_text("parameters", str(text))
-        self.image.save(path, format="PNG", pnginfo=info, compress_level=options.get("compress_level", 4))
+        if self._png is not None and self._image is None:
+            data = self._png.read_bytes()  # same pixels, same encoder: copy instead of re-encoding
+        else:
+            buf = io.BytesIO()
+            self.image.save(buf, format="PNG", pnginfo=PngImagePlugin.PngInfo(), compress_level=4)
+            data = buf.getvalue()
+        path.write_bytes(png_with_text(data, "parameters", str(text) if text else None))
         return path
 
     @classmethod
     def load(cls, folder: Path, spec: dict[str, Any]) -> ImageArtifact:
-        from PIL import Image
-
-        with Image.open(folder / spec["file"]) as im:
-            im.load()
-            img = im.copy()
-        return cls(img, meta=spec.get("meta"), name=spec.get("name"))
+        art = cls(None, meta=spec.get("meta"), name=spec.get("name"))
+        art._png = folder / spec["file"]
+        if "digest" not in spec:  # entries from before digests were stored: decode now
+            art.image  # noqa: B018
+        return art
 
     @classmethod
     def from_path(cls, path: Path) -> ImageArtifact:
@@ -165,6 +199,32 @@ class ImageArtifact(Artifact):
 
     def describe(self) -> str:
         return f"{self.image.size[0]}x{self.image.size[1]} {self.image.mode}"
+
+
+def png_with_text(data: bytes, keyword: str, text: str | None) -> bytes:
+    """PNG bytes with every text chunk named `keyword` replaced by one tEXt chunk (or removed
+    when `text` is None), placed right after IHDR."""
+    import struct
+    import zlib
+
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError("not a PNG")
+    chunks: list[bytes] = []
+    pos = 8
+    key = keyword.encode("latin-1")
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        ctype = data[pos + 4 : pos + 8]
+        end = pos + 12 + length
+        body = data[pos + 8 : pos + 8 + length]
+        if not (ctype in (b"tEXt", b"zTXt", b"iTXt") and body.split(b"\x00", 1)[0] == key):
+            chunks.append(data[pos:end])
+        pos = end
+    if text is not None:
+        payload = key + b"\x00" + text.encode("latin-1", "replace")
+        chunk = struct.pack(">I", len(payload)) + b"tEXt" + payload + struct.pack(">I", zlib.crc32(b"tEXt" + payload) & 0xFFFFFFFF)
+        chunks.insert(1, chunk)
+    return data[:8] + b"".join(chunks)
 
 
 class TextArtifact(Artifact):
@@ -245,8 +305,22 @@ class AudioArtifact(Artifact):
         name: str | None = None,
     ):
         super().__init__(meta=meta, name=name)
-        self.samples = np.ascontiguousarray(samples, dtype=np.float32)
+        self._samples = None if samples is None else np.ascontiguousarray(samples, dtype=np.float32)
+        self._npy: Path | None = None
         self.sample_rate = int(sample_rate)
+
+    @property
+    def samples(self) -> np.ndarray:
+        if self._samples is None:
+            assert self._npy is not None
+            self._samples = np.load(self._npy, allow_pickle=False)
+        return self._samples
+
+    @samples.setter
+    def samples(self, value: np.ndarray) -> None:
+        self._samples = np.ascontiguousarray(value, dtype=np.float32)
+        self._npy = None
+        self._digest = None
 
     @property
     def duration(self) -> float:
@@ -282,8 +356,9 @@ class AudioArtifact(Artifact):
 
     @classmethod
     def load(cls, folder: Path, spec: dict[str, Any]) -> AudioArtifact:
-        samples = np.load(folder / spec["file"], allow_pickle=False)
-        return cls(samples, spec["sample_rate"], meta=spec.get("meta"), name=spec.get("name"))
+        art = cls(None, spec["sample_rate"], meta=spec.get("meta"), name=spec.get("name"))  # type: ignore[arg-type]
+        art._npy = folder / spec["file"]
+        return art
 
     @classmethod
     def from_path(cls, path: Path) -> AudioArtifact:
@@ -361,5 +436,15 @@ ARTIFACT_TYPES: dict[str, type[Artifact]] = {
 }
 
 
+def dump_artifact(artifact: Artifact, folder: Path, key: str) -> dict[str, Any]:
+    """Store an artifact in a cache entry folder, with its payload digest."""
+    spec = artifact.dump(folder, key)
+    spec["digest"] = artifact.payload_digest()
+    return spec
+
+
 def load_artifact(folder: Path, spec: dict[str, Any]) -> Artifact:
-    return ARTIFACT_TYPES[spec["kind"]].load(folder, spec)
+    art = ARTIFACT_TYPES[spec["kind"]].load(folder, spec)
+    if spec.get("digest"):
+        art._digest = spec["digest"]
+    return art

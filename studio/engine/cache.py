@@ -15,10 +15,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .artifacts import Artifact, load_artifact
+from .artifacts import Artifact, dump_artifact, load_artifact
 
 CACHE_ENV = "STUDIO_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2
 
 
 def default_cache_dir() -> Path:
@@ -89,9 +89,9 @@ class Cache:
             specs: dict[str, Any] = {}
             for name, value in outputs.items():
                 if isinstance(value, list):
-                    specs[name] = [a.dump(staging, f"{name}-{i:04d}") for i, a in enumerate(value)]
+                    specs[name] = [dump_artifact(a, staging, f"{name}-{i:04d}") for i, a in enumerate(value)]
                 elif isinstance(value, Artifact):
-                    specs[name] = value.dump(staging, name)
+                    specs[name] = dump_artifact(value, staging, name)
                 else:
                     specs[name] = None
             entry = {"format": FORMAT, "key": key, "created": time.time(), "outputs": specs, "record": record}
