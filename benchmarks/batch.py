@@ -112,6 +112,9 @@ def measure(executor: str, workers: int, setup: dict[str, Any], out: Path) -> di
 
     extra: dict[str, Any] = {}
     ray_start = None
+    if executor == "local-sessions":  # the pool with each worker in its own session (autogroup)
+        os.environ["STUDIO_BATCH_NEW_SESSION"] = "1"
+        executor = "local"
     if executor == "ray":
         import ray
 

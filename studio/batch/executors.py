@@ -42,15 +42,28 @@ def _not_started(task: ItemTask, why: str = "cancelled before it started") -> di
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _spawning(threads: int | None) -> Iterator[None]:
+    """While worker processes are started: they inherit "ignore Ctrl-C" (the parent handles it)
+    and thread limits in their environment, which must be there before numpy/OpenBLAS or torch
+    load (an initializer runs too late for the BLAS thread pool)."""
+    from .worker import THREAD_VARS
+
+    saved = {var: os.environ.get(var) for var in THREAD_VARS}
+    if threads:
+        for var in THREAD_VARS:
+            os.environ.setdefault(var, str(threads))
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if main:
+            signal.signal(signal.SIGINT, previous)
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 def available_cpus() -> int:
@@ -139,7 +152,7 @@ class LocalExecutor:
         events = ctx.Queue()
         counter = ctx.Value("i", 0)
         n = min(self.workers, len(tasks))
-        with _sigint_ignored():  # the workers inherit "ignore Ctrl-C"; the parent handles it
+        with _spawning(self.threads):
             pool = ProcessPoolExecutor(
                 max_workers=n, mp_context=ctx, initializer=init_pool_worker,
                 initargs=(cancel_event, events, self.threads, counter, self.gpus),

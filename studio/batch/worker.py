@@ -20,6 +20,7 @@ from studio.engine.errors import Cancelled, StudioError, UserError
 from studio.engine.progress import CancelToken, Event
 
 MARKER = ".studio-batch"
+NEW_SESSION_ENV = "STUDIO_BATCH_NEW_SESSION"
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 #: events relayed from workers to the progress display
@@ -207,12 +208,16 @@ def init_pool_worker(cancel_event: Any, events: Any, threads: int | None, counte
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.environ.get(NEW_SESSION_ENV, "").strip() == "1" and hasattr(os, "setsid"):
+        # its own session: with Linux autogroup scheduling the workers then count as separate
+        # jobs instead of sharing the terminal session's CPU share (see docs/batch.md)
+        os.setsid()
     limit_threads(threads)
     if gpus:
         with counter.get_lock():
             slot = counter.value
             counter.value += 1
-        os.environ.setdefault("CUDA_VISIBLE_DEVICES", gpus[slot % len(gpus)])
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpus[slot % len(gpus)]  # one of the parent's GPUs each
     _STATE["cancel"] = _SharedCancel(cancel_event)
     _STATE["events"] = events
     from studio.engine.step import STEPS
