@@ -244,6 +244,50 @@ def iter_decoded(container, stream, path: Path, *, skip_nonref: bool = False) ->
         log.warning("%s: %d decode error(s), last: %s", path, errors, last_exc)
 
 
+def prefetch(frames: Iterator[Any], depth: int = 8) -> Iterator[Any]:
+    """Run a frame iterator in a background thread (PyAV decodes without the GIL), so decoding
+    the next frames overlaps with analysing this one. Errors re-raise in the caller."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            q.put(exc)
+
+    worker = threading.Thread(target=produce, name="studio-video-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+
+
 def frame_time(frame, info: VideoInfo) -> float | None:
     pts = frame.pts if frame.pts is not None else frame.dts
     if pts is None:

@@ -33,6 +33,7 @@ from .decode import (
     frame_time,
     iter_decoded,
     open_container,
+    prefetch,
     probe,
     rotate_array,
     small_frame,
@@ -102,7 +103,7 @@ class KeyframeResult:
     keyframes: list[Keyframe]
     subtitle_source: str | None
     stats: dict[str, Any]
-    timeline: np.ndarray | None = None  # (columns, 3) RGB colours along the video, for the preview
+    timeline: np.ndarray | None = None  # (rows, columns, 3) RGB slit scan along the video, for the preview
 
     def scenes_json(self, keyframe_paths: list[str]) -> dict[str, Any]:
         scenes = []
@@ -198,6 +199,15 @@ def extract_keyframes(
             cues = subs.read_subtitle_file(side)
             sub_source = str(side)
 
+    cascade_loader = None
+    if opts.faces:
+        import threading
+
+        from .faces import load_cascade
+
+        # parse the face cascade while the video decodes
+        cascade_loader = threading.Thread(target=load_cascade, name="studio-cascade", daemon=True)
+        cascade_loader.start()
     use_skip = opts.fast and opts.detector != "transnetv2"
     step, fallback = _analysis_step(info)
     origin_pts = int(round(info.origin / float(info.time_base))) if info.time_base else 0
@@ -213,7 +223,7 @@ def extract_keyframes(
         stream = next(s for s in container.streams.video if s.index == info.stream_index)
         n = 0
         expected = info.frame_count or max(int(info.duration * (info.fps or 25)), 1)
-        for frame in iter_decoded(container, stream, src, skip_nonref=use_skip):
+        for frame in prefetch(iter_decoded(container, stream, src, skip_nonref=use_skip)):
             t = frame_time(frame, info)
             if t is None:
                 continue
@@ -284,6 +294,8 @@ def extract_keyframes(
                 shots = [Segment(float(times[0]), end_time, 0, len(times), False)]
         if check_cancelled:
             check_cancelled()
+        if cascade_loader is not None:
+            cascade_loader.join()
         keyframes = _grab(reader, info, a, scores, chosen, shots, reservoir, opts, report)
     finally:
         reader.close()
@@ -327,8 +339,14 @@ def _refine_cuts(reader: FrameReader, info: VideoInfo, a: dict[str, np.ndarray],
         i = int(np.searchsorted(times, b.time - 1e-9))
         if i <= 0 or i >= len(times) or times[i] - times[i - 1] < 1.5 * fdur:
             continue
-        if b.kind == "blank" and abs(float(a["luma"][i]) - float(a["luma"][i - 1])) < 12.0:
-            continue  # the edge of a fade: no single true frame to find
+        if b.kind == "gradual":
+            continue  # a dissolve's middle: no single true frame to find
+        if b.kind == "blank":
+            luma = a["luma"]
+            jump = abs(float(luma[i]) - float(luma[i - 1]))
+            settled = i + 1 >= len(times) or abs(float(luma[i + 1]) - float(luma[i])) < 0.25 * jump
+            if jump < 20.0 or not settled:
+                continue  # the edge of a fade to or from black: no single true frame either
         local = FrameFeatures()
         for frame in reader.frames(int(pts[i - 1]), int(pts[i])):
             t = frame_time(frame, info)
@@ -378,9 +396,18 @@ def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: K
             if got is not None and abs(got - float(times[i])) > 1e-6:
                 log.warning("%s: asked for the frame at %.6f s, decoder gave %.6f s", info.path, times[i], got)
         img = to_display_image(frame, info)
-        faces = detect_faces(img) if opts.faces else []
-        out.append(Keyframe(time=float(times[i]), pts=int(pts[i]), scene=c.shot, score=float(scores[i]), image=img, faces=faces))
-        report(0.88 + 0.1 * (n + 1) / max(len(chosen), 1), f"keyframe {n + 1}/{len(chosen)}")
+        out.append(Keyframe(time=float(times[i]), pts=int(pts[i]), scene=c.shot, score=float(scores[i]), image=img))
+        report(0.88 + 0.08 * (n + 1) / max(len(chosen), 1), f"keyframe {n + 1}/{len(chosen)}")
+    if opts.faces and out:
+        # numpy releases the GIL in the cascade's array work: a few threads share the cores
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = max(1, min(len(out), os.cpu_count() or 1, 4))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="studio-faces") as pool:
+            for kf, faces in zip(out, pool.map(lambda k: detect_faces(k.image), out)):
+                kf.faces = faces
+        report(0.99, "faces")
     return out
 
 
@@ -390,8 +417,10 @@ def _timeline_colours(a: dict[str, np.ndarray], duration: float, columns: int = 
         return None
     centres = (np.arange(columns) + 0.5) / columns * max(duration, 1e-6)
     idx = np.clip(np.searchsorted(times, centres), 0, len(times) - 1)
-    bgr = a["thumbs"][idx].reshape(columns, -1, 3).mean(axis=1)
-    return bgr[:, ::-1].astype(np.uint8)
+    # a slit scan: the middle column of each frame's thumbnail, top to bottom
+    thumbs = a["thumbs"][idx]  # (columns, h, w, 3) BGR
+    slit = thumbs[:, :, thumbs.shape[2] // 2, ::-1]  # (columns, h, 3) RGB
+    return np.ascontiguousarray(slit.transpose(1, 0, 2))  # (h, columns, 3)
 
 
 __all__ = [

@@ -32,7 +32,7 @@ def render_preview(
     gaps: list[tuple[float, float]],
     cuts: list[float],
     key_times: list[float],
-    strip: np.ndarray | None,  # (n, 3) RGB colour per timeline column, or None
+    strip: np.ndarray | None,  # (rows, columns, 3) RGB picture of the timeline, or None
     title: str,
     cell_width: int = 320,
     columns: int | None = None,
@@ -76,8 +76,9 @@ def render_preview(
     draw.text((x0, y0), f"timeline 0 - {fmt_time(duration)}  ({len(shots)} shots, {len(cuts)} cuts)", fill=DIM, font=f_label)
     bar_y, bar_h = y0 + 22, 34
     if strip is not None and len(strip):
-        cols_img = Image.fromarray(np.ascontiguousarray(strip[None, :, :].astype(np.uint8)), "RGB")
-        cols_img = cols_img.resize((x1 - x0, bar_h), Image.Resampling.NEAREST)
+        arr = strip if strip.ndim == 3 else strip[None, :, :]
+        cols_img = Image.fromarray(np.ascontiguousarray(arr.astype(np.uint8)), "RGB")
+        cols_img = cols_img.resize((x1 - x0, bar_h), Image.Resampling.BILINEAR)
         sheet.paste(cols_img, (x0, bar_y))
     else:
         draw.rectangle([x0, bar_y, x1, bar_y + bar_h], fill=(50, 50, 60))
