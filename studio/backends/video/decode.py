@@ -207,12 +207,14 @@ def probe(path: str | Path) -> VideoInfo:
         container.close()
 
 
-def iter_decoded(container, stream, path: Path, *, skip_nonref: bool = False) -> Iterator[Any]:
-    """Decoded frames of `stream`, skipping corrupt packets (too many of them is an InputError)."""
+def iter_decoded(container, stream, path: Path, *, skip_nonref: bool = False, threads: bool = True) -> Iterator[Any]:
+    """Decoded frames of `stream`, skipping corrupt packets (too many of them is an InputError).
+
+    `threads`: frame and slice threads (fast; each frame thread holds its own reference frames)."""
     import av
 
     if not stream.codec_context.is_open:
-        stream.thread_type = "AUTO"
+        stream.thread_type = "AUTO" if threads else "SLICE"
     if skip_nonref:
         stream.codec_context.skip_frame = "NONREF"
     errors = 0
@@ -394,7 +396,8 @@ class FrameReader:
     def _seek(self, pts: int) -> None:
         self.seeks += 1
         self.container.seek(max(pts, 0), stream=self.stream, backward=True, any_frame=False)
-        self._frames = iter_decoded(self.container, self.stream, Path(self.info.path))
+        # a few frames per seek: no frame threads, so memory stays what the pass needed
+        self._frames = iter_decoded(self.container, self.stream, Path(self.info.path), threads=False)
         self._last_pts = None
         self._pending = None
 

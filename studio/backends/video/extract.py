@@ -299,6 +299,10 @@ def extract_keyframes(
         keyframes = _grab(reader, info, a, scores, chosen, shots, reservoir, opts, report)
     finally:
         reader.close()
+    reservoir.best.clear()  # free the kept frames (and the decoders' buffers) before the faces
+    if opts.faces and keyframes:
+        _find_faces(keyframes)
+        report(0.99, "faces")
 
     if opts.embedded_subtitles and not cues and info.subtitle_streams:
         cues = subs.read_embedded(src)
@@ -375,19 +379,22 @@ def _refine_cuts(reader: FrameReader, info: VideoInfo, a: dict[str, np.ndarray],
 
 def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: KeyframeOptions, report) -> list[Keyframe]:
     """Full-resolution images of the chosen frames (a frame kept in the pass if one of nearly
-    the same quality sits in the same part of the shot, else decoded exactly), with faces."""
-    from .faces import detect_faces
-
+    the same quality sits in the same part of the shot, else decoded exactly)."""
     kept = reservoir.by_index()
-    out: list[Keyframe] = []
     pts = a["pts"]
     times = a["time"]
-    for n, c in enumerate(chosen):
+    picks: list[tuple[Candidate, int]] = []
+    for c in chosen:
         best = c.index
         # a frame kept from the pass that is nearly as good saves a seek
         pool = sorted((i for i in kept if c.lo <= i < c.hi and scores[i] >= 0.85 * scores[best]), key=lambda i: (-scores[i], i))
-        i = best if best in kept else (pool[0] if pool else best)
-        frame = kept.get(i)
+        picks.append((c, best if best in kept else (pool[0] if pool else best)))
+    # keep only the kept frames that are used; the rest go back to the decoder's pool now
+    kept = {i: kept[i] for _, i in picks if i in kept}
+    reservoir.best.clear()
+    out: list[Keyframe] = []
+    for n, (c, i) in enumerate(picks):
+        frame = kept.pop(i, None)
         if frame is None:
             frame = reader.frame_at(int(pts[i]))
             if frame is None:
@@ -396,19 +403,24 @@ def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: K
             if got is not None and abs(got - float(times[i])) > 1e-6:
                 log.warning("%s: asked for the frame at %.6f s, decoder gave %.6f s", info.path, times[i], got)
         img = to_display_image(frame, info)
+        del frame
         out.append(Keyframe(time=float(times[i]), pts=int(pts[i]), scene=c.shot, score=float(scores[i]), image=img))
         report(0.88 + 0.08 * (n + 1) / max(len(chosen), 1), f"keyframe {n + 1}/{len(chosen)}")
-    if opts.faces and out:
-        # numpy releases the GIL in the cascade's array work: a few threads share the cores
-        import os
-        from concurrent.futures import ThreadPoolExecutor
-
-        workers = max(1, min(len(out), os.cpu_count() or 1, 4))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="studio-faces") as pool:
-            for kf, faces in zip(out, pool.map(lambda k: detect_faces(k.image), out)):
-                kf.faces = faces
-        report(0.99, "faces")
     return out
+
+
+def _find_faces(keyframes: list[Keyframe]) -> None:
+    """Face boxes for every keyframe; numpy releases the GIL in the cascade's array work, so a
+    few threads share the cores."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .faces import detect_faces
+
+    workers = max(1, min(len(keyframes), os.cpu_count() or 1, 4))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="studio-faces") as pool:
+        for kf, faces in zip(keyframes, pool.map(lambda k: detect_faces(k.image), keyframes)):
+            kf.faces = faces
 
 
 def _timeline_colours(a: dict[str, np.ndarray], duration: float, columns: int = 480) -> np.ndarray | None:

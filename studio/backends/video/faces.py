@@ -269,8 +269,7 @@ def detect_faces(image, *, work_size: int = 384, scale_factor: float = 1.2, min_
     """Face boxes [x, y, w, h] in the pixels of a PIL image (searched at up to `work_size` px)."""
     import cv2
 
-    rgb = np.asarray(image.convert("RGB"))
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    gray = np.asarray(image.convert("L"))
     H, W = gray.shape
     scale = min(1.0, work_size / float(max(H, W)))
     small = cv2.resize(gray, (max(1, int(round(W * scale))), max(1, int(round(H * scale)))), interpolation=cv2.INTER_AREA) if scale < 1.0 else gray
