@@ -317,8 +317,8 @@ def small_frame(frame, step: int, fallback_size: tuple[int, int]) -> tuple[np.nd
         v = plane_array(frame.planes[2], (h + 1) // 2, (w + 1) // 2)[::step, ::step]
         hh, ww = min(u.shape[0], y.shape[0] // 2), min(u.shape[1], y.shape[1] // 2)
         y = np.ascontiguousarray(y[: 2 * hh, : 2 * ww])
-        u = np.repeat(np.repeat(u[:hh, :ww], 2, axis=0), 2, axis=1)
-        v = np.repeat(np.repeat(v[:hh, :ww], 2, axis=0), 2, axis=1)
+        u = cv2.resize(np.ascontiguousarray(u[:hh, :ww]), (2 * ww, 2 * hh), interpolation=cv2.INTER_NEAREST)
+        v = cv2.resize(np.ascontiguousarray(v[:hh, :ww]), (2 * ww, 2 * hh), interpolation=cv2.INTER_NEAREST)
         bgr = cv2.cvtColor(cv2.merge((y, v, u)), cv2.COLOR_YCrCb2BGR)
         return bgr, y
     sw, sh = fallback_size
