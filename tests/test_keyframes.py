@@ -293,3 +293,22 @@ def test_transnetv2_runs_offline_from_the_wheel(tmp_path):
     assert len(r.scenes) == 2 and all(s.keyframes for s in r.scenes)
     # the package's constructor reseeds global RNGs; studio puts them back
     assert torch.rand(1).item() == expect_torch and random.random() == expect_py
+
+
+def test_a_flash_is_not_a_cut_and_a_returning_shot_is_not_repeated(tmp_path):
+    """One static shot with a 2-frame white flash in it, a different shot, then the first
+    picture again: two cuts, no cut at the flash, and no second keyframe of the same picture."""
+    clip = tmp_path / "flash.mp4"
+    graph = (
+        f"smptebars=s=320x180:r={FPS}:d=3,drawbox=enable='between(n,37,38)':c=white:t=fill[a];"
+        f"testsrc2=s=320x180:r={FPS}:d=2[b];smptebars=s=320x180:r={FPS}:d=2[c];"
+        "[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]"
+    )
+    run_ffmpeg("-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-crf", "18", str(clip))
+    r = extract_keyframes(clip, fast_opts())
+    assert r.cuts == pytest.approx([3.0, 5.0], abs=0.5 / FPS)
+    assert len(r.scenes) == 3
+    shots_with_frames = sorted({k.scene for k in r.keyframes})
+    assert shots_with_frames == [0, 1], f"the returning picture was kept again: {[(k.time, k.scene) for k in r.keyframes]}"
+    kept = extract_keyframes(clip, fast_opts(dedupe=0))
+    assert sorted({k.scene for k in kept.keyframes}) == [0, 1, 2]
