@@ -55,31 +55,44 @@ def load_cascade(path: str | None = None) -> Cascade:
     casc = root.find("cascade")
     if casc is None or (casc.findtext("featureType") or "").strip() != "HAAR":
         raise ValueError(f"{p}: not a HAAR cascade")
-    width = int(casc.findtext("width"))
-    height = int(casc.findtext("height"))
+
+    def text(el: ET.Element, tag: str) -> str:
+        value = el.findtext(tag)
+        if value is None:
+            raise ValueError(f"{p}: <{tag}> missing")
+        return value
+
+    def child(el: ET.Element, tag: str) -> ET.Element:
+        found = el.find(tag)
+        if found is None:
+            raise ValueError(f"{p}: <{tag}> missing")
+        return found
+
+    width = int(text(casc, "width"))
+    height = int(text(casc, "height"))
     features = []
-    for feat in casc.find("features"):
+    for feat in child(casc, "features"):
         if (feat.findtext("tilted") or "0").strip() not in ("0", ""):
             raise ValueError(f"{p}: tilted Haar features are not supported")
         rects = []
-        for r in feat.find("rects"):
-            vals = r.text.split()
+        for r in child(feat, "rects"):
+            vals = (r.text or "").split()
             x, y, w, h = (int(float(v)) for v in vals[:4])
             rects.append((x, y, w, h, float(vals[4])))
         while len(rects) < 3:
             rects.append((0, 0, 0, 0, 0.0))
         features.append(rects[:3])
     stages = []
-    for st in casc.find("stages"):
-        thr = float(st.findtext("stageThreshold"))
-        weak = list(st.find("weakClassifiers"))
+    for st in child(casc, "stages"):
+        thr = float(text(st, "stageThreshold"))
+        weak = list(child(st, "weakClassifiers"))
         rect = np.zeros((len(weak), 3, 5), np.float64)
         nthr = np.zeros(len(weak))
         left = np.zeros(len(weak))
         right = np.zeros(len(weak))
         for k, wc in enumerate(weak):
-            nodes = wc.findtext("internalNodes").split()
-            leaves = wc.findtext("leafValues").split()
+            nodes = text(wc, "internalNodes").split()
+            leaves = text(wc, "leafValues").split()
             if len(nodes) != 4:
                 raise ValueError(f"{p}: only stump cascades are supported")
             rect[k] = features[int(nodes[2])]
@@ -225,7 +238,8 @@ def group_rectangles(rects: list[tuple[int, int, int, int]], threshold: int, eps
     for members in groups.values():
         arr = np.array([rects[m] for m in members], np.float64)
         avg = arr.mean(axis=0)
-        classes.append((tuple(int(round(v)) for v in avg), len(members)))
+        box = (int(round(avg[0])), int(round(avg[1])), int(round(avg[2])), int(round(avg[3])))
+        classes.append((box, len(members)))
     out = []
     for i, (r1, n1) in enumerate(classes):
         if n1 <= threshold:

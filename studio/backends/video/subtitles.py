@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from studio.engine.errors import InputError
@@ -124,7 +125,7 @@ def read_embedded(path: str | Path, stream_index: int | None = None) -> list[Cue
         if not streams:
             return []
         stream = streams[0]
-        tb = stream.time_base
+        tb = stream.time_base or Fraction(1, 1000)
         origin = (container.start_time or 0) / 1_000_000
         for packet in container.demux(stream):
             if packet.pts is None or packet.size == 0:
@@ -135,8 +136,9 @@ def read_embedded(path: str | Path, stream_index: int | None = None) -> list[Cue
             # PyAV >= 14 yields subtitle rectangles; older versions yield SubtitleSets of them
             for item in packet.decode():
                 rects = item if hasattr(item, "__iter__") else [item]
-                if getattr(item, "end_display_time", 0):
-                    end = max(end, start + item.end_display_time / 1000.0)
+                shown_ms = getattr(item, "end_display_time", 0)
+                if shown_ms:
+                    end = max(end, start + shown_ms / 1000.0)
                 for rect in rects:
                     text = _rect_text(rect)
                     if text:

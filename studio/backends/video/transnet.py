@@ -77,7 +77,7 @@ class TransNetV2Detector(FrameDetector):
         self.model, self.device = load_model(device)
         self.batch = max(1, int(batch))
         self._buf: list[np.ndarray] = []  # padded frame buffer (window input)
-        self._times: list[float] = []  # times of the frames in _buf (None for padding)
+        self._times: list[float | None] = []  # times of the frames in _buf (None for padding)
         self._pending: list[tuple[list[np.ndarray], list[float | None]]] = []
         self._started = False
         self._seen = 0
@@ -98,7 +98,7 @@ class TransNetV2Detector(FrameDetector):
         frame = self.prepare(bgr)
         if not self._started:
             self._buf = [frame] * PAD
-            self._times = [None] * PAD  # type: ignore[list-item]
+            self._times = [None] * PAD
             self._started = True
         self._buf.append(frame)
         self._times.append(t)
@@ -120,7 +120,7 @@ class TransNetV2Detector(FrameDetector):
         while any(tt is not None for tt in self._times[PAD: PAD + STEP]):
             while len(self._buf) < WINDOW:
                 self._buf.append(last)
-                self._times.append(None)  # type: ignore[arg-type]
+                self._times.append(None)
             self._pending.append((self._buf[:WINDOW], self._times[:WINDOW]))
             self._buf = self._buf[STEP:]
             self._times = self._times[STEP:]
