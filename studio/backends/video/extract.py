@@ -387,7 +387,12 @@ def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: K
     for c in chosen:
         best = c.index
         # a frame kept from the pass that is nearly as good saves a seek
-        pool = sorted((i for i in kept if c.lo <= i < c.hi and scores[i] >= 0.85 * scores[best]), key=lambda i: (-scores[i], i))
+        # (close to the best one in time, so the parts of a long shot stay spread out)
+        reach = max(0.5, 0.15 * float(times[c.hi - 1] - times[c.lo]))
+        pool = sorted(
+            (i for i in kept if c.lo <= i < c.hi and abs(times[i] - times[best]) <= reach and scores[i] >= 0.85 * scores[best]),
+            key=lambda i: (-scores[i], i),
+        )
         picks.append((c, best if best in kept else (pool[0] if pool else best)))
     # keep only the kept frames that are used; the rest go back to the decoder's pool now
     kept = {i: kept[i] for _, i in picks if i in kept}

@@ -84,17 +84,23 @@ def candidates(shots: list[Segment], scores: np.ndarray, times: np.ndarray, *, s
             parts = int(np.ceil(s.length / split_seconds))
         edges = np.linspace(s.start, s.end, parts + 1)
         found: list[Candidate] = []
+        min_gap = 0.4 * split_seconds
         for p in range(parts):
             lo = int(np.searchsorted(times, edges[p], side="left"))
             hi = int(np.searchsorted(times, edges[p + 1], side="left")) if p + 1 < parts else s.i1
             lo, hi = max(lo, s.i0), min(max(hi, lo + 1), s.i1)
             if hi <= lo:
                 continue
-            local = scores[lo:hi]
+            local = scores[lo:hi].copy()
             if parts > 1:
-                # keep the parts' picks apart: prefer the middle of each part
+                # keep the parts' picks apart: prefer the middle of each part, and stay at least
+                # 0.4 x split_seconds away from the previous part's pick
                 pos = np.arange(hi - lo)
-                local = local * np.clip(np.minimum(pos + 1, hi - lo - pos) / max(0.25 * (hi - lo), 1.0), 0.3, 1.0)
+                local *= np.clip(np.minimum(pos + 1, hi - lo - pos) / max(0.25 * (hi - lo), 1.0), 0.3, 1.0)
+                if found:
+                    near = times[lo:hi] - times[found[-1].index] < min_gap
+                    if not near.all():
+                        local[near] = -1.0
             i = lo + int(np.argmax(local))
             found.append(Candidate(i, k, p, lo, hi, float(scores[i]), False))
         if found:
