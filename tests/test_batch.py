@@ -292,6 +292,33 @@ def test_gpu_requests_follow_the_backend_that_will_run():
 
     assert step_wants_gpu(Declared({}), _Params())[0]
     assert Resources().num_gpus == 0
+    # the shapes steps use: [source, path, revision] and the backend names of embedded defaults
+    assert not step_wants_gpu(_Step({"model": ["missing", None, None]}), _Params())[0]
+    assert step_wants_gpu(_Step({"model": ["hf-cache", "/hf/models--x", "abc"]}), _Params())[0]
+    assert not step_wants_gpu(_Step({"backend": "describe", "describe_version": "1"}), _Params())[0]
+    assert step_wants_gpu(_Step({"backend": "transformers", "model_path": "/m", "revision": None}), _Params())[0]
+
+
+def test_recipe_resources_follow_local_weights(tmp_path):
+    """A diffusion step asks for a GPU only when its weights are there (else the procedural
+    default runs); overrides count."""
+    from studio.engine.executor import apply_overrides
+    from studio.engine.recipe import pipeline_from_text
+    from studio.engine.step import STEPS
+
+    if "image.generate" not in STEPS.names():
+        pytest.skip("image.generate is not in this build")
+    from studio.batch import recipe_resources
+
+    p = pipeline_from_text("name: gen\ninputs:\n  prompt: {type: str}\nsteps:\n  - id: gen\n    use: image.generate\n"
+                           "    with: {prompt: $inputs.prompt}\noutputs:\n  images: $gen.images\n")
+    assert recipe_resources(p, {"prompt": "a cat"}).gpu_steps == []
+    model = tmp_path / "sd"
+    model.mkdir()
+    (model / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
+    res = recipe_resources(apply_overrides(p, {"gen.model": str(model)}), {"prompt": "a cat"})
+    assert res.gpu_steps == ["gen"] and res.num_gpus == 1.0
+    assert recipe_resources(apply_overrides(p, {"gen.model": str(model), "gen.backend": "procedural"}), {}).gpu_steps == []
 
 
 # -- the shared cache under concurrent writers ------------------------------------------------

@@ -212,11 +212,14 @@ class RayExecutor:
                         outcome = ray.get(ref)
                     except (RayActorError, WorkerCrashedError) as exc:
                         actors.remove(actor)
+                        attempts[t.index] = attempts.get(t.index, 0) + 1
+                        if cancel.cancelled:  # stopped by the cancel (or by Ctrl-C reaching it)
+                            cb.done(t.index, _not_started(t, "stopped"))
+                            continue
                         replacement = new_actor()
                         actors.append(replacement)
                         idle.append(replacement)
-                        attempts[t.index] = attempts.get(t.index, 0) + 1
-                        if attempts[t.index] < self.max_attempts and not cancel.cancelled:
+                        if attempts[t.index] < self.max_attempts:
                             todo.appendleft(t)
                             continue
                         outcome = {"index": t.index, "key": t.key, "status": "failed", "seconds": None,

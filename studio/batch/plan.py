@@ -189,9 +189,9 @@ def step_wants_gpu(step: Any, params: Any) -> tuple[bool, str]:
     """Whether a step will run a neural backend for these params, without loading anything.
 
     A step may say so itself with `resources(params) -> {"num_gpus": ..., "num_cpus": ...}`.
-    Otherwise: `device: cpu` means no; a `backend`/`model` that `cache_extra` resolves to real
-    weights (a non-empty `model` or `model_path` in its result) means yes; else no (procedural,
-    classic or embedded backends run on CPU)."""
+    Otherwise: `device: cpu` means no; else `cache_extra` (what `backend: auto` resolves to) is
+    read: an embedded backend (procedural, classic, ...) means no, a neural backend with local
+    weights means yes, missing weights (the embedded default will run) mean no."""
     hook = getattr(step, "resources", None)
     if callable(hook):
         try:
@@ -208,14 +208,47 @@ def step_wants_gpu(step: Any, params: Any) -> tuple[bool, str]:
         return False, f"{type(step).name}: could not tell its backend ({type(exc).__name__}: {exc}); assuming CPU"
     if not isinstance(extra, dict):
         return False, ""
-    backend = str(extra.get("backend", "")).lower()
-    if backend and backend in EMBEDDED_BACKENDS:
-        return False, ""
-    return bool(extra.get("model") or extra.get("model_path") or extra.get("neural")), ""
+    return _neural(extra), ""
+
+
+_ABSENT = {"missing", "error", "none", ""}
+
+
+def _weights_present(model: Any) -> bool:
+    """Reads the usual shapes of a `model` entry in cache_extra: [source, path, revision],
+    {"source": ..., "path": ...}, or a path/id string."""
+    if isinstance(model, (list, tuple)):
+        if not model:
+            return False
+        source = str(model[0]).lower()
+        path = model[1] if len(model) > 1 else None
+        return source not in _ABSENT and bool(path)
+    if isinstance(model, dict):
+        if str(model.get("source", "")).lower() in _ABSENT and "source" in model:
+            return False
+        return bool(model.get("path") or model.get("available"))
+    return bool(model) and str(model).lower() not in _ABSENT
+
+
+def _neural(extra: dict[str, Any]) -> bool:
+    """Real weights will be loaded: the cache key names a local model path."""
+    backend = extra.get("backend")
+    if isinstance(backend, str) and backend.lower() in EMBEDDED_BACKENDS:
+        return False
+    if "source" in extra and str(extra["source"]).lower() in _ABSENT:
+        return False
+    if extra.get("model_path") or extra.get("path") or extra.get("neural"):
+        return True
+    if "model" in extra:
+        return _weights_present(extra["model"])
+    return False
 
 
 #: backend names that never need a GPU
-EMBEDDED_BACKENDS = {"procedural", "pillow", "classic", "embedded", "jinja2", "numpy", "opencv", "template", "builtin", "none"}
+EMBEDDED_BACKENDS = {
+    "procedural", "pillow", "classic", "embedded", "jinja2", "numpy", "opencv", "template", "builtin", "none",
+    "stylize", "rules", "heuristic", "scipy", "ffmpeg", "pyav", "synth", "tinysoundfont", "skipped", "describe",
+}
 
 
 def recipe_resources(p: Pipeline, sample_inputs: dict[str, Any] | None = None) -> Resources:

@@ -290,7 +290,7 @@ def run_batch(
     `executor`: "local" (process pool, `workers` defaults to the CPU count), "ray" (`address` of a
     cluster, else a local Ray), or "sequential"."""
     from studio.engine.cache import Cache
-    from studio.engine.executor import default_outputs_root
+    from studio.engine.executor import apply_overrides, default_outputs_root
 
     from .executors import Callbacks, make_executor
     from .progress import BatchView
@@ -307,7 +307,7 @@ def run_batch(
     folder = (Path(out).expanduser() if out else root / (p.name or "recipe") / f"batch-{bid}").absolute()
     cache_dir = str(Cache(cache).root.expanduser().absolute()) if use_cache else None
 
-    res = recipe_resources(p, items[0].inputs)
+    res = recipe_resources(apply_overrides(p, items[0].overrides), items[0].inputs)
     notes = list(res.notes)
     options: dict[str, Any] = {"stop_timeout": stop_timeout, **(executor_options or {})}
     if executor == "ray":

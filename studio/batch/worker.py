@@ -229,8 +229,10 @@ def _queue_emit(index: int, ev: Event) -> None:
     q = _STATE.get("events")
     if q is None:
         return
+    # only what the display needs: events may carry large payloads (a step's outputs)
+    data = {"worker": ev.data.get("worker", "")} if ev.kind == "run_started" else {}
     try:
-        q.put_nowait((index, ev.kind, ev.step_id, ev.use, ev.fraction, ev.message, dict(ev.data)))
+        q.put_nowait((index, ev.kind, ev.step_id, ev.use, ev.fraction, ev.message, data))
     except (OSError, ValueError):
         return  # the parent went away; the item's own result still comes back through the future
 

@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-i", "--input", action="append", default=[], metavar="NAME=VALUE", help="an input shared by every item")
     p.add_argument("--set", action="append", default=[], metavar="STEP.PARAM=VALUE", help="a step param override for every item")
     p.add_argument("--seed", type=int, help="seed of items that do not set one (default: the recipe's, else 0)")
-    p.add_argument("--executor", choices=["local", "ray", "sequential"], default="local", help="local: a process pool (default); ray: Ray tasks on a cluster or a local Ray; sequential: one at a time in this process")
+    p.add_argument("--executor", choices=["local", "ray", "sequential"], default="local", help="local: a process pool (default); ray: one Ray actor per worker, on a cluster (--address) or a local Ray; sequential: one at a time in this process")
     p.add_argument("--address", metavar="ADDR", help="Ray cluster address (ray://HOST:10001, HOST:6379 or auto); default: start a local Ray")
     p.add_argument("--workers", type=int, metavar="N", help="parallel workers (default: CPU count; with --executor ray, what the cluster fits)")
     p.add_argument("--cpus-per-item", type=float, metavar="N", help="Ray: CPUs each worker reserves (default: from the recipe, 1)")
@@ -152,7 +152,9 @@ def _dry_run(args: argparse.Namespace, spec: dict[str, Any]) -> int:
 
     rows = spec.pop("rows")
     p, items = plan_batch(args.recipe, rows, **spec)
-    res = recipe_resources(p, items[0].inputs)
+    from studio.engine.executor import apply_overrides
+
+    res = recipe_resources(apply_overrides(p, items[0].overrides), items[0].inputs)
     print(f"recipe {p.name}: {len(items)} item(s); batch id {batch_id(p, items)}")
     print(f"per item: {json.dumps(res.to_dict())}")
     for it in items[:200]:
