@@ -125,7 +125,7 @@ class Keyframes(Step):
             licence = "BSD-3-Clause (PySceneDetect)"
         ctx.report(
             backend=backend, model=model, licence=licence, detector=params.detector,
-            faces="opencv haarcascade_frontalface_default (numpy evaluator)" if params.faces else None,
+            faces="opencv haarcascade_frontalface_default + alt (cv2)" if params.faces else None,
             shots=len(result.scenes), cuts=len(result.cuts), keyframes=len(images),
             subtitles=result.subtitle_source, video=info.to_dict(), **result.stats,
         )

@@ -199,15 +199,6 @@ def extract_keyframes(
             cues = subs.read_subtitle_file(side)
             sub_source = str(side)
 
-    cascade_loader = None
-    if opts.faces:
-        import threading
-
-        from .faces import load_cascade
-
-        # parse the face cascade while the video decodes
-        cascade_loader = threading.Thread(target=load_cascade, name="studio-cascade", daemon=True)
-        cascade_loader.start()
     use_skip = opts.fast and opts.detector != "transnetv2"
     step, fallback = _analysis_step(info)
     origin_pts = int(round(info.origin / float(info.time_base))) if info.time_base else 0
@@ -294,8 +285,6 @@ def extract_keyframes(
                 shots = [Segment(float(times[0]), end_time, 0, len(times), False)]
         if check_cancelled:
             check_cancelled()
-        if cascade_loader is not None:
-            cascade_loader.join()
         keyframes = _grab(reader, info, a, scores, chosen, shots, reservoir, opts, report)
     finally:
         reader.close()
@@ -415,17 +404,11 @@ def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: K
 
 
 def _find_faces(keyframes: list[Keyframe]) -> None:
-    """Face boxes for every keyframe; numpy releases the GIL in the cascade's array work, so a
-    few threads share the cores."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
+    """Confirmed frontal face boxes for every keyframe (OpenCV's Haar cascades)."""
+    from studio.backends.faces import detect_faces
 
-    from .faces import detect_faces
-
-    workers = max(1, min(len(keyframes), os.cpu_count() or 1, 4))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="studio-faces") as pool:
-        for kf, faces in zip(keyframes, pool.map(lambda k: detect_faces(k.image), keyframes)):
-            kf.faces = faces
+    for kf in keyframes:
+        kf.faces = detect_faces(kf.image)
 
 
 def _timeline_colours(a: dict[str, np.ndarray], duration: float, columns: int = 480) -> np.ndarray | None:
