@@ -40,7 +40,7 @@ def _prepare(image: Any, max_side: int) -> tuple[np.ndarray, float]:
     """Equalised grayscale copy at most `max_side` px on its long side, and its scale."""
     import cv2
 
-    gray = np.asarray(image.convert("L"), dtype=np.uint8) if hasattr(image, "convert") else np.asarray(image, dtype=np.uint8)
+    gray: Any = np.asarray(image.convert("L"), dtype=np.uint8) if hasattr(image, "convert") else np.asarray(image, dtype=np.uint8)
     if gray.ndim == 3:
         gray = cv2.cvtColor(gray, cv2.COLOR_RGB2GRAY)
     h0, w0 = gray.shape
