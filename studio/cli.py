@@ -118,7 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     hits = result.manifest["cache"]["hits"]
     total = len(result.manifest["steps"])
     print(f"done in {result.manifest['seconds']:.2f}s; {hits}/{total} steps from cache", file=sys.stderr)
-    for w in result.manifest["warnings"]:
+    for w in view.unshown_warnings(result.manifest):
         print(f"warning: {w}", file=sys.stderr)
     for line in result.output_lines():
         print(line)

@@ -17,6 +17,7 @@ class ProgressView:
         self._progress: Any = None
         self._run_task: Any = None
         self._step_task: Any = None
+        self.shown: set[str] = set()
 
     def __enter__(self) -> ProgressView:
         if self.enabled:
@@ -60,4 +61,9 @@ class ProgressView:
             if p is not None and self._run_task is not None:
                 p.advance(self._run_task)
         elif ev.kind == "warning":
+            self.shown.add(f"{ev.step_id}: {ev.message}")
             self._print(f"warning: {ev.step_id}: {ev.message}")
+
+    def unshown_warnings(self, manifest: dict[str, Any]) -> list[str]:
+        """The run's warnings not printed live (steps served from the cache, or a quiet view)."""
+        return [w for w in manifest.get("warnings", []) if w not in self.shown or not (self.enabled or self.plain)]

@@ -56,8 +56,8 @@ def run_demo(args: argparse.Namespace) -> int:
             print(f"== {recipe}", file=sys.stderr)
             with ProgressView() as view:
                 result = studio.run(recipe, inputs, outputs_root=args.out, listeners=[view])
-            for w in result.manifest["warnings"]:
-                print(f"note: {w}", file=sys.stderr)
+            for w in view.unshown_warnings(result.manifest):
+                print(f"warning: {w}", file=sys.stderr)
             for line in result.output_lines():
                 print(f"  {line}")
             print(result.run_dir)
