@@ -113,6 +113,22 @@ class LoadedModel:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def plan_backend(
+    requested: str, *, neural: str, fallback: str, resolve: Callable[[], ResolvedModel]
+) -> tuple[str, ResolvedModel | None]:
+    """Which backend a step runs: `fallback` when asked for; else the neural backend when
+    `resolve()` finds weights locally; else, for `auto`, the fallback (the step announces it);
+    an explicitly requested neural backend without weights is an error naming how to get them."""
+    if requested == fallback:
+        return fallback, None
+    resolved = resolve()
+    if resolved.available:
+        return neural, resolved
+    if requested == neural:
+        raise ModelNotAvailableError(resolved.hint())
+    return fallback, resolved
+
+
 def choose_device(device: str = "auto") -> str:
     """auto: cuda, then mps, then cpu."""
     if device != "auto":

@@ -9,7 +9,6 @@ from pydantic import Field
 from studio.engine import (
     ImageArtifact,
     InputError,
-    ModelNotAvailableError,
     Port,
     Step,
     StepParams,
@@ -48,16 +47,11 @@ class CaptionParams(StepParams):
 
 def _plan(params: CaptionParams):
     """(backend, resolved model or None) for these params, without loading anything."""
-    if params.backend == "describe":
-        return "describe", None
     from studio.backends.captioner import resolve_model
+    from studio.models.manager import plan_backend
 
-    resolved = resolve_model("image-captioning", params.model)
-    if resolved.available:
-        return "transformers", resolved
-    if params.backend == "transformers":
-        raise ModelNotAvailableError(resolved.hint())
-    return "describe", resolved
+    return plan_backend(params.backend, neural="transformers", fallback="describe",
+                        resolve=lambda: resolve_model("image-captioning", params.model))
 
 
 @register_step

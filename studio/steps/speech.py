@@ -10,7 +10,6 @@ from studio.engine import (
     DataArtifact,
     ImageArtifact,
     InputError,
-    ModelNotAvailableError,
     Port,
     Step,
     StepParams,
@@ -40,16 +39,12 @@ class TranscribeParams(StepParams):
 
 
 def _plan(params: TranscribeParams):
-    if params.backend == "skip":
-        return "skipped", None
     from studio.backends.captioner import resolve_model
+    from studio.models.manager import plan_backend
 
-    resolved = resolve_model("speech-recognition", params.model)
-    if resolved.available:
-        return "transformers", resolved
-    if params.backend == "transformers":
-        raise ModelNotAvailableError(resolved.hint())
-    return "skipped", resolved
+    requested = "skipped" if params.backend == "skip" else params.backend
+    return plan_backend(requested, neural="transformers", fallback="skipped",
+                        resolve=lambda: resolve_model("speech-recognition", params.model))
 
 
 def _span(meta: dict) -> tuple[float, float] | None:

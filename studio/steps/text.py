@@ -8,7 +8,6 @@ from pydantic import Field
 
 from studio.engine import (
     DataArtifact,
-    ModelNotAvailableError,
     Port,
     Step,
     StepParams,
@@ -100,16 +99,11 @@ class StoryParams(StepParams):
 
 
 def _story_plan(params: StoryParams):
-    if params.backend == "template":
-        return "template", None
     from studio.backends.captioner import resolve_model
+    from studio.models.manager import plan_backend
 
-    resolved = resolve_model("text-generation", params.model)
-    if resolved.available:
-        return "transformers", resolved
-    if params.backend == "transformers":
-        raise ModelNotAvailableError(resolved.hint())
-    return "template", resolved
+    return plan_backend(params.backend, neural="transformers", fallback="template",
+                        resolve=lambda: resolve_model("text-generation", params.model))
 
 
 @register_step
