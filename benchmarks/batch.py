@@ -12,6 +12,9 @@ Timings: each measurement runs in a fresh Python process (so every executor pays
 user of `studio batch` does): the wall clock of `run_batch`, which for the local pool includes
 starting its worker processes and for Ray its actors. Ray itself is started before the timing (as
 on a cluster, where it is already up); the cost of starting a local Ray is reported separately.
+Because a shared machine may not give a batch all its cores, every round also measures the
+*parallel ceiling*: N processes running a pure CPU loop vs one process running it N times (on an
+idle 2-core machine about 2x). Judge an executor's speed-up against that ceiling.
 `--rounds N` repeats the comparison, rotating the order, and reports median speed-ups: the
 machine may be shared, so compare speed-ups within a round, not absolute seconds. The load
 average is printed with every figure.
@@ -144,6 +147,28 @@ def measure(executor: str, workers: int, setup: dict[str, Any], out: Path) -> di
     }
 
 
+def _spin() -> float:
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(10_000_000):
+        x += i * i
+    return time.perf_counter() - t0
+
+
+def parallel_ceiling(workers: int) -> float:
+    """How much faster N CPU-bound processes finish N units of work than one process does them
+    in turn, right now: the most any parallel executor can reach on this machine at this load."""
+    import subprocess
+
+    cmd = [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import batch; print(batch._spin())", str(Path(__file__).parent)]
+    one = float(subprocess.check_output(cmd, text=True))
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+    for proc in procs:
+        proc.communicate()
+    return round(workers * one / (time.perf_counter() - t0), 2)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--recipe", default="auto", choices=["auto", "soundtrack", "game-assets", "images"])
@@ -176,7 +201,7 @@ def main() -> int:
         print(f"recipe: {what}; {args.workers} workers; {os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
         for r in range(args.rounds):
             order = executors[r % len(executors):] + executors[: r % len(executors)]
-            figures: dict[str, Any] = {}
+            figures: dict[str, Any] = {"ceiling_before": parallel_ceiling(args.workers)}
             for ex in order:
                 out = tmp / f"r{r}-{ex}"
                 proc = subprocess.run([sys.executable, __file__, "--workers", str(args.workers), "--measure", ex, str(setup_file), str(out)],
@@ -189,6 +214,9 @@ def main() -> int:
                 f = figures[ex]
                 extra = f", Ray start {f['ray_start_seconds']:.1f}s" if f.get("ray_start_seconds") is not None else ""
                 print(f"round {r + 1}: {ex:10s} {f['seconds']:7.2f}s ({args.items / f['seconds']:.2f} items/s; load avg {f['load_avg']}{extra})", file=sys.stderr)
+            figures["ceiling_after"] = parallel_ceiling(args.workers)
+            print(f"round {r + 1}: parallel ceiling now (pure CPU loop, {args.workers} processes vs 1): "
+                  f"{figures['ceiling_before']:.2f}x before, {figures['ceiling_after']:.2f}x after", file=sys.stderr)
             if "sequential" in figures:
                 for ex in executors:
                     if ex != "sequential":
@@ -206,6 +234,9 @@ def main() -> int:
                 summary[ex]["median_speedup"] = round(statistics.median(ups), 2)
                 summary[ex]["speedups"] = ups
                 print(f"{ex}: median {statistics.median(ups):.2f}x sequential (rounds: {ups})", file=sys.stderr)
+        ceilings = [rd[k] for rd in results["rounds"] for k in ("ceiling_before", "ceiling_after")]
+        summary["parallel_ceiling"] = {"median": round(statistics.median(ceilings), 2), "all": ceilings}
+        print(f"parallel ceiling of this machine during the runs: median {statistics.median(ceilings):.2f}x ({ceilings})", file=sys.stderr)
         results["summary"] = summary
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
