@@ -216,10 +216,10 @@ def combine(rows: list[Row], axes: list[Axis], zip_groups: list[list[str]]) -> l
     factors: list[list[dict[str, Any]]] = []
     done: set[int] = set()
     for ax in axes:
-        gi = grouped.get(ax.name)
-        if gi is None:
+        if ax.name not in grouped:
             factors.append([{ax.name: v} for v in ax.values])
             continue
+        gi = grouped[ax.name]
         if gi in done:
             continue
         done.add(gi)
