@@ -161,7 +161,7 @@ class ImageArtifact(Artifact):
         if path.suffix.lower() != ".png":
             path = path.with_name(path.name + ".png")
         text = parameters if parameters is not None else self.meta.get("parameters")
-        if self._png is not None and self._image is None:
+        if self._png is not None and self._png.is_file():
             data = self._png.read_bytes()  # same pixels, same encoder: copy instead of re-encoding
         else:
             buf = io.BytesIO()

@@ -30,6 +30,20 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("studio")) / "steps"
 
 
+def _point_at_entry(outputs: dict[str, Any], specs: dict[str, Any], folder: Path) -> None:
+    """Let images just stored remember their encoded PNG in the entry, so saving them into the
+    run folder copies bytes instead of encoding the same pixels a second time."""
+    from .artifacts import ImageArtifact
+
+    for name, value in outputs.items():
+        items = value if isinstance(value, list) else [value]
+        spec_items = specs.get(name)
+        spec_list = spec_items if isinstance(spec_items, list) else [spec_items]
+        for art, spec in zip(items, spec_list):
+            if isinstance(art, ImageArtifact) and spec and art._png is None:
+                art._png = folder / spec["file"]
+
+
 class Cache:
     def __init__(self, root: str | Path | None = None):
         self.root = Path(root).expanduser() if root else default_cache_dir()
@@ -99,6 +113,7 @@ class Cache:
             final.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(staging, final)
+                _point_at_entry(outputs, specs, final)
             except OSError:
                 # another process stored the same entry first, or a damaged leftover is there
                 if (final / "entry.json").is_file():
