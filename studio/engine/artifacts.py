@@ -111,6 +111,10 @@ class Artifact:
         return f"<{type(self).__name__} {self.describe()}>"
 
 
+#: zlib level for PNGs: 1 encodes about 2x faster than 4 for files about 8% larger
+PNG_COMPRESS_LEVEL = 1
+
+
 class ImageArtifact(Artifact):
     """A raster image (Pillow). PNG in the run folder, with a `parameters` text chunk."""
 
@@ -165,7 +169,7 @@ class ImageArtifact(Artifact):
             data = self._png.read_bytes()  # same pixels, same encoder: copy instead of re-encoding
         else:
             buf = io.BytesIO()
-            self.image.save(buf, format="PNG", pnginfo=PngImagePlugin.PngInfo(), compress_level=4)
+            self.image.save(buf, format="PNG", pnginfo=PngImagePlugin.PngInfo(), compress_level=PNG_COMPRESS_LEVEL)
             data = buf.getvalue()
         path.write_bytes(png_with_text(data, "parameters", str(text) if text else None))
         return path
