@@ -141,9 +141,10 @@ def choose(
     ranked = sorted(cands, key=lambda c: (not c.primary, -c.importance, c.index))
     chosen: list[Candidate] = []
     for c in ranked:
-        # near-duplicates across shots (a shot/reverse-shot returning to the same picture)
+        # near-duplicates across shots (a shot/reverse-shot returning to the same picture), and
+        # the extra picks of a long shot whose picture did not change (a static shot is one frame)
         if dedupe > 0 and any(
-            o.shot != c.shot
+            (o.shot != c.shot or not c.primary)
             and hamming(hashes[c.index], hashes[o.index]) <= dedupe
             and float(thumb_distance(thumbs[c.index], thumbs[o.index])) < 10.0
             for o in chosen
