@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,3 +132,19 @@ def test_faces_are_found_and_in_image_pixels(testdata):
     for k in r.keyframes:
         for x, y, w, h in k.faces:
             assert x >= 0 and y >= 0 and x + w <= k.image.width and y + h <= k.image.height and w >= 24
+
+
+@pytest.mark.media
+def test_a_still_long_shot_gives_one_frame_and_a_moving_one_several(testdata):
+    """testvideo's first shot (a leaf on a rock, 5 s, no motion) is one picture; chaplin.mp4 (one
+    9.6 s shot with people moving) still yields well-spread keyframes."""
+    import studio
+
+    still = studio.run("keyframes", video=str(testdata / "video" / "testvideo.mp4"), use_cache=False,
+                       overrides={"keyframes.faces": False})
+    scenes = json.loads(Path(still.paths["scenes"]).read_text())
+    assert [len(s["keyframes"]) for s in scenes["scenes"]][0] == 1
+    moving = studio.run("keyframes", video=str(testdata / "video" / "chaplin.mp4"), use_cache=False,
+                        overrides={"keyframes.faces": False})
+    times = [a.meta["time"] for a in moving.outputs["frames"]]
+    assert len(times) >= 2 and max(times) - min(times) > 3.0

@@ -109,6 +109,10 @@ def candidates(shots: list[Segment], scores: np.ndarray, times: np.ndarray, *, s
     return out
 
 
+#: thumbnail distance under which two picks of one long shot count as the same picture
+STATIC_DISTANCE = 3.0  # a still shot measures ~0.1; a shot with people moving ~8-9
+
+
 def choose(
     cands: list[Candidate],
     shots: list[Segment],
@@ -146,7 +150,7 @@ def choose(
         if dedupe > 0 and any(
             (o.shot != c.shot or not c.primary)
             and hamming(hashes[c.index], hashes[o.index]) <= dedupe
-            and float(thumb_distance(thumbs[c.index], thumbs[o.index])) < 10.0
+            and float(thumb_distance(thumbs[c.index], thumbs[o.index])) < (10.0 if o.shot != c.shot else STATIC_DISTANCE)
             for o in chosen
         ):
             continue
