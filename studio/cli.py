@@ -12,7 +12,8 @@ from . import __version__
 from .engine.errors import Cancelled, RecipeError, StudioError, UserError
 
 
-def _parse_pairs(pairs: list[str], flag: str) -> list[tuple[str, str]]:
+def parse_pairs(pairs: list[str] | None, flag: str) -> list[tuple[str, str]]:
+    """`NAME=VALUE` command-line items (for -i and --set) as (name, raw value) pairs."""
     out = []
     for item in pairs or []:
         if "=" not in item:
@@ -90,8 +91,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .engine.recipe import load_recipe
 
     p = load_recipe(args.recipe)
-    inputs: dict[str, Any] = dict(_parse_pairs(args.input, "-i"))
-    overrides = [(k, parse_cli_value(v)) for k, v in _parse_pairs(args.set, "--set")]
+    inputs: dict[str, Any] = dict(parse_pairs(args.input, "-i"))
+    overrides = [(k, parse_cli_value(v)) for k, v in parse_pairs(args.set, "--set")]
     if args.dry_run:
         from .engine.executor import apply_overrides, resolve_inputs
 

@@ -53,22 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_batch)
 
 
-def _pairs(items: list[str], flag: str) -> list[tuple[str, str]]:
-    from studio.engine.errors import UserError
-
-    out = []
-    for item in items:
-        if "=" not in item:
-            raise UserError(f"{flag} {item!r}: use NAME=VALUE")
-        k, v = item.split("=", 1)
-        if not k.strip():
-            raise UserError(f"{flag} {item!r}: the name before '=' is empty")
-        out.append((k.strip(), v))
-    return out
-
-
 def _arguments(args: argparse.Namespace) -> dict[str, Any]:
     from studio.batch.expand import parse_axis, parse_zip
+    from studio.cli import parse_pairs
     from studio.engine.coerce import parse_cli_value
     from studio.engine.errors import UserError
 
@@ -85,8 +72,8 @@ def _arguments(args: argparse.Namespace) -> dict[str, Any]:
         zipped = {}
     return {
         "rows": args.inputs,
-        "inputs": dict(_pairs(args.input, "-i")),
-        "overrides": {k: parse_cli_value(v) for k, v in _pairs(args.set, "--set")},
+        "inputs": dict(parse_pairs(args.input, "-i")),
+        "overrides": {k: parse_cli_value(v) for k, v in parse_pairs(args.set, "--set")},
         "product": product,
         "zip": zipped,
         "zip_groups": groups,

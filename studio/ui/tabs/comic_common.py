@@ -113,6 +113,22 @@ def to_script(data: Any) -> dict[str, Any]:
     return {"panels": [{k: v for k, v in p.items() if k in SCRIPT_KEYS} for p in panels if isinstance(p, dict)]}
 
 
+def run_comic(ctx: Any, p: Pipeline, inputs: dict[str, Any], overrides: Any, *, tab: str, request: Any, progress: Any) -> Any:
+    """Run a comic recipe from a tab, showing panels as they are made, then the result."""
+    previous: list[Any] = []
+    live = common.live_gallery(previous)
+
+    def on_event(ev: Any, bridge: Any) -> Any:
+        got = live(ev, bridge)
+        if got is None:
+            return None
+        md, imgs = got
+        return (md, imgs if imgs is not None else gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+
+    result = yield from ctx.execute(p, inputs, overrides=overrides, tab=tab, request=request, progress=progress, on_event=on_event)
+    yield present(result)
+
+
 def present(result: Any) -> tuple[Any, ...]:
     """(summary, panels, pages, downloads, table, script data) for a comic run."""
     paths = result.paths

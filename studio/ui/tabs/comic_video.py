@@ -102,18 +102,7 @@ def make_comic(ctx: UIContext, video: Any, subtitles: Any, style: Any, layout: A
             raise UserError(f"recipe {RECIPE!r} takes no edited lettering")
         values[target] = cc.to_script(edited)
     inputs, overrides = place_values(p, values, prefer=("comic.", "video."))
-    previous: list[Any] = []
-    live = common.live_gallery(previous)
-
-    def on_event(ev: Any, bridge: Any) -> Any:
-        got = live(ev, bridge)
-        if got is None:
-            return None
-        md, imgs = got
-        return (md, imgs if imgs is not None else gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
-
-    result = yield from ctx.execute(p, inputs, overrides=overrides, tab=TAB, request=request, progress=progress, on_event=on_event)
-    yield cc.present(result)
+    yield from cc.run_comic(ctx, p, inputs, overrides, tab=TAB, request=request, progress=progress)
 
 
 def build(ctx: UIContext) -> None:
