@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from studio.engine.errors import InputError, UserError
+from studio.engine.errors import UserError
 from studio.models import registry
 from studio.models.manager import ResolvedModel
 
@@ -86,12 +86,7 @@ def load_captioner(resolved: ResolvedModel, *, device: str = "auto", dtype: str 
     """Load (once per process) the model and processor behind `resolved`."""
     from studio.models import choose_device, choose_dtype
 
-    resolved.require()
-    path = resolved.path
-    if path is None or not path.is_dir():
-        raise InputError(f"{path}: a captioning model must be a folder (config.json, weights, processor files)")
-    if not (path / "config.json").is_file():
-        raise InputError(f"{path}: no config.json here; point model at a transformers model folder")
+    path = resolved.transformers_folder("a captioning model")
     dev = choose_device(device)
     torch_dtype = choose_dtype(dev, dtype)
 

@@ -944,10 +944,7 @@ class LLM:
 def load_llm(resolved: Any, *, device: str = "auto", dtype: str = "auto") -> LLM:
     from studio.models import choose_device, choose_dtype
 
-    resolved.require()
-    path = resolved.path
-    if path is None or not path.is_dir() or not (path / "config.json").is_file():
-        raise InputError(f"{path}: a language model must be a transformers folder with config.json")
+    path = resolved.transformers_folder("a language model")
     dev = choose_device(device)
     torch_dtype = choose_dtype(dev, dtype)
 

@@ -80,10 +80,7 @@ def load_whisper(resolved: ResolvedModel, *, device: str = "auto", dtype: str = 
     """An ASR pipeline for `resolved`, loaded once per process."""
     from studio.models import choose_device, choose_dtype
 
-    resolved.require()
-    path = resolved.path
-    if path is None or not path.is_dir() or not (path / "config.json").is_file():
-        raise InputError(f"{path}: a speech model must be a transformers folder with config.json")
+    path = resolved.transformers_folder("a speech model")
     dev = choose_device(device)
     torch_dtype = choose_dtype(dev, dtype)
 

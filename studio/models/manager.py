@@ -103,6 +103,16 @@ class ResolvedModel:
             raise ModelNotAvailableError(self.hint())
         return self
 
+    def transformers_folder(self, what: str) -> Path:
+        """The local folder of a transformers model (`what` names it in errors, e.g. "a speech
+        model"); raises when the weights are missing or the folder has no config.json."""
+        from studio.engine.errors import InputError
+
+        path = self.require().path
+        if path is None or not path.is_dir() or not (path / "config.json").is_file():
+            raise InputError(f"{path}: {what} must be a transformers model folder with config.json")
+        return path
+
 
 @dataclass
 class LoadedModel:

@@ -19,7 +19,7 @@ from studio.engine import (
     StepParams,
     register_step,
 )
-from studio.engine.errors import ModelNotAvailableError, UserError
+from studio.engine.errors import UserError
 from studio.steps.sfx import _FORMATS, AudioFormat
 
 Style = Literal["outlined", "flat", "pixel"]
@@ -59,14 +59,14 @@ class ImageMaker:
         self.licence: str | None = None
         self.settings: dict[str, Any] = {}
         self.steps = steps
-        if backend == "procedural":
+        from studio.models.manager import plan_backend
+
+        chosen, resolved = plan_backend(backend, neural="diffusers", fallback="procedural", resolve=lambda: resolve_image_model(model))
+        if chosen == "procedural":
+            if resolved is not None:
+                ctx.warn(f"{resolved.hint()}; using the embedded procedural generator instead")
             return
-        resolved = resolve_image_model(model)
-        if not resolved.available:
-            if backend == "diffusers":
-                raise ModelNotAvailableError(resolved.hint())
-            ctx.warn(f"{resolved.hint()}; using the embedded procedural generator instead")
-            return
+        assert resolved is not None
         from studio.models.diffusers_loader import load_text_to_image
 
         loaded = load_text_to_image(resolved)

@@ -17,7 +17,6 @@ from studio.engine import (
     StepParams,
     register_step,
 )
-from studio.engine.errors import ModelNotAvailableError
 
 AudioFormat = Literal["wav", "ogg"]
 _FORMATS: tuple[AudioFormat, ...] = ("wav", "ogg")
@@ -77,14 +76,14 @@ class SoundMaker:
         self.model_label: str | None = None
         self.licence: str | None = None
         self.steps = steps
-        if backend == "synth":
+        from studio.models.manager import plan_backend
+
+        chosen, resolved = plan_backend(backend, neural="neural", fallback="synth", resolve=lambda: resolve_sfx_model(model))
+        if chosen == "synth":
+            if resolved is not None:
+                ctx.warn(f"{resolved.hint()}; using the embedded sfxr-style synthesiser instead")
             return
-        resolved = resolve_sfx_model(model)
-        if not resolved.available:
-            if backend == "neural":
-                raise ModelNotAvailableError(resolved.hint())
-            ctx.warn(f"{resolved.hint()}; using the embedded sfxr-style synthesiser instead")
-            return
+        assert resolved is not None
         self.pipe = load_audio_pipeline(resolved)
         self.backend = "neural"
         self.model_label = resolved.describe() if hasattr(resolved, "describe") else str(resolved.path)
