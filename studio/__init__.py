@@ -10,59 +10,72 @@ Build the same thing in code with `studio.Pipeline` (see README).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .engine import (  # noqa: E402
-    STEPS,
-    Artifact,
-    AudioArtifact,
-    Cache,
-    Cancelled,
-    CancelToken,
-    DataArtifact,
-    Event,
-    FileArtifact,
-    ImageArtifact,
-    InputError,
-    ModelNotAvailableError,
-    Pipeline,
-    Port,
-    RecipeError,
-    Ref,
-    RunResult,
-    Step,
-    StepContext,
-    StepError,
-    StepParams,
-    StudioError,
-    TextArtifact,
-    UnknownNameError,
-    UserError,
-    VideoArtifact,
-    register_step,
-)
-from .engine import load_recipe as _load_recipe  # noqa: E402
-from .engine.recipe import builtin_recipes, recipe_description  # noqa: E402
+# The engine (pydantic, yaml, ...) loads on first use, so `import studio.backends.video` and
+# other backend-only uses start fast; `studio.Pipeline` etc. work as before.
+_ENGINE_EXPORTS = frozenset({
+    "STEPS", "Artifact", "AudioArtifact", "Cache", "Cancelled", "CancelToken", "DataArtifact", "Event",
+    "FileArtifact", "ImageArtifact", "InputError", "ModelNotAvailableError", "Pipeline", "Port",
+    "RecipeError", "Ref", "RunResult", "Step", "StepContext", "StepError", "StepParams", "StudioError",
+    "TextArtifact", "UnknownNameError", "UserError", "VideoArtifact", "register_step",
+})
+
+if TYPE_CHECKING:
+    from .engine import (
+        STEPS,  # noqa: F401
+        Artifact,
+        AudioArtifact,
+        Cache,
+        Cancelled,
+        CancelToken,
+        DataArtifact,
+        Event,
+        FileArtifact,
+        ImageArtifact,
+        InputError,
+        ModelNotAvailableError,
+        Pipeline,
+        Port,
+        RecipeError,
+        Ref,
+        RunResult,
+        Step,
+        StepContext,
+        StepError,
+        StepParams,
+        StudioError,
+        TextArtifact,
+        UnknownNameError,
+        UserError,
+        VideoArtifact,
+        register_step,
+    )
 
 
-def _load_builtin_steps() -> None:
-    from . import steps
+def __getattr__(name: str) -> Any:
+    if name in _ENGINE_EXPORTS:
+        from . import engine
 
-    steps.load_builtin()
-
-
-STEPS.add_loader(_load_builtin_steps)
+        value = getattr(engine, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'studio' has no attribute {name!r}")
 
 
 def load_recipe(name_or_path: str | Path) -> Pipeline:
     """A builtin recipe by name (see `list_recipes`) or a recipe file by path, validated."""
+    from .engine import load_recipe as _load_recipe
+
     return _load_recipe(name_or_path)
 
 
 def list_recipes() -> dict[str, str]:
     """Builtin recipe names with their one-line descriptions."""
+    from .engine.recipe import builtin_recipes, recipe_description
+
     return {name: recipe_description(path) for name, path in builtin_recipes().items()}
 
 
@@ -85,8 +98,10 @@ def run(
     Inputs are given as keywords (`studio.run("contact-sheet", folder="pics")`) or as a dict.
     `overrides` maps "STEP.PARAM" to a value, like `--set` on the command line.
     """
-    p = recipe if isinstance(recipe, Pipeline) else load_recipe(recipe)
     from .engine.executor import execute
+    from .engine.pipeline import Pipeline
+
+    p = recipe if isinstance(recipe, Pipeline) else load_recipe(recipe)
 
     return execute(
         p,
@@ -104,6 +119,8 @@ def run(
 
 def steps_schema() -> dict[str, dict[str, Any]]:
     """The schema (inputs, outputs, params) of every registered step."""
+    from .engine.step import STEPS
+
     return {name: cls.schema() for name, cls in STEPS.items()}
 
 

@@ -1,31 +1,61 @@
 """The engine: artifacts, steps, pipelines, recipes, executor, cache, manifests. Media-agnostic."""
 
-from .artifacts import (
-    Artifact,
-    AudioArtifact,
-    DataArtifact,
-    FileArtifact,
-    ImageArtifact,
-    TextArtifact,
-    VideoArtifact,
-)
-from .cache import Cache
-from .errors import (
-    Cancelled,
-    InputError,
-    ModelNotAvailableError,
-    Problem,
-    RecipeError,
-    StepError,
-    StudioError,
-    UnknownNameError,
-    UserError,
-)
-from .executor import RunResult, execute
-from .pipeline import Pipeline, Ref
-from .progress import CancelToken, Event
-from .recipe import builtin_recipes, load_recipe, pipeline_from_text
-from .step import STEPS, Port, Step, StepContext, StepParams, get_step, register_step
+from typing import TYPE_CHECKING, Any
+
+# Submodules load on first use: `from studio.engine.errors import InputError` stays cheap for
+# backends, and everything below is still importable from `studio.engine`.
+_WHERE = {
+    "artifacts": ("Artifact", "AudioArtifact", "DataArtifact", "FileArtifact", "ImageArtifact", "TextArtifact", "VideoArtifact"),
+    "cache": ("Cache",),
+    "errors": ("Cancelled", "InputError", "ModelNotAvailableError", "Problem", "RecipeError", "StepError", "StudioError",
+               "UnknownNameError", "UserError"),
+    "executor": ("RunResult", "execute"),
+    "pipeline": ("Pipeline", "Ref"),
+    "progress": ("CancelToken", "Event"),
+    "recipe": ("builtin_recipes", "load_recipe", "pipeline_from_text"),
+    "step": ("STEPS", "Port", "Step", "StepContext", "StepParams", "get_step", "register_step"),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+
+if TYPE_CHECKING:
+    from .artifacts import (
+        Artifact,
+        AudioArtifact,
+        DataArtifact,
+        FileArtifact,
+        ImageArtifact,
+        TextArtifact,
+        VideoArtifact,
+    )
+    from .cache import Cache
+    from .errors import (
+        Cancelled,
+        InputError,
+        ModelNotAvailableError,
+        Problem,
+        RecipeError,
+        StepError,
+        StudioError,
+        UnknownNameError,
+        UserError,
+    )
+    from .executor import RunResult, execute
+    from .pipeline import Pipeline, Ref
+    from .progress import CancelToken, Event
+    from .recipe import builtin_recipes, load_recipe, pipeline_from_text
+    from .step import STEPS, Port, Step, StepContext, StepParams, get_step, register_step
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'studio.engine' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Artifact", "AudioArtifact", "DataArtifact", "FileArtifact", "ImageArtifact", "TextArtifact", "VideoArtifact",

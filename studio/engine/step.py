@@ -244,6 +244,16 @@ def _describe_param(prop: dict[str, Any], defs: dict[str, Any], required: bool) 
 STEPS: Registry[type[Step]] = Registry("step")
 
 
+def _load_builtin_steps() -> None:
+    # the builtin steps live in the application package; they register on the first lookup
+    import importlib
+
+    importlib.import_module("studio.steps").load_builtin()
+
+
+STEPS.add_loader(_load_builtin_steps)
+
+
 def register_step(cls: type[Step]) -> type[Step]:
     """Class decorator: add a step to the registry under `cls.name`."""
     if not cls.name:

@@ -35,10 +35,31 @@ class FrameDetector:
         return []
 
 
+def _import_scenedetect() -> None:
+    """Import PySceneDetect without its MoviePy video backend.
+
+    ``import scenedetect`` imports every video backend it can, and importing MoviePy costs about
+    0.1 s, a tenth of a short clip's whole extraction. We decode with PyAV and only use the
+    detectors, so while the package loads, ``moviepy`` reads as missing (scenedetect then sets that
+    backend to None, as it does when MoviePy is not installed). Nothing changes when MoviePy is
+    already imported, and later ``import moviepy`` works as usual."""
+    import sys
+
+    if "scenedetect" in sys.modules or "moviepy" in sys.modules:
+        return
+    sys.modules["moviepy"] = None  # type: ignore[assignment]  # makes `import moviepy` raise ImportError
+    try:
+        import scenedetect  # noqa: F401
+    finally:
+        if sys.modules.get("moviepy", 0) is None:
+            del sys.modules["moviepy"]
+
+
 class SceneDetectAdapter(FrameDetector):
     """Runs a PySceneDetect detector on frames from our own decoder (PTS-based timecodes)."""
 
     def __init__(self, name: str, *, threshold: float | None, min_scene_len: float, fps: float, time_base: Fraction, origin_pts: int):
+        _import_scenedetect()
         from scenedetect.common import FrameTimecode, Timecode
         from scenedetect.detectors import (
             AdaptiveDetector,
