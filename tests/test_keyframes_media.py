@@ -148,3 +148,47 @@ def test_a_still_long_shot_gives_one_frame_and_a_moving_one_several(testdata):
                         overrides={"keyframes.faces": False})
     times = [a.meta["time"] for a in moving.outputs["frames"]]
     assert len(times) >= 2 and max(times) - min(times) > 3.0
+
+
+def _summary(r) -> tuple:
+    return (
+        r.cuts, [(s.start, s.end) for s in r.scenes], r.gaps,
+        [(k.time, k.pts, k.scene, round(k.score, 9)) for k in r.keyframes],
+        r.stats["frames_analysed"],
+    )
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_chunked_decoding_gives_what_one_pass_gives(testdata, fast):
+    """Decoding in parallel chunks (split at keyframes) must not change anything: same analysed
+    frames, cuts, shots and keyframes as one sequential pass, on every shared clip."""
+    chunked_somewhere = False
+    for name in CUT_CLIPS + NO_CUT_CLIPS + ["fades.mp4"]:
+        one = extract(testdata, name, workers=1, fast=fast)
+        many = extract(testdata, name, workers=3, fast=fast)
+        assert one.stats["decoders"] == 1
+        chunked_somewhere |= many.stats["decoders"] > 1
+        assert _summary(many) == _summary(one), name
+        for a, b in zip(one.keyframes, many.keyframes):
+            assert np.array_equal(np.asarray(a.image), np.asarray(b.image)), name
+    assert chunked_somewhere, "no clip was long enough to be decoded in chunks"
+
+
+def test_a_chunk_that_cannot_be_decoded_exactly_falls_back_to_one_pass(testdata, monkeypatch, caplog):
+    from studio.backends.video import scan
+
+    real = scan.Scan._decode_chunk
+
+    def broken(self, k):
+        if self.parallel and k == 1:
+            raise scan.ParallelScanFailed("chunk 1 starts on the wrong frame (simulated)")
+        return real(self, k)
+
+    monkeypatch.setattr(scan.Scan, "_decode_chunk", broken)
+    path = testdata / "video" / "testvideo.mp4"
+    with caplog.at_level("INFO", logger="studio.video"):
+        r = extract_keyframes(path, KeyframeOptions(workers=2, faces=False))
+    assert r.stats["decoders"] == 1
+    assert "decoding in one pass" in caplog.text
+    monkeypatch.setattr(scan.Scan, "_decode_chunk", real)
+    assert _summary(r) == _summary(extract_keyframes(path, KeyframeOptions(workers=1, faces=False)))

@@ -159,22 +159,44 @@ def display_size(width: int, height: int, sar: Fraction, rotation: int) -> tuple
 
 def probe(path: str | Path) -> VideoInfo:
     """Open the video, decode its first frame, and describe it (InputError if it is unusable)."""
+    opened = open_video(path)
+    opened.close()
+    return opened.info
+
+
+@dataclass
+class OpenVideo:
+    """A probed video left open: its description and its decoded frames, from the first one on."""
+
+    info: VideoInfo
+    container: Any
+    stream: Any
+    frames: Iterator[Any]
+
+    def close(self) -> None:
+        self.container.close()
+
+
+def open_video(path: str | Path) -> OpenVideo:
+    """Open and describe a video (InputError if it is unusable), ready to decode on: one open and
+    one first frame serve both the description and the pass that follows."""
+    import itertools
+
     p = check_readable(path)
     container = open_container(p)
     try:
         stream = _video_stream(container)
         cc = stream.codec_context
         tb = stream.time_base or Fraction(1, 90000)
+        decoded = iter_decoded(container, stream, p)
         first = None
-        errors = 0
         try:
-            for frame in iter_decoded(container, stream, p):
+            for frame in decoded:
                 first = frame
                 break
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001 - PyAV raises many error types on broken files
-            errors += 1
             log.debug("probe decode error: %s", exc)
         if first is None:
             raise _fail(p, "no video frame could be decoded; the file is truncated or corrupt")
@@ -195,7 +217,7 @@ def probe(path: str | Path) -> VideoInfo:
             duration = 0.0
         if not 0.5 < fps < 1000:
             fps = (stream.frames / duration) if (stream.frames and duration) else 25.0
-        return VideoInfo(
+        info = VideoInfo(
             path=str(p), container=container.format.name, codec=cc.name, width=width, height=height,
             display_width=dw, display_height=dh, rotation=rotation, sar=sar, fps=fps,
             duration=max(duration, 0.0), origin=origin, time_base=Fraction(tb), frame_count=int(stream.frames or 0),
@@ -203,21 +225,26 @@ def probe(path: str | Path) -> VideoInfo:
             has_audio=bool(container.streams.audio),
             subtitle_streams=tuple(s.index for s in container.streams.subtitles),
         )
-    finally:
+    except BaseException:
         container.close()
+        raise
+    return OpenVideo(info, container, stream, itertools.chain([first], decoded))
 
 
-def iter_decoded(container, stream, path: Path, *, skip_nonref: bool = False, threads: bool = True) -> Iterator[Any]:
+def iter_decoded(
+    container, stream, path: Path, *, skip_nonref: bool = False, threads: bool = True, errors: list[str] | None = None,
+) -> Iterator[Any]:
     """Decoded frames of `stream`, skipping corrupt packets (too many of them is an InputError).
 
-    `threads`: frame and slice threads (fast; each frame thread holds its own reference frames)."""
+    `threads`: frame and slice threads (fast; each frame thread holds its own reference frames).
+    `errors`, when given, gets a line per packet that could not be read or decoded."""
     import av
 
     if not stream.codec_context.is_open:
         stream.thread_type = "AUTO" if threads else "SLICE"
     if skip_nonref:
-        stream.codec_context.skip_frame = "NONREF"
-    errors = 0
+        stream.codec_context.skip_frame = "NONREF"  # may change later: the decoder reads it per frame
+    n_errors = 0
     last_exc: Exception | None = None
     demuxer = container.demux(stream)
     while True:
@@ -227,14 +254,18 @@ def iter_decoded(container, stream, path: Path, *, skip_nonref: bool = False, th
             break
         except av.error.FFmpegError as exc:  # a broken container: stop reading, flush what we have
             last_exc = exc
-            errors += 1
+            n_errors += 1
+            if errors is not None:
+                errors.append(f"demux: {exc}")
             break
         try:
             frames = packet.decode()
         except av.error.FFmpegError as exc:
-            errors += 1
+            n_errors += 1
             last_exc = exc
-            if errors > MAX_DECODE_ERRORS:
+            if errors is not None:
+                errors.append(f"decode: {exc}")
+            if n_errors > MAX_DECODE_ERRORS:
                 raise _fail(path, f"is corrupt: more than {MAX_DECODE_ERRORS} undecodable packets ({exc})") from None
             continue
         yield from frames
@@ -243,51 +274,7 @@ def iter_decoded(container, stream, path: Path, *, skip_nonref: bool = False, th
             yield from stream.codec_context.decode(None)
         except av.error.FFmpegError:
             pass
-        log.warning("%s: %d decode error(s), last: %s", path, errors, last_exc)
-
-
-def prefetch(frames: Iterator[Any], depth: int = 8) -> Iterator[Any]:
-    """Run a frame iterator in a background thread (PyAV decodes without the GIL), so decoding
-    the next frames overlaps with analysing this one. Errors re-raise in the caller."""
-    import queue
-    import threading
-
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def produce() -> None:
-        try:
-            for item in frames:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(done)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
-            q.put(exc)
-
-    worker = threading.Thread(target=produce, name="studio-video-decode", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = q.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                worker.join(timeout=0.05)
+        log.warning("%s: %d decode error(s), last: %s", path, n_errors, last_exc)
 
 
 def frame_time(frame, info: VideoInfo) -> float | None:

@@ -31,15 +31,12 @@ from .decode import (
     FrameReader,
     VideoInfo,
     frame_time,
-    iter_decoded,
-    open_container,
-    prefetch,
-    probe,
-    rotate_array,
+    open_video,
     small_frame,
     to_display_image,
 )
 from .features import FrameFeatures
+from .scan import ParallelScanFailed, Scan
 from .select import Candidate, candidates, choose, frame_scores
 from .shots import (
     DETECTORS,
@@ -73,6 +70,7 @@ class KeyframeOptions:
     device: str = "auto"
     subtitles: str | None = None
     embedded_subtitles: bool = True
+    workers: int | None = None  # decoding threads for the pass (None: one per core, at most 8)
 
 
 @dataclass
@@ -185,53 +183,32 @@ def extract_keyframes(
         raise InputError(f"unknown detector {opts.detector!r}; use one of {', '.join(DETECTORS)}")
     t_start = _time.perf_counter()
     report = progress or (lambda f, m: None)
-    info = probe(path)
+    opened = open_video(path)
+    info = opened.info
     src = Path(info.path)
-    # subtitles first: a bad subtitles file should fail before minutes of decoding
-    cues: list[subs.Cue] = []
-    sub_source: str | None = None
-    if opts.subtitles:
-        cues = subs.read_subtitle_file(opts.subtitles)
-        sub_source = str(Path(opts.subtitles).expanduser())
-    else:
-        side = subs.find_sidecar(src)
-        if side is not None:
-            cues = subs.read_subtitle_file(side)
-            sub_source = str(side)
-
     use_skip = opts.fast and opts.detector != "transnetv2"
-    step, fallback = _analysis_step(info)
-    origin_pts = int(round(info.origin / float(info.time_base))) if info.time_base else 0
-    det = make_detector(
-        opts.detector, threshold=opts.threshold, min_scene_len=opts.min_shot, fps=info.fps,
-        time_base=info.time_base, origin_pts=origin_pts, device=opts.device,
-    )
-    feats = FrameFeatures()
-    reservoir = _Reservoir(info)
-    raw_cuts: list[float] = []
-    container = open_container(src)
     try:
-        stream = next(s for s in container.streams.video if s.index == info.stream_index)
-        n = 0
-        expected = info.frame_count or max(int(info.duration * (info.fps or 25)), 1)
-        for frame in prefetch(iter_decoded(container, stream, src, skip_nonref=use_skip)):
-            t = frame_time(frame, info)
-            if t is None:
-                continue
-            bgr, gray = small_frame(frame, step, fallback)
-            if info.rotation:
-                bgr, gray = rotate_array(bgr, info.rotation), rotate_array(gray, info.rotation)
-            feats.add(frame.pts, t, bgr, gray, bool(frame.key_frame))
-            raw_cuts += det.push(frame.pts, t, bgr)
-            reservoir.offer(t, n, _online_quality(feats.luma[-1], feats.contrast[-1], feats.sharpness[-1], feats.delta[-1]), frame)
-            n += 1
-            if n % 64 == 0:
-                if check_cancelled:
-                    check_cancelled()
-                report(min(0.85, 0.85 * n / expected if not use_skip else 0.85 * t / max(info.duration, 1e-6)), f"analysing frame {n}")
-        raw_cuts += det.finish()
-    finally:
-        container.close()
+        # subtitles first: a bad subtitles file should fail before minutes of decoding
+        cues: list[subs.Cue] = []
+        sub_source: str | None = None
+        if opts.subtitles:
+            cues = subs.read_subtitle_file(opts.subtitles)
+            sub_source = str(Path(opts.subtitles).expanduser())
+        else:
+            side = subs.find_sidecar(src)
+            if side is not None:
+                cues = subs.read_subtitle_file(side)
+                sub_source = str(side)
+    except BaseException:
+        opened.close()
+        raise
+    step, fallback = _analysis_step(info)
+    try:
+        feats, reservoir, raw_cuts, workers = _analyse(opened, opts, step, fallback, use_skip, report, check_cancelled, workers=opts.workers)
+    except ParallelScanFailed as exc:
+        # a chunk did not decode exactly as one pass would: do the one pass
+        log.info("%s: chunked decoding not possible (%s); decoding in one pass", src, exc)
+        feats, reservoir, raw_cuts, workers = _analyse(open_video(src), opts, step, fallback, use_skip, report, check_cancelled, workers=1)
     t_pass = _time.perf_counter() - t_start
     if len(feats) == 0:
         raise InputError(f"{src}: no video frame could be decoded; the file is truncated or corrupt")
@@ -303,7 +280,7 @@ def extract_keyframes(
         s = shots[kf.scene]
         kf.subtitles = subs.lines_between(cues, s.start, s.end) if cues else []
     stats = {
-        "frames_analysed": int(len(times)), "skip_nonref": use_skip, "analysis_step": step,
+        "frames_analysed": int(len(times)), "skip_nonref": use_skip, "analysis_step": step, "decoders": workers,
         "pass_seconds": round(t_pass, 3), "seconds": round(_time.perf_counter() - t_start, 3),
         "frames_decoded_after": reader.decoded, "seeks": reader.seeks, "reservoir": len(reservoir.best),
         "all_blank": all_blank,
@@ -316,13 +293,53 @@ def extract_keyframes(
     )
 
 
+def _analyse(opened, opts: KeyframeOptions, step: int, fallback: tuple[int, int], use_skip: bool, report, check_cancelled, *, workers: int | None):
+    """The streaming pass: every analysed frame in time order through the features, the shot
+    detector and the reservoir. Returns (features, reservoir, raw cuts, decoding threads used)."""
+    info = opened.info
+    feats = FrameFeatures()
+    reservoir = _Reservoir(info)
+    raw_cuts: list[float] = []
+    # decoding starts now, while the detector (and its libraries) load
+    scan = Scan(opened, step=step, fallback=fallback, skip_nonref=use_skip, quality=_online_quality,
+                bucket=reservoir.bucket, workers=workers)
+    try:
+        origin_pts = int(round(info.origin / float(info.time_base))) if info.time_base else 0
+        det = make_detector(
+            opts.detector, threshold=opts.threshold, min_scene_len=opts.min_shot, fps=info.fps,
+            time_base=info.time_base, origin_pts=origin_pts, device=opts.device,
+        )
+        expected = info.frame_count or max(int(info.duration * (info.fps or 25)), 1)
+        chunk_start = 0  # index of the current chunk's first frame
+        for batch in scan:
+            if batch.first:
+                chunk_start = len(feats)
+            bf = batch.feats
+            for j, bgr in enumerate(batch.bgr):
+                raw_cuts += det.push(bf.pts[j], bf.time[j], bgr)
+            feats.extend(bf)
+            if batch.lead is not None:  # a later chunk's first frame, now that its delta is known
+                i = chunk_start
+                quality = _online_quality(feats.luma[i], feats.contrast[i], feats.sharpness[i], feats.delta[i])
+                if quality > 0:
+                    reservoir.offer(feats.time[i], i, quality, batch.lead)
+            for quality, j, frame in batch.kept:
+                reservoir.offer(feats.time[chunk_start + j], chunk_start + j, quality, frame)
+            if check_cancelled:
+                check_cancelled()
+            n, t = len(feats), feats.time[-1]
+            report(min(0.85, 0.85 * n / expected if not use_skip else 0.85 * t / max(info.duration, 1e-6)), f"analysing frame {n}")
+        raw_cuts += det.finish()
+    finally:
+        scan.close()
+    return feats, reservoir, raw_cuts, scan.workers if scan.parallel else 1
+
+
 def _refine_cuts(reader: FrameReader, info: VideoInfo, a: dict[str, np.ndarray], bounds: list[Boundary], segments: list[Segment]):
     """Move each boundary to the exact first frame of its new segment. Frames skipped in the
     pass are decoded here, only between the two analysed frames either side of a boundary:
     a blank edge goes to the first frame whose blankness flips, a cut to the biggest change."""
     import cv2
-
-    from .features import FrameFeatures
 
     times, pts = a["time"], a["pts"]
     fdur = 1.0 / info.fps if info.fps else 0.04

@@ -29,7 +29,8 @@ class FrameFeatures:
     dhash: array = field(default_factory=lambda: array("Q"))  # 64-bit difference hash
     key: array = field(default_factory=lambda: array("b"))  # decoder keyframe flag
     thumbs: bytearray = field(default_factory=bytearray)  # THUMB_H x THUMB_W x 3 BGR per frame
-    _prev: np.ndarray | None = None
+    _prev: np.ndarray | None = None  # the last frame's 32x18 luma thumbnail
+    _orphan: np.ndarray | None = None  # the first frame's, when its delta had no previous frame
 
     def __len__(self) -> int:
         return len(self.time)
@@ -51,12 +52,34 @@ class FrameFeatures:
         self.bright.append(float(flat[int(flat.size * 0.1)]))
         if self._prev is None:
             self.delta.append(0.0)
+            if len(self.time) == 1:
+                self._orphan = tiny
         else:
             self.delta.append(float(cv2.absdiff(tiny, self._prev).mean()))
         self._prev = tiny
         self.dhash.append(dhash(g))
         self.key.append(1 if key else 0)
         self.thumbs += cv2.resize(bgr, (THUMB_W, THUMB_H), interpolation=cv2.INTER_AREA).tobytes()
+
+    def carry_on(self) -> FrameFeatures:
+        """An empty store for the frames that follow this one's (deltas continue across)."""
+        return FrameFeatures(_prev=self._prev)
+
+    def extend(self, other: FrameFeatures) -> None:
+        """Append another store's frames, which follow this one's in time. A first frame whose
+        delta had no previous frame (the start of a separately decoded chunk) gets it now."""
+        n = len(self.time)
+        for name in ("pts", "time", "luma", "contrast", "dark", "bright", "sharpness", "delta", "dhash", "key"):
+            getattr(self, name).extend(getattr(other, name))
+        self.thumbs += other.thumbs
+        if other._orphan is not None and self._prev is not None and len(other):
+            import cv2
+
+            self.delta[n] = float(cv2.absdiff(other._orphan, self._prev).mean())
+        elif n == 0:
+            self._orphan = other._orphan
+        if other._prev is not None:
+            self._prev = other._prev
 
     # -- numpy views ----------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
