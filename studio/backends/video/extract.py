@@ -36,7 +36,7 @@ from .decode import (
     to_display_image,
 )
 from .features import FrameFeatures
-from .scan import ParallelScanFailed, Scan
+from .scan import ParallelScanFailed, Scan, default_workers
 from .select import Candidate, candidates, choose, frame_scores
 from .shots import (
     DETECTORS,
@@ -383,40 +383,96 @@ def _refine_cuts(reader: FrameReader, info: VideoInfo, a: dict[str, np.ndarray],
     return new_bounds, [s for s in segments if not s.blank], [(s.start, s.end) for s in segments if s.blank]
 
 
+def _decode_cost(a: dict[str, np.ndarray]) -> np.ndarray:
+    """Frames to decode to reach each analysed frame after a seek: the analysed (reference)
+    frames since the keyframe before it, itself included."""
+    n = len(a["time"])
+    idx = np.arange(n)
+    last_key = np.maximum.accumulate(np.where(a["key"].astype(bool), idx, 0)) if n else idx
+    return idx - last_key + 1
+
+
 def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: KeyframeOptions, report) -> list[Keyframe]:
-    """Full-resolution images of the chosen frames (a frame kept in the pass if one of nearly
-    the same quality sits in the same part of the shot, else decoded exactly)."""
+    """Full-resolution images of the chosen frames. Where a frame of nearly the same quality in
+    the same part of the shot is cheaper to get (kept from the pass, or fewer frames after its
+    keyframe), that one is taken; the rest are decoded exactly, by a few readers in parallel."""
     kept = reservoir.by_index()
     pts = a["pts"]
     times = a["time"]
+    cost = _decode_cost(a)
     picks: list[tuple[Candidate, int]] = []
     for c in chosen:
         best = c.index
-        # a frame kept from the pass that is nearly as good saves a seek
-        # (close to the best one in time, so the parts of a long shot stay spread out)
+        # close to the best one in time, so the parts of a long shot stay spread out
         reach = max(0.5, 0.15 * float(times[c.hi - 1] - times[c.lo]))
-        pool = sorted(
-            (i for i in kept if c.lo <= i < c.hi and abs(times[i] - times[best]) <= reach and scores[i] >= 0.85 * scores[best]),
-            key=lambda i: (-scores[i], i),
-        )
-        picks.append((c, best if best in kept else (pool[0] if pool else best)))
+        near = [i for i in range(c.lo, c.hi) if abs(times[i] - times[best]) <= reach]
+        pool = sorted((i for i in near if i in kept and scores[i] >= 0.85 * scores[best]), key=lambda i: (-scores[i], i))
+        if best in kept:
+            pick = best
+        elif pool:
+            pick = pool[0]  # a frame kept from the pass saves a seek
+        else:
+            pick = min((i for i in near if scores[i] >= 0.9 * scores[best]), key=lambda i: (cost[i], -scores[i], i), default=best)
+        picks.append((c, pick))
     # keep only the kept frames that are used; the rest go back to the decoder's pool now
     kept = {i: kept[i] for _, i in picks if i in kept}
     reservoir.best.clear()
+    images: dict[int, Any] = {}
+    for i, frame in kept.items():
+        images[i] = to_display_image(frame, info)
+    kept.clear()
+    todo = sorted({i for _, i in picks if i not in images})
+    if todo:
+        groups = _split(todo, min(opts.workers or default_workers(), len(todo), 4))
+        if len(groups) == 1:
+            images.update(_decode_exact(reader, info, a, groups[0]))
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            def one(group: list[int]) -> tuple[dict[int, Any], int, int]:
+                with FrameReader(info, reader.keyframe_pts) as r:
+                    got = _decode_exact(r, info, a, group)
+                    return got, r.decoded, r.seeks
+
+            with ThreadPoolExecutor(len(groups), thread_name_prefix="studio-keyframe") as pool_ex:
+                for got, decoded, seeks in pool_ex.map(one, groups):
+                    images.update(got)
+                    reader.decoded += decoded
+                    reader.seeks += seeks
     out: list[Keyframe] = []
     for n, (c, i) in enumerate(picks):
-        frame = kept.pop(i, None)
-        if frame is None:
-            frame = reader.frame_at(int(pts[i]))
-            if frame is None:
-                continue
-            got = frame_time(frame, info)
-            if got is not None and abs(got - float(times[i])) > 1e-6:
-                log.warning("%s: asked for the frame at %.6f s, decoder gave %.6f s", info.path, times[i], got)
-        img = to_display_image(frame, info)
-        del frame
+        img = images.get(i)
+        if img is None:
+            continue
         out.append(Keyframe(time=float(times[i]), pts=int(pts[i]), scene=c.shot, score=float(scores[i]), image=img))
         report(0.88 + 0.08 * (n + 1) / max(len(chosen), 1), f"keyframe {n + 1}/{len(chosen)}")
+    return out
+
+
+def _split(items: list[int], parts: int) -> list[list[int]]:
+    """`items` (in time order) in `parts` contiguous groups of nearly equal size."""
+    size, extra = divmod(len(items), parts)
+    out, at = [], 0
+    for k in range(parts):
+        n = size + (1 if k < extra else 0)
+        if n:
+            out.append(items[at: at + n])
+        at += n
+    return out
+
+
+def _decode_exact(reader: FrameReader, info: VideoInfo, a: dict[str, np.ndarray], indices: list[int]) -> dict[int, Any]:
+    """Display images of analysed frames, decoded exactly by pts (ascending)."""
+    pts, times = a["pts"], a["time"]
+    out: dict[int, Any] = {}
+    for i in indices:
+        frame = reader.frame_at(int(pts[i]))
+        if frame is None:
+            continue
+        got = frame_time(frame, info)
+        if got is not None and abs(got - float(times[i])) > 1e-6:
+            log.warning("%s: asked for the frame at %.6f s, decoder gave %.6f s", info.path, times[i], got)
+        out[i] = to_display_image(frame, info)
     return out
 
 
