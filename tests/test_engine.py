@@ -304,3 +304,58 @@ def test_cached_images_are_loaded_lazily_and_saved_identically(tmp_path):
     assert art.content_hash() == a.outputs["sheet"].content_hash()
     assert art.image.size == a.outputs["sheet"].image.size  # decodes on demand
     assert Image.open(tmp_path / "b" / "sheet.png").text["parameters"].startswith("studio")
+
+
+# -- StepContext.map ------------------------------------------------------------------------------
+
+def _ctx(tmp_path, **kw):
+    from studio.engine.step import StepContext
+
+    return StepContext(step_id="m", use="toy.map", seed=0, workdir=tmp_path, **kw)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_ctx_map_keeps_order_and_reports_progress(tmp_path, threads):
+    import time
+
+    events = []
+    ctx = _ctx(tmp_path, listeners=[events.append])
+
+    def slow_square(x: int) -> int:
+        time.sleep(0.002 * (5 - x % 5))  # later items often finish first
+        return x * x
+
+    assert ctx.map(slow_square, list(range(12)), label="n", threads=threads) == [x * x for x in range(12)]
+    progress = [e for e in events if e.kind == "progress"]
+    assert progress and progress[-1].fraction == 1.0 and progress[-1].message == "n 12/12"
+
+
+def test_ctx_map_stops_when_cancelled_and_reraises_errors(tmp_path):
+    import threading
+
+    from studio.engine import Cancelled
+    from studio.engine.progress import CancelToken
+
+    token = CancelToken()
+    ran = []
+    lock = threading.Lock()
+
+    def work(x: int) -> int:
+        with lock:
+            ran.append(x)
+        if x == 1:
+            token.cancel()
+        threading.Event().wait(0.05)
+        return x
+
+    with pytest.raises(Cancelled):
+        _ctx(tmp_path, cancel=token).map(work, list(range(40)), threads=2)
+    assert len(ran) < 40
+
+    def boom(x: int) -> int:
+        if x == 3:
+            raise ValueError("bad item 3")
+        return x
+
+    with pytest.raises(ValueError, match="bad item 3"):
+        _ctx(tmp_path).map(boom, list(range(6)), threads=2)

@@ -306,3 +306,38 @@ def test_a_flash_is_not_a_cut_and_a_returning_shot_is_not_repeated(tmp_path):
     assert shots_with_frames == [0, 1], f"the returning picture was kept again: {[(k.time, k.scene) for k in r.keyframes]}"
     kept = extract_keyframes(clip, fast_opts(dedupe=0))
     assert sorted({k.scene for k in kept.keyframes}) == [0, 1, 2]
+
+
+# -- chunked decoding ----------------------------------------------------------------------------
+
+CHUNK_FORMATS = {
+    "mp4": ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25"],
+    "mkv": ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-bf", "0"],
+    "webm": ["-c:v", "libvpx-vp9", "-b:v", "300k", "-g", "25"],
+    "mov": ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "40", "-bf", "3"],
+    "gif": [],
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(CHUNK_FORMATS))
+def test_chunked_decoding_matches_one_pass_on_every_container(tmp_path, fmt):
+    """Parallel chunks split at keyframes give exactly what one sequential pass gives (frames,
+    cuts, shots, keyframe pictures), whatever the container and codec; where a format cannot be
+    split, one pass runs."""
+    import numpy as np
+
+    path = tmp_path / f"cuts.{fmt}"
+    size = "96x64" if fmt == "gif" else "160x90"
+    graph = (f"testsrc2=s={size}:r=25:d=4[a];smptebars=s={size}:r=25:d=4[b];"
+             f"rgbtestsrc=s={size}:r=25:d=4,hue=H=2[c];[a][b][c]concat=n=3:v=1[v]")
+    run_ffmpeg("-filter_complex", graph, "-map", "[v]", *CHUNK_FORMATS[fmt], str(path))
+    one = extract_keyframes(path, KeyframeOptions(workers=1, faces=False))
+    many = extract_keyframes(path, KeyframeOptions(workers=3, faces=False))
+    if fmt in ("mp4", "mkv", "webm", "mov"):
+        assert many.stats["decoders"] > 1, "a 12 s file with a keyframe every second is decoded in chunks"
+    assert one.stats["decoders"] == 1
+    assert [round(c, 3) for c in one.cuts] == [4.0, 8.0]
+    assert many.cuts == one.cuts and many.stats["frames_analysed"] == one.stats["frames_analysed"]
+    assert [(k.time, k.pts, k.scene) for k in many.keyframes] == [(k.time, k.pts, k.scene) for k in one.keyframes]
+    for a, b in zip(one.keyframes, many.keyframes):
+        assert np.array_equal(np.asarray(a.image), np.asarray(b.image))

@@ -7,10 +7,12 @@ the single source of truth for recipe validation, `studio steps` and the UI's fo
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -18,6 +20,9 @@ from pydantic import BaseModel, ConfigDict
 from .errors import Cancelled
 from .progress import CancelToken, Event, Listener
 from .registry import Registry
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Port types: a singular kind ("image") or a list of it ("images").
 SINGULAR_KINDS = ("image", "text", "data", "audio", "file", "video")
@@ -142,6 +147,40 @@ class StepContext:
         if self._cancel is not None and self._cancel.cancelled:
             raise Cancelled("run cancelled")
 
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, label: str = "item", threads: int | None = None) -> list[R]:
+        """`[fn(x) for x in items]`, run on a few threads (for work that releases the GIL: OpenCV,
+        NumPy, Pillow, PyAV). Results keep the items' order, so output does not depend on the
+        thread count; progress is reported per finished item, and cancelling stops the rest."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures import ThreadPoolExecutor as Pool
+
+        n = len(items)
+        workers = min(n, threads or default_threads())
+        if workers <= 1:
+            out = []
+            for i, x in enumerate(items):
+                self.check_cancelled()
+                out.append(fn(x))
+                self.progress((i + 1) / max(n, 1), f"{label} {i + 1}/{n}")
+            return out
+        results: list[Any] = [None] * n
+        with Pool(workers, thread_name_prefix=f"studio-{self.step_id}") as pool:
+            futures = {pool.submit(fn, x): i for i, x in enumerate(items)}
+            pending = set(futures)
+            try:
+                while pending:
+                    done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        results[futures[f]] = f.result()
+                    if done:
+                        finished = n - len(pending)
+                        self.progress(finished / n, f"{label} {finished}/{n}")
+                    self.check_cancelled()
+            finally:
+                for f in pending:
+                    f.cancel()
+        return results
+
     def rng(self, salt: str = "") -> np.random.Generator:
         """A numpy generator derived from this step's seed (and an optional salt)."""
         from .seeds import derive_seed
@@ -239,6 +278,19 @@ def _describe_param(prop: dict[str, Any], defs: dict[str, Any], required: bool) 
                 if key in sub:
                     desc[key] = sub[key]
     return desc
+
+
+def default_threads() -> int:
+    """Threads for `StepContext.map`: the cores this process may use (at most 8), or
+    STUDIO_THREADS."""
+    env = os.environ.get("STUDIO_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores))
 
 
 STEPS: Registry[type[Step]] = Registry("step")

@@ -128,22 +128,19 @@ class CaptionImages(Step):
     def _fallback(self, ctx, images, params):
         from studio.backends.describe import describe_image
 
-        captions, sources, extra = [], [], []
-        for i, art in enumerate(images):
-            ctx.check_cancelled()
+        def one(art) -> tuple[str, str, dict]:
             subs = art.meta.get("subtitles") if params.use_subtitles else None
             if isinstance(subs, str):
                 subs = [subs]
             lines = [str(s).strip() for s in (subs or []) if str(s).strip()]
             if lines:
-                captions.append(" ".join(lines))
-                sources.append("subtitles")
-                extra.append({})
-            else:
-                given = art.meta.get("faces") if isinstance(art.meta.get("faces"), list) else None
-                desc = describe_image(art.image, faces=given, detect=params.detect_faces)
-                captions.append(desc.text)
-                sources.append("describe")
-                extra.append(desc.as_meta())
-            ctx.progress((i + 1) / len(images), "describing")
+                return " ".join(lines), "subtitles", {}
+            given = art.meta.get("faces") if isinstance(art.meta.get("faces"), list) else None
+            desc = describe_image(art.image, faces=given, detect=params.detect_faces)
+            return desc.text, "describe", desc.as_meta()
+
+        done = ctx.map(one, list(images), label="describing image")
+        captions = [c for c, _, _ in done]
+        sources = [s for _, s, _ in done]
+        extra = [e for _, _, e in done]
         return captions, sources, extra

@@ -96,18 +96,13 @@ class ComicPanels(Step):
         for note in notes:
             ctx.warn(note)
         boxes = [b for p in pages for b in p.panels]
-        out: list[ImageArtifact] = []
-        detected = 0
-        for k, (art, box) in enumerate(zip(arts, boxes)):
-            ctx.check_cancelled()
+        def one(job) -> tuple[ImageArtifact, bool]:
+            art, box = job
             page = pages[box.page]
             img = art.image
-            if params.faces == "detect" or (params.faces == "auto" and "faces" not in art.meta):
-                # no detector ran upstream (generated or loaded images): look on this picture
-                faces = fitting.detect_faces(img)
-                detected += 1
-            else:
-                faces = fitting.parse_faces(art.meta.get("faces"))
+            detect = params.faces == "detect" or (params.faces == "auto" and "faces" not in art.meta)
+            # no detector ran upstream (generated or loaded images): look on this picture
+            faces = fitting.detect_faces(img) if detect else fitting.parse_faces(art.meta.get("faces"))
             fitted, moved, crop = fitting.fit_image(img, box.width, box.height, faces)
             meta = {key: art.meta[key] for key in KEEP_META if key in art.meta}
             meta.update({
@@ -115,8 +110,11 @@ class ComicPanels(Step):
                 "faces": [list(f) for f in moved], "dpi": params.dpi, "direction": page.direction,
                 "source_name": art.name,
             })
-            out.append(ImageArtifact(fitted, meta=meta, name=f"panel_{box.index + 1:03d}"))
-            ctx.progress((k + 1) / len(boxes), f"panel {k + 1}/{len(boxes)}")
+            return ImageArtifact(fitted, meta=meta, name=f"panel_{box.index + 1:03d}"), detect
+
+        done = ctx.map(one, list(zip(arts, boxes)), label="panel")
+        out = [a for a, _ in done]
+        detected = sum(1 for _, d in done if d)
         layout = {
             "pages": [p.to_dict() for p in pages],
             "direction": pages[0].direction,

@@ -353,9 +353,8 @@ class RestyleImages(Step):
             return {"images": self._diffusion(ctx, params, resolved, style, arts, seeds)}
         from studio.backends.stylize import stylize
 
-        out = []
-        for i, (art, seed) in enumerate(zip(arts, seeds)):
-            ctx.check_cancelled()
+        def one(job: tuple[Any, int]) -> ImageArtifact:
+            art, seed = job
             img = art.image
             alpha = img.getchannel("A") if img.mode in ("RGBA", "LA") else None
             res = stylize(img, style["stylizer"], strength=params.strength, seed=seed)
@@ -364,8 +363,10 @@ class RestyleImages(Step):
             meta = dict(art.meta)
             meta["restyle"] = {"backend": "stylize", "style": params.style, "stylizer": style["stylizer"], "strength": params.strength}
             meta["parameters"] = f"restyle: {style['stylizer']} stylizer\nStrength: {params.strength}, Seed: {seed}, Size: {img.width}x{img.height}, Style: {params.style}"
-            out.append(ImageArtifact(res, meta=meta, name=art.name))
-            ctx.progress((i + 1) / len(arts), f"panel {i + 1}/{len(arts)}")
+            return ImageArtifact(res, meta=meta, name=art.name)
+
+        # the stylizer is OpenCV and NumPy work: panels are restyled on several threads
+        out = ctx.map(one, list(zip(arts, seeds)), label="panel")
         ctx.report(backend="stylize", model=f"classic comic stylizer ({style['stylizer']})", licence="MIT (built in)", count=len(out))
         return {"images": out}
 
