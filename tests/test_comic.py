@@ -132,6 +132,10 @@ def test_relettering_reuses_the_pictures(tmp_path):
     third = p.run(images=images, script=edited, out=tmp_path / "c")
     assert all(s["cached"] for s in third.steps)
     assert third.paths["cbz"].read_bytes() == second.paths["cbz"].read_bytes()
+    # and without the cache (pages encoded afresh, not copied from cache entries): the same bytes
+    fourth = p.run(images=images, script=edited, out=tmp_path / "d", use_cache=False)
+    for key in ("cbz", "pdf"):
+        assert fourth.paths[key].read_bytes() == second.paths[key].read_bytes(), key
 
 
 def test_script_from_subtitles_and_captions(tmp_path):

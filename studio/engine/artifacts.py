@@ -145,6 +145,13 @@ class ImageArtifact(Artifact):
         self._png = None
         self._digest = None
 
+    def with_meta(self, meta: dict[str, Any], *, name: str | None = None) -> ImageArtifact:
+        """The same pixels with other meta: shares the decoded image, its PNG and its digest, so
+        passing an image through a step costs no re-encoding or re-hashing."""
+        out = ImageArtifact(self._image, meta=meta, name=self.name if name is None else name)
+        out._png, out._digest = self._png, self._digest
+        return out
+
     @property
     def size(self) -> tuple[int, int]:
         if self._image is None and self._png is not None:
@@ -159,20 +166,35 @@ class ImageArtifact(Artifact):
         return hash_bytes(img.mode, f"{img.size[0]}x{img.size[1]}", img.tobytes())
 
     def save(self, path: Path, *, parameters: str | None = None, **options: Any) -> Path:
-        from PIL import PngImagePlugin
-
         path = Path(path)
         if path.suffix.lower() != ".png":
             path = path.with_name(path.name + ".png")
         text = parameters if parameters is not None else self.meta.get("parameters")
+        path.write_bytes(self.png_bytes(str(text) if text else None))
+        return path
+
+    def png_bytes(self, parameters: str | None = None) -> bytes:
+        """The pixels as PNG, with `parameters` as its text chunk (None: no text). The same
+        pixels always give the same bytes: a PNG kept in the cache is copied, not re-encoded."""
+        from PIL import PngImagePlugin
+
         if self._png is not None and self._png.is_file():
             data = self._png.read_bytes()  # same pixels, same encoder: copy instead of re-encoding
         else:
             buf = io.BytesIO()
             self.image.save(buf, format="PNG", pnginfo=PngImagePlugin.PngInfo(), compress_level=PNG_COMPRESS_LEVEL)
             data = buf.getvalue()
-        path.write_bytes(png_with_text(data, "parameters", str(text) if text else None))
-        return path
+        return png_with_text(data, "parameters", parameters)
+
+    @property
+    def mode(self) -> str:
+        """The Pillow mode, read from the PNG's header when the pixels are not decoded yet."""
+        if self._image is None and self._png is not None:
+            from PIL import Image
+
+            with Image.open(self._png) as im:
+                return im.mode
+        return self.image.mode
 
     @classmethod
     def load(cls, folder: Path, spec: dict[str, Any]) -> ImageArtifact:

@@ -103,7 +103,7 @@ class Cache:
             specs: dict[str, Any] = {}
             for name, value in outputs.items():
                 if isinstance(value, list):
-                    specs[name] = [dump_artifact(a, staging, f"{name}-{i:04d}") for i, a in enumerate(value)]
+                    specs[name] = _dump_all(value, staging, name)
                 elif isinstance(value, Artifact):
                     specs[name] = dump_artifact(value, staging, name)
                 else:
@@ -130,3 +130,17 @@ class Cache:
 
     def size_bytes(self) -> int:
         return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file()) if self.root.exists() else 0
+
+
+def _dump_all(artifacts: list[Any], folder: Path, name: str) -> list[dict[str, Any]]:
+    """Dump a list output, encoding several artifacts at once (PNG and WAV encoders release the
+    GIL); the specs keep the list's order."""
+    jobs = [(a, f"{name}-{i:04d}") for i, a in enumerate(artifacts)]
+    if len(jobs) < 2:
+        return [dump_artifact(a, folder, key) for a, key in jobs]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .step import default_threads
+
+    with ThreadPoolExecutor(min(len(jobs), default_threads()), thread_name_prefix="studio-cache") as pool:
+        return list(pool.map(lambda job: dump_artifact(job[0], folder, job[1]), jobs))

@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import Field
 
 from studio.engine import (
-    ImageArtifact,
     InputError,
     Port,
     Step,
@@ -95,7 +94,7 @@ class CaptionImages(Step):
                 meta.update(extra[i])
             name = img.name or f"caption_{i:03d}"
             texts.append(TextArtifact(caption, meta=meta, name=name))
-            out_images.append(ImageArtifact(img.image, meta={**img.meta, "caption": caption, "caption_source": source}, name=img.name))
+            out_images.append(img.with_meta({**img.meta, "caption": caption, "caption_source": source}))
         counts = {s: sources.count(s) for s in ("model", "subtitles", "describe") if sources.count(s)}
         if backend == "transformers":
             from studio.backends.captioner import model_label

@@ -345,7 +345,8 @@ class ComicExport(Step):
         dpi = int(first.get("dpi", 150))
         rtl = first.get("direction") == "rtl"
         gray = all(is_gray(p.image) for p in pages)
-        imgs = png_pages([p.image for p in pages])
+        # RGB pages as the engine encodes them (the cached PNG when there is one: no re-encoding)
+        imgs = [p.png_bytes() if p.mode == "RGB" else png_pages([p.image])[0] for p in pages]
         pdf = write_pdf(imgs, ctx.scratch(f"{params.filename}.pdf"), dpi=dpi, title=title)
         ctx.progress(0.5, "pdf written")
         cbz = write_cbz(imgs, ctx.scratch(f"{params.filename}.cbz"), title=title, rtl=rtl, writer=params.writer,

@@ -8,7 +8,6 @@ from pydantic import Field
 
 from studio.engine import (
     DataArtifact,
-    ImageArtifact,
     InputError,
     Port,
     Step,
@@ -138,4 +137,4 @@ class Transcribe(Step):
         times = [a.meta.get("time") if isinstance(a.meta.get("time"), (int, float)) else None for a in images]
         spans = [_span(a.meta) for a in images]
         per = attach_lines(times, lines, spans=spans if any(spans) else None)
-        return [ImageArtifact(a.image, meta={**a.meta, "speech": said}, name=a.name) for a, said in zip(images, per)]
+        return [a.with_meta({**a.meta, "speech": said}) for a, said in zip(images, per)]
