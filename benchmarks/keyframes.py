@@ -8,6 +8,7 @@ from start to exit (interpreter start and imports included); peak memory is the 
 maximum resident set size (from wait4). Contenders:
 
 - studio      `extract_keyframes(FILE)` with the default detector (adaptive), faces on
+- studio (faces off)  the same without the face search, the work the CLI does (cuts only)
 - scenedetect `scenedetect -i FILE detect-adaptive list-scenes` (its defaults)
 - decode-only `ffmpeg -i FILE -f null -` (the ffmpeg bundled with imageio-ffmpeg)
 - transnetv2  `extract_keyframes(FILE, detector="transnetv2")` (time and cuts)
@@ -61,8 +62,8 @@ def measure(cmd: list[str], cwd: str | None = None) -> dict:
 
 # -- contenders ----------------------------------------------------------------------------------
 
-def run_studio(path: Path, detector: str = "adaptive") -> dict:
-    r = measure([sys.executable, __file__, "--worker", str(path), "--detector", detector])
+def run_studio(path: Path, detector: str = "adaptive", faces: bool = True) -> dict:
+    r = measure([sys.executable, __file__, "--worker", str(path), "--detector", detector] + ([] if faces else ["--no-faces"]))
     r.update(json.loads(r["stdout"].strip().splitlines()[-1]))
     return r
 
@@ -87,11 +88,11 @@ def run_decode(path: Path) -> dict:
     return measure([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "null", "-"])
 
 
-def worker(path: str, detector: str) -> None:
+def worker(path: str, detector: str, faces: bool = True) -> None:
     sys.path.insert(0, str(REPO))
     from studio.backends.video import KeyframeOptions, extract_keyframes
 
-    r = extract_keyframes(path, KeyframeOptions(detector=detector))
+    r = extract_keyframes(path, KeyframeOptions(detector=detector, faces=faces))
     print(json.dumps({
         "cuts": r.cuts, "keyframes": [round(k.time, 4) for k in r.keyframes], "stats": r.stats,
     }))
@@ -168,6 +169,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--detector", default="adaptive", help=argparse.SUPPRESS)
+    ap.add_argument("--no-faces", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per contender on the short clip (median)")
     ap.add_argument("--minutes", type=int, default=10, help="length of the synthesised video")
     ap.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "studio-bench-keyframes"))
@@ -176,7 +178,7 @@ def main() -> None:
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy table on the ground-truth clips")
     args = ap.parse_args()
     if args.worker:
-        worker(args.worker, args.detector)
+        worker(args.worker, args.detector, faces=not args.no_faces)
         return
 
     gt_all = json.loads((TESTDATA / "ground_truth.json").read_text()) if (TESTDATA / "ground_truth.json").is_file() else {}
@@ -189,10 +191,11 @@ def main() -> None:
 
     rows = []
     for label, path, reps, gt in files:
-        res: dict[str, list[dict]] = {"studio": [], "scenedetect": [], "decode-only": []}
+        res: dict[str, list[dict]] = {"studio": [], "studio (faces off)": [], "scenedetect": [], "decode-only": []}
         for _ in range(reps):  # interleaved, so load changes hit every contender alike
             res["decode-only"].append(run_decode(path))
             res["studio"].append(run_studio(path))
+            res["studio (faces off)"].append(run_studio(path, faces=False))
             res["scenedetect"].append(run_scenedetect(path))
             print(f"  {label}: run done", flush=True)
         if not args.no_transnet and reps > 1:
