@@ -4,6 +4,7 @@ the shared test video, re-lettering through the cache, comic-from-prompt, motion
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from xml.etree import ElementTree as ET
 
@@ -85,6 +86,19 @@ def test_comic_from_prompt(tmp_path):
     _check_comic(r)
     assert len(r.outputs["panels"]) == 4
     assert any(p["caption"] or p["speech"] for p in r.outputs["script"].data["panels"])
+    # the generator says where it drew the cat and the crow; every tail ends nearest its speaker
+    tails = 0
+    for art, plan in zip(r.outputs["panels"], r.outputs["bubbles"].data["panels"]):
+        names, faces = art.meta.get("face_names") or [], art.meta.get("faces") or []
+        assert len(names) == len(faces)
+        for b in plan["bubbles"]:
+            if b["kind"] == "caption" or not b["tail"] or str(b["speaker"]).lower() not in names:
+                continue
+            tip = b["tail"][1]
+            dist = [math.dist(tip, (x + w / 2, y + h / 2)) for x, y, w, h in faces]
+            assert names[dist.index(min(dist))] == str(b["speaker"]).lower()
+            tails += 1
+    assert tails >= 3
 
 
 @pytest.mark.slow

@@ -120,6 +120,33 @@ def test_tail_points_at_the_speakers_face():
         assert math.hypot(tip[0] - face_c[0], tip[1] - face_c[1]) < math.hypot(base[0] - face_c[0], base[1] - face_c[1])
 
 
+def _aims_at(b, face) -> bool:
+    fx, fy, fw, fh = face
+    tip = b.tail[1]
+    base = ((b.tail[0][0] + b.tail[2][0]) / 2, (b.tail[0][1] + b.tail[2][1]) / 2)
+    face_c = (fx + fw / 2, fy + fh / 2)
+    v_tail = (tip[0] - base[0], tip[1] - base[1])
+    v_face = (face_c[0] - base[0], face_c[1] - base[1])
+    return (v_tail[0] * v_face[0] + v_tail[1] * v_face[1]) / (math.hypot(*v_tail) * math.hypot(*v_face)) > 0.9
+
+
+def test_tails_find_speakers_by_name_when_the_faces_are_named():
+    """A generated picture knows who it drew: "Crow" speaks from the crow on the right, although
+    reading order alone would give the first speaker the left face."""
+    size = (700, 450)
+    faces = [(80, 200, 120, 120), (480, 210, 120, 120)]
+    lines = [Line("speech", "Who says there is one way?", "Crow", "oval"), Line("speech", "Me.", "The Cat", "oval")]
+    named = plan_panel(size, lines, faces=faces, font_px=18, face_names=["cat", "crow"])
+    _check_plan(named, size, faces, "ltr")
+    assert _aims_at(named.bubbles[0], faces[1]) and _aims_at(named.bubbles[1], faces[0])
+    unnamed = plan_panel(size, lines, faces=faces, font_px=18)
+    assert _aims_at(unnamed.bubbles[0], faces[0]) and _aims_at(unnamed.bubbles[1], faces[1])
+    # names that match nobody fall back to reading order; a names list of the wrong length is ignored
+    other = plan_panel(size, lines, faces=faces, font_px=18, face_names=["dog", "owl"])
+    assert _aims_at(other.bubbles[0], faces[0])
+    assert _aims_at(plan_panel(size, lines, faces=faces, font_px=18, face_names=["crow"]).bubbles[0], faces[0])
+
+
 def test_text_shrinks_to_fit_and_overflow_is_reported():
     long = " ".join(["words"] * 40)
     plan = plan_panel((320, 240), [Line("speech", long, None, "oval")], font_px=30, min_font_px=8)

@@ -160,6 +160,35 @@ def test_generate_step_procedural(tmp_path):
     assert np.array_equal(arr(again["images"][0].image), px)
 
 
+def test_scenes_report_where_their_subjects_are():
+    from studio.backends.procedural import head_box
+
+    drawn: list[dict] = []
+    plain = generate_image("a knight, a dog and a crow in a field", width=384, height=256, seed=3, style="outlined")
+    img = generate_image("a knight, a dog and a crow in a field", width=384, height=256, seed=3, style="outlined", subjects=drawn)
+    assert np.array_equal(arr(img), arr(plain))  # asking where things are changes nothing
+    assert [(d["name"], d["kind"]) for d in drawn] == [("knight", "character"), ("dog", "creature"), ("crow", "creature")]
+    field = generate_image("a field", width=384, height=256, seed=3, style="outlined")
+    for d in drawn:
+        x, y, w, h = d["box"]
+        assert min(x, y) >= 0 and x + w <= 384 and y + h <= 256 and min(w, h) > 8
+        # the box holds the subject: the picture differs from the empty field there
+        diff = np.abs(arr(img)[y:y + h, x:x + w] - arr(field)[y:y + h, x:x + w]).mean()
+        assert diff > 20, d
+        hx, hy, hw, hh = head_box(d["kind"], d["box"])
+        assert x <= hx and y <= hy and hx + hw <= x + w and hy + hh <= y + h
+    assert head_box("item", [0, 0, 10, 10]) is None
+    pix: list[dict] = []
+    generate_image("a dog in a field", width=200, height=120, seed=1, style="pixel", subjects=pix)
+    assert len(pix) == 1 and pix[0]["box"][0] + pix[0]["box"][2] <= 200
+    # the step puts them in the meta: subjects, and head boxes with names for comic panels
+    p = Pipeline("gen")
+    g = p.step("image.generate", prompt="a cat and a crow in a park", backend="procedural", width=160, height=96)
+    p.output("images", g.images)
+    m = studio.run(p, seed=1, use_cache=False)["images"][0].meta
+    assert [d["name"] for d in m["subjects"]] == ["cat", "crow"] == m["face_names"] and len(m["faces"]) == 2
+
+
 def test_generate_step_prompts_input_and_validation():
     from studio.engine.errors import UserError
 
@@ -183,7 +212,8 @@ def test_contract_signature_is_stable():
     import inspect
 
     sig = inspect.signature(generate_image)
-    assert list(sig.parameters) == ["prompt", "width", "height", "seed", "style", "transparent", "subject_only"]
+    assert list(sig.parameters) == ["prompt", "width", "height", "seed", "style", "transparent", "subject_only", "subjects"]
+    assert sig.parameters["subjects"].default is None
     assert sig.parameters["style"].default == "flat"
 
 

@@ -180,18 +180,25 @@ def fit_image(
     crop = img.crop(box)
     rgb = crop if crop.mode == "RGB" else crop.convert("RGB")
     out = rgb.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    kx, ky = width / (box[2] - box[0]), height / (box[3] - box[1])
-    moved: list[Box] = []
-    for x, y, w, h in faces:
-        x0, y0 = (x - box[0]) * kx, (y - box[1]) * ky
+    return out, [b for _, b in move_boxes(faces, box, (width, height))], box
+
+
+def move_boxes(boxes: Sequence[Box], crop: tuple[int, int, int, int], size: tuple[int, int]) -> list[tuple[int, Box]]:
+    """Boxes in source pixels to a crop scaled to `size`: (index, box) of those at least half
+    inside the crop, clipped to it."""
+    width, height = size
+    kx, ky = width / (crop[2] - crop[0]), height / (crop[3] - crop[1])
+    moved: list[tuple[int, Box]] = []
+    for i, (x, y, w, h) in enumerate(boxes):
+        x0, y0 = (x - crop[0]) * kx, (y - crop[1]) * ky
         x1, y1 = x0 + w * kx, y0 + h * ky
         cx0, cy0, cx1, cy1 = max(0.0, x0), max(0.0, y0), min(float(width), x1), min(float(height), y1)
         if cx1 <= cx0 or cy1 <= cy0:
             continue
         if (cx1 - cx0) * (cy1 - cy0) < 0.5 * (x1 - x0) * (y1 - y0):
             continue
-        moved.append((round(cx0, 1), round(cy0, 1), round(cx1 - cx0, 1), round(cy1 - cy0, 1)))
-    return out, moved, box
+        moved.append((i, (round(cx0, 1), round(cy0, 1), round(cx1 - cx0, 1), round(cy1 - cy0, 1))))
+    return moved
 
 
 def is_blank(img: Image.Image) -> bool:

@@ -283,11 +283,18 @@ def _box_sum(cum: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1
     return cum[y1, x1] - cum[y0, x1] - cum[y1, x0] + cum[y0, x0]
 
 
-def _speaker_targets(lines: list[Line], faces: list[Rect], direction: str, size: tuple[int, int]) -> dict[str, Rect]:
-    """Speakers get faces in order of first appearance, faces ordered in reading direction. With
-    more speakers than faces, the extra speakers are off panel: their tails point at the bottom
-    corner farthest from the faces."""
-    ordered = sorted(faces, key=lambda f: (f[0] + f[2]) / 2, reverse=(direction == "rtl"))
+def _name_key(name: str) -> str:
+    words = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in ("the", "a", "an", "mr", "mrs", "ms", "dr")]
+    return " ".join(words)
+
+
+def _speaker_targets(lines: list[Line], faces: list[Rect], direction: str, size: tuple[int, int],
+                     names: list[str | None] | None = None) -> dict[str, Rect]:
+    """Which face each speaker's tail points at. A speaker whose name matches a face's name (a
+    generated picture knows who it drew: "Crow" speaks from the crow) gets that face; the other
+    speakers get the remaining faces in order of first appearance, faces ordered in reading
+    direction. With more speakers than faces, the extra speakers are off panel: their tails
+    point at the bottom corner farthest from the faces."""
     speakers: list[str] = []
     for ln in lines:
         if ln.kind != "caption":
@@ -295,12 +302,23 @@ def _speaker_targets(lines: list[Line], faces: list[Rect], direction: str, size:
             if key not in speakers:
                 speakers.append(key)
     out: dict[str, Rect] = {}
+    free = list(range(len(faces)))
+    if names and len(names) == len(faces):
+        for s in speakers:
+            key = _name_key(s)
+            match = next((i for i in free if names[i] and key and (
+                _name_key(str(names[i])) == key or _name_key(str(names[i])) in key.split())), None)
+            if match is not None:
+                out[s] = faces[match]
+                free.remove(match)
+    ordered = sorted((faces[i] for i in free), key=lambda f: (f[0] + f[2]) / 2, reverse=(direction == "rtl"))
     W, H = size
-    for i, s in enumerate(speakers):
+    rest = [s for s in speakers if s not in out]
+    for i, s in enumerate(rest):
         if i < len(ordered):
             out[s] = ordered[i]
-        elif ordered:
-            mean_x = sum((f[0] + f[2]) / 2 for f in ordered) / len(ordered)
+        elif faces:
+            mean_x = sum((f[0] + f[2]) / 2 for f in faces) / len(faces)
             x = 0.0 if mean_x > W / 2 else float(W)
             out[s] = (x, float(H), x, float(H))  # a point: the off-panel speaker
     return out
@@ -318,8 +336,10 @@ def plan_panel(
     direction: str = "ltr",
     upper: bool = True,
     tails: bool = True,
+    face_names: list[str | None] | None = None,
 ) -> PanelPlan:
-    """Place `lines` on a panel of `size`. Faces are [x, y, w, h] in panel pixels."""
+    """Place `lines` on a panel of `size`. Faces are [x, y, w, h] in panel pixels; `face_names`
+    (same order, optional) says whose they are, so tails find their speakers by name."""
     W, H = size
     plan = PanelPlan(W, H)
     if not lines:
@@ -327,7 +347,8 @@ def plan_panel(
     face_rects: list[Rect] = [(x, y, x + w, y + h) for x, y, w, h in faces]
     if saliency is None:
         saliency = np.zeros((max(1, H // 8), max(1, W // 8)), dtype=np.float32)
-    targets = _speaker_targets(lines, face_rects, direction, (W, H))
+    names = list(face_names) if isinstance(face_names, (list, tuple)) and len(face_names) == len(face_rects) else None
+    targets = _speaker_targets(lines, face_rects, direction, (W, H), names)
     hot = _hotspot(saliency, W, H)
     sizes = []
     f = font_px

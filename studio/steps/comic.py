@@ -103,13 +103,17 @@ class ComicPanels(Step):
             detect = params.faces == "detect" or (params.faces == "auto" and "faces" not in art.meta)
             # no detector ran upstream (generated or loaded images): look on this picture
             faces = fitting.detect_faces(img) if detect else fitting.parse_faces(art.meta.get("faces"))
-            fitted, moved, crop = fitting.fit_image(img, box.width, box.height, faces)
+            fitted, _, crop = fitting.fit_image(img, box.width, box.height, faces)
+            moved = fitting.move_boxes(faces, crop, (box.width, box.height))
             meta = {key: art.meta[key] for key in KEEP_META if key in art.meta}
             meta.update({
                 "panel": box.index, "page": box.page, "slot": box.slot, "rect": list(box.rect), "crop": list(crop),
-                "faces": [list(f) for f in moved], "dpi": params.dpi, "direction": page.direction,
+                "faces": [list(f) for _, f in moved], "dpi": params.dpi, "direction": page.direction,
                 "source_name": art.name,
             })
+            names = art.meta.get("face_names") if not detect else None
+            if isinstance(names, list) and len(names) == len(faces):
+                meta["face_names"] = [names[i] for i, _ in moved]  # who each face is (generated images)
             return ImageArtifact(fitted, meta=meta, name=f"panel_{box.index + 1:03d}"), detect
 
         done = ctx.map(one, list(zip(arts, boxes)), label="panel")
@@ -241,6 +245,7 @@ class ComicLetter(Step):
             dpi = int(art.meta.get("dpi", 150))
             plan = plan_panel(
                 art.image.size, lines, faces=fitting.parse_faces(art.meta.get("faces")),
+                face_names=art.meta.get("face_names"),
                 saliency=fitting.saliency_map(art.image, width=96) if lines else None,
                 font_px=max(6, round(params.font_pt * dpi / 72)), min_font_px=max(5, round(params.min_font_pt * dpi / 72)),
                 font_path=params.font, direction=str(art.meta.get("direction", "ltr")), upper=params.case == "upper",

@@ -220,7 +220,7 @@ class GenerateImages(Step):
         return {"images": self._procedural(ctx, params, style, jobs, seeds)}
 
     def _procedural(self, ctx, params, style, jobs, seeds):
-        from studio.backends.procedural import describe_prompt, generate_image
+        from studio.backends.procedural import describe_prompt, generate_image, head_box
 
         pstyle = params.procedural_style or (style.get("procedural_style") if style else None) or "outlined"
         finish = style.get("procedural_finish") if style else None
@@ -235,7 +235,9 @@ class GenerateImages(Step):
         for i, ((_pi, _n, prompt), seed) in enumerate(zip(jobs, seeds)):
             ctx.check_cancelled()
             subject = prompt.replace(suffix, " ").strip(" ,") if suffix and suffix in prompt else prompt
-            img = generate_image(subject, width=w, height=h, seed=seed, style=pstyle, transparent=params.transparent, subject_only=params.subject_only)
+            drawn: list[dict] = []
+            img = generate_image(subject, width=w, height=h, seed=seed, style=pstyle, transparent=params.transparent,
+                                 subject_only=params.subject_only, subjects=drawn)
             if finish:
                 from studio.backends.stylize import stylize
 
@@ -246,6 +248,13 @@ class GenerateImages(Step):
             text = f"{prompt}\nSteps: 0, Sampler: procedural, Seed: {seed}, Size: {w}x{h}, Model: procedural ({pstyle}), Style: {params.style or 'none'}"
             meta = {"prompt": prompt, "seed": seed, "parameters": text, "backend": "procedural", "style": params.style,
                     "procedural": describe_prompt(subject)}
+            if drawn:
+                # the generator knows where it drew everyone: later steps (panel crops, bubbles
+                # and their tails) use these instead of guessing with a face detector
+                meta["subjects"] = drawn
+                heads = [(d["name"], head_box(d["kind"], d["box"])) for d in drawn]
+                meta["faces"] = [b for _, b in heads if b is not None]
+                meta["face_names"] = [n for n, b in heads if b is not None]
             out.append(ImageArtifact(img, meta=meta, name=f"{i:03d}_{_slug(prompt)}"))
             ctx.progress((i + 1) / len(jobs), f"image {i + 1}/{len(jobs)}")
         ctx.report(backend="procedural", model="studio procedural generator", licence="MIT (built in)", style=pstyle, count=len(out))

@@ -18,6 +18,10 @@ Contract (other engineers build on it; keep it stable):
   "pixel" (a ~64-cell grid, limited palette, 1-px outline). `subject_only=True` returns just the
   subject(s) centred on a transparent RGBA canvas (sprites, icons); `transparent=True` keeps the
   scene layout but leaves out the background (RGBA). Otherwise the result is RGB.
+- `subjects=[]` (optional, a list the caller passes) receives where each subject of a scene was
+  drawn: `{"name", "kind", "box": [x, y, w, h]}` in output pixels; `head_box(kind, box)` gives the
+  rough head region of characters and creatures (what comic panels keep in frame and bubble
+  tails point at).
 - `describe_prompt(prompt) -> dict` is what the generator understood (subjects, backdrops,
   setting, time, weather, moods, palette, unknown words), for manifests.
 """
@@ -31,16 +35,29 @@ from .prompt import describe_prompt, parse_prompt
 from .render import STYLES, generate, outline_alpha, pixelate, placeholder_card
 
 __all__ = [
-    "generate_image", "describe_prompt", "parse_prompt", "STYLES", "ARCHETYPES", "WORDS", "Archetype",
+    "generate_image", "head_box", "describe_prompt", "parse_prompt", "STYLES", "ARCHETYPES", "WORDS", "Archetype",
     "archetype_names", "outline_alpha", "pixelate", "placeholder_card",
 ]
 
 
 def generate_image(prompt: str, *, width: int, height: int, seed: int, style: str = "flat",
-                   transparent: bool = False, subject_only: bool = False) -> Image.Image:
-    """Draw `prompt` deterministically (see the module docstring for the contract)."""
+                   transparent: bool = False, subject_only: bool = False, subjects: list[dict] | None = None) -> Image.Image:
+    """Draw `prompt` deterministically (see the module docstring for the contract). `subjects`,
+    when given, gets where each subject of a scene was drawn (see `generate`)."""
     return generate(prompt, width=width, height=height, seed=int(seed), style=style,
-                    transparent=transparent, subject_only=subject_only)
+                    transparent=transparent, subject_only=subject_only, subjects=subjects)
+
+
+def head_box(kind: str, box: list[int]) -> list[int] | None:
+    """Where the head of a drawn subject is, roughly ([x, y, w, h]): characters stand upright
+    with the head in the top third, centred; creatures sit or fly with the head in the upper
+    half. None for things without a face (items, plants, buildings, vehicles, ...)."""
+    x, y, w, h = box
+    if kind == "character":
+        return [round(x + 0.2 * w), y, max(1, round(0.6 * w)), max(1, round(0.32 * h))]
+    if kind == "creature":
+        return [x, y, w, max(1, round(0.5 * h))]
+    return None
 
 
 def archetype_names() -> list[str]:

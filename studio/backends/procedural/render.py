@@ -175,7 +175,10 @@ def _default_time(info: PromptInfo, setting: str | None) -> str:
     return "day"
 
 
-def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, transparent: bool, subject_only: bool) -> Image.Image:
+def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, transparent: bool, subject_only: bool,
+            placed: list[dict] | None = None) -> Image.Image:
+    """The picture. `placed`, when given, gets one entry per subject drawn into a scene:
+    {"index", "name", "kind", "box": [x, y, w, h]} (the sprite's opaque bounds in pixels)."""
     ensure_loaded()
     look = LOOKS[style]
     rng = np.random.default_rng(stable_seed(info.text.strip().lower(), seed))
@@ -256,6 +259,14 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
             sd.ellipse([cx - rw, bottom - rh, cx + rw, bottom + rh], fill=(10, 10, 20, 80))
             canvas.alpha_composite(sh)
         canvas.alpha_composite(img, dest=(cx - size // 2, bottom - size))
+        if placed is not None:
+            bb = img.getchannel("A").getbbox()
+            if bb:
+                x0, y0 = cx - size // 2 + bb[0], bottom - size + bb[1]
+                placed.append({"index": i, "name": s.word or s.label, "kind": sarch.kind if sarch else "thing",
+                               "box": [x0, y0, bb[2] - bb[0], bb[3] - bb[1]]})
+    if placed is not None:
+        placed.sort(key=lambda d: d["index"])
     if not transparent:
         canvas = weather_overlay(canvas.convert("RGB"), spec, rng).convert("RGBA")
         if style == "outlined":
@@ -361,8 +372,21 @@ def pixelate(img: Image.Image, cell: int, colours: int = 24, outline: bool = Tru
     return pix.resize((gw * cell, gh * cell), Image.Resampling.NEAREST).crop((0, 0, w, h))
 
 
+def _scale_boxes(placed: list[dict], k: float, size: tuple[int, int], out: list[dict]) -> None:
+    """Subjects' boxes from the supersampled canvas to the output image (clipped)."""
+    w, h = size
+    for d in placed:
+        x, y, bw, bh = d["box"]
+        x0, y0 = max(0, round(x * k)), max(0, round(y * k))
+        x1, y1 = min(w, round((x + bw) * k)), min(h, round((y + bh) * k))
+        if x1 > x0 and y1 > y0:
+            out.append({"name": d["name"], "kind": d["kind"], "box": [x0, y0, x1 - x0, y1 - y0]})
+
+
 def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "flat", transparent: bool = False,
-             subject_only: bool = False) -> Image.Image:
+             subject_only: bool = False, subjects: list[dict] | None = None) -> Image.Image:
+    """A placeholder picture for `prompt`. `subjects`, when given, gets where each character,
+    creature or thing of a scene was drawn: {"name", "kind", "box": [x, y, w, h]} in pixels."""
     if style not in STYLES:
         raise InputError(f"procedural style {style!r}: use one of {', '.join(STYLES)}")
     if not (8 <= int(width) <= 8192 and 8 <= int(height) <= 8192):
@@ -373,7 +397,10 @@ def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "f
         cell = max(1, round(min(w, h) / 64))
         gw, gh = math.ceil(w / cell), math.ceil(h / cell)
         ss = 4
-        big = compose(info, gw * ss, gh * ss, seed, "pixel", transparent or subject_only, subject_only)
+        placed: list[dict] = []
+        big = compose(info, gw * ss, gh * ss, seed, "pixel", transparent or subject_only, subject_only, placed)
+        if subjects is not None:
+            _scale_boxes(placed, cell / ss, (w, h), subjects)
         big = big.resize((gw * ss, gh * ss))
         out = pixelate(big, ss, colours=24 if subject_only else 40, outline=True)
         out = out.resize((gw * cell, gh * cell), Image.Resampling.NEAREST).crop((0, 0, w, h))
@@ -381,6 +408,9 @@ def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "f
     ss = 2 if min(w, h) >= 384 else (3 if min(w, h) >= 192 else 4)
     while max(w, h) * ss > 4096 and ss > 1:
         ss -= 1
-    big = compose(info, w * ss, h * ss, seed, style, transparent or subject_only, subject_only)
+    placed = []
+    big = compose(info, w * ss, h * ss, seed, style, transparent or subject_only, subject_only, placed)
+    if subjects is not None:
+        _scale_boxes(placed, 1.0 / ss, (w, h), subjects)
     out = big.resize((w, h), Image.Resampling.LANCZOS) if ss > 1 else big
     return out if (transparent or subject_only) else out.convert("RGB")
