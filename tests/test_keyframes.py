@@ -341,3 +341,28 @@ def test_chunked_decoding_matches_one_pass_on_every_container(tmp_path, fmt):
     assert [(k.time, k.pts, k.scene) for k in many.keyframes] == [(k.time, k.pts, k.scene) for k in one.keyframes]
     for a, b in zip(one.keyframes, many.keyframes):
         assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
+
+
+def test_cancelling_the_pass_stops_every_decoder(tmp_path):
+    import threading
+    import time
+
+    from studio.engine import Cancelled
+
+    path = tmp_path / "long.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=20", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", str(path))
+    before = {t.name for t in threading.enumerate()}
+    calls = []
+
+    def cancel_soon() -> None:
+        calls.append(1)
+        if len(calls) >= 2:
+            raise Cancelled("run cancelled")
+
+    with pytest.raises(Cancelled):
+        extract_keyframes(path, KeyframeOptions(workers=3, faces=False), check_cancelled=cancel_soon)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(t.name.startswith("studio-video") for t in threading.enumerate()):
+        time.sleep(0.05)
+    left = {t.name for t in threading.enumerate()} - before
+    assert not [n for n in left if n.startswith("studio-video")], left
