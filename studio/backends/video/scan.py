@@ -143,7 +143,11 @@ class Scan:
         self.quality = quality
         self.bucket = bucket
         want = default_workers() if workers is None else max(1, int(workers))
-        self.chunks = plan_chunks(self.info, want)
+        try:
+            self.chunks = plan_chunks(self.info, want)
+        except BaseException:
+            opened.close()  # the scan owns the open video from here on
+            raise
         self.parallel = len(self.chunks) > 1
         self.workers = min(want, len(self.chunks))
         self._stop = threading.Event()
