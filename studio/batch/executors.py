@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.engine.progress import CancelToken, Event
+from studio.engine.threads import available_cpus
 
 from .worker import ItemTask, run_item
 
@@ -64,13 +65,6 @@ def _spawning(threads: int | None) -> Iterator[None]:
                 os.environ.pop(var, None)
             else:
                 os.environ[var] = value
-
-
-def available_cpus() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
 
 
 class SequentialExecutor:

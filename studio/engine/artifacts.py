@@ -152,14 +152,18 @@ class ImageArtifact(Artifact):
         out._png, out._digest = self._png, self._digest
         return out
 
-    @property
-    def size(self) -> tuple[int, int]:
+    def _header(self) -> tuple[tuple[int, int], str]:
+        """(size, mode), from the PNG's header when the pixels are not decoded yet."""
         if self._image is None and self._png is not None:
             from PIL import Image
 
             with Image.open(self._png) as im:
-                return im.size
-        return self.image.size
+                return im.size, im.mode
+        return self.image.size, self.image.mode
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self._header()[0]
 
     def _payload_hash(self) -> str:
         img = self.image
@@ -188,13 +192,7 @@ class ImageArtifact(Artifact):
 
     @property
     def mode(self) -> str:
-        """The Pillow mode, read from the PNG's header when the pixels are not decoded yet."""
-        if self._image is None and self._png is not None:
-            from PIL import Image
-
-            with Image.open(self._png) as im:
-                return im.mode
-        return self.image.mode
+        return self._header()[1]
 
     @classmethod
     def load(cls, folder: Path, spec: dict[str, Any]) -> ImageArtifact:

@@ -140,7 +140,7 @@ def _dump_all(artifacts: list[Any], folder: Path, name: str) -> list[dict[str, A
         return [dump_artifact(a, folder, key) for a, key in jobs]
     from concurrent.futures import ThreadPoolExecutor
 
-    from .step import default_threads
+    from .threads import default_threads
 
     with ThreadPoolExecutor(min(len(jobs), default_threads()), thread_name_prefix="studio-cache") as pool:
         return list(pool.map(lambda job: dump_artifact(job[0], folder, job[1]), jobs))

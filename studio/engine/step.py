@@ -7,7 +7,6 @@ the single source of truth for recipe validation, `studio steps` and the UI's fo
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from .errors import Cancelled
 from .progress import CancelToken, Event, Listener
 from .registry import Registry
+from .threads import default_threads
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -278,19 +278,6 @@ def _describe_param(prop: dict[str, Any], defs: dict[str, Any], required: bool) 
                 if key in sub:
                     desc[key] = sub[key]
     return desc
-
-
-def default_threads() -> int:
-    """Threads for `StepContext.map`: the cores this process may use (at most 8), or
-    STUDIO_THREADS."""
-    env = os.environ.get("STUDIO_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(8, cores))
 
 
 STEPS: Registry[type[Step]] = Registry("step")

@@ -31,7 +31,7 @@ class KeyframesParams(StepParams):
         description="an SRT/VTT file; default: a sidecar with the video's name (clip.srt, clip.vtt), else a subtitle stream inside the video",
     )
     device: str = Field("auto", max_length=20, description="TransNetV2 device: auto, cpu, cuda, mps")
-    workers: int = Field(0, ge=0, le=64, description="decoding threads for the analysis pass (0: one per core, at most 8); the result does not depend on it")
+    workers: int = Field(0, ge=0, le=64, description="decoding threads for the analysis pass (0: one per core, at most 8, or STUDIO_THREADS); the result does not depend on it")
     frames_folder: str = Field("frames", max_length=200, description="folder the recipe saves the images under (for the paths in scenes.json)")
 
 

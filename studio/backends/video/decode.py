@@ -157,13 +157,6 @@ def display_size(width: int, height: int, sar: Fraction, rotation: int) -> tuple
     return max(1, w), max(1, h)
 
 
-def probe(path: str | Path) -> VideoInfo:
-    """Open the video, decode its first frame, and describe it (InputError if it is unusable)."""
-    opened = open_video(path)
-    opened.close()
-    return opened.info
-
-
 @dataclass
 class OpenVideo:
     """A probed video left open: its description and its decoded frames, from the first one on."""
@@ -232,7 +225,7 @@ def open_video(path: str | Path) -> OpenVideo:
 
 
 def iter_decoded(
-    container, stream, path: Path, *, skip_nonref: bool = False, threads: bool = True, errors: list[str] | None = None,
+    container, stream, path: Path, *, threads: bool = True, errors: list[str] | None = None,
 ) -> Iterator[Any]:
     """Decoded frames of `stream`, skipping corrupt packets (too many of them is an InputError).
 
@@ -242,8 +235,6 @@ def iter_decoded(
 
     if not stream.codec_context.is_open:
         stream.thread_type = "AUTO" if threads else "SLICE"
-    if skip_nonref:
-        stream.codec_context.skip_frame = "NONREF"  # may change later: the decoder reads it per frame
     n_errors = 0
     last_exc: Exception | None = None
     demuxer = container.demux(stream)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from studio.engine.errors import InputError
+from studio.engine.threads import default_threads
 
 from . import subtitles as subs
 from .decode import (
@@ -36,7 +37,7 @@ from .decode import (
     to_display_image,
 )
 from .features import FrameFeatures
-from .scan import ParallelScanFailed, Scan, default_workers
+from .scan import ParallelScanFailed, Scan
 from .select import Candidate, candidates, choose, frame_scores
 from .shots import (
     DETECTORS,
@@ -423,7 +424,7 @@ def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: K
     kept.clear()
     todo = sorted({i for _, i in picks if i not in images})
     if todo:
-        groups = _split(todo, min(opts.workers or default_workers(), len(todo), 4))
+        groups = _split(todo, min(opts.workers or default_threads(), len(todo), 4))
         if len(groups) == 1:
             images.update(_decode_exact(reader, info, a, groups[0]))
         else:

@@ -20,7 +20,6 @@ are the few best per time bucket.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from studio.engine.threads import default_threads
 
 from .decode import (
     OpenVideo,
@@ -51,8 +52,6 @@ QUEUE_BATCHES = 12
 MIN_CHUNK = 2.0
 #: videos shorter than this (seconds) are decoded in one sequential pass
 MIN_PARALLEL = 4.0
-#: at most this many decoding threads
-MAX_WORKERS = 8
 
 Quality = Callable[[float, float, float, float], float]
 
@@ -72,14 +71,6 @@ class Batch:
 
 class ParallelScanFailed(Exception):
     """A chunk could not be decoded exactly as a sequential pass would; run sequentially."""
-
-
-def default_workers() -> int:
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS, cores))
 
 
 def plan_chunks(info: VideoInfo, workers: int) -> list[tuple[int, int]]:
@@ -142,7 +133,7 @@ class Scan:
         self.skip_nonref = skip_nonref
         self.quality = quality
         self.bucket = bucket
-        want = default_workers() if workers is None else max(1, int(workers))
+        want = default_threads() if workers is None else max(1, int(workers))
         try:
             self.chunks = plan_chunks(self.info, want)
         except BaseException:
@@ -214,14 +205,13 @@ class Scan:
             return self._opened.frames, None
         container = open_container(self.path)
         stream = next(s for s in container.streams.video if s.index == self.info.stream_index)
-        # one decoder per core when chunked (frame threads would only compete), else frame threads
-        stream.thread_type = "SLICE" if self.parallel else "AUTO"
         if self.skip_nonref:
             stream.codec_context.skip_frame = "NONREF"
         start = self.chunks[k][0]
         if start > -(1 << 62):
             container.seek(start, stream=stream, backward=True, any_frame=False)
-        return iter_decoded(container, stream, self.path, errors=errors), container
+        # one decoder per core when chunked (frame threads would only compete), else frame threads
+        return iter_decoded(container, stream, self.path, threads=not self.parallel, errors=errors), container
 
     def _decode_chunk(self, k: int) -> None:
         start, end = self.chunks[k]
