@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image
@@ -55,32 +56,39 @@ def smooth(rgb: np.ndarray, passes: int = 4, sigma_color: float = 40.0) -> np.nd
     return cv2.bilateralFilter(up, d=5, sigmaColor=sigma_color * 0.6, sigmaSpace=5)
 
 
+def _sq_dists(pts: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """(N, K) squared distances between (N, C) points and (K, C) centres (one matrix product)."""
+    d = (pts * pts).sum(1)[:, None] - 2.0 * (pts @ centres.T) + (centres * centres).sum(1)[None]
+    return np.maximum(d, 0.0, out=d)
+
+
 def kmeans_palette(pixels: np.ndarray, k: int, seed: int, iters: int = 12, sample: int = 6000) -> np.ndarray:
     """k centres of (N, C) float32 pixels: seeded k-means++ on a sample, then Lloyd iterations."""
     rng = np.random.default_rng(seed)
     n = len(pixels)
     pts = pixels[rng.choice(n, size=min(sample, n), replace=False)] if n > sample else pixels
+    pts = np.ascontiguousarray(pts, dtype=np.float32)
     centres = [pts[int(rng.integers(len(pts)))]]
+    d = ((pts - centres[0]) ** 2).sum(-1)  # distance to the nearest centre so far
     for _ in range(1, k):
-        d = np.min(((pts[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), axis=1)
         if d.sum() <= 0:
             break
         centres.append(pts[int(rng.choice(len(pts), p=d / d.sum()))])
+        d = np.minimum(d, ((pts - centres[-1]) ** 2).sum(-1))
     c = np.array(centres, dtype=np.float32)
     for _ in range(iters):
-        lab = np.argmin(((pts[:, None, :] - c[None]) ** 2).sum(-1), axis=1)
-        for j in range(len(c)):
-            sel = pts[lab == j]
-            if len(sel):
-                c[j] = sel.mean(axis=0)
+        lab = np.argmin(_sq_dists(pts, c), axis=1)
+        counts = np.bincount(lab, minlength=len(c))
+        for ch in range(pts.shape[1]):
+            sums = np.bincount(lab, weights=pts[:, ch], minlength=len(c))
+            c[:, ch] = np.where(counts > 0, sums / np.maximum(counts, 1), c[:, ch])
     return c
 
 
 def assign(pixels: np.ndarray, centres: np.ndarray, chunk: int = 262144) -> np.ndarray:
     out = np.empty(len(pixels), dtype=np.int32)
     for s in range(0, len(pixels), chunk):
-        block = pixels[s: s + chunk]
-        out[s: s + chunk] = np.argmin(((block[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+        out[s: s + chunk] = np.argmin(_sq_dists(pixels[s: s + chunk], centres), axis=1)
     return out
 
 
@@ -136,16 +144,25 @@ def region_edges(labels: np.ndarray, width: int = 1) -> np.ndarray:
     return e.astype(np.float32)
 
 
-def halftone(coverage: np.ndarray, cell: float, angle: float = 45.0, soft: float = 0.12) -> np.ndarray:
-    """Amplitude-modulated dots: 1 where ink, for a coverage map in 0..1 (round dots on a rotated grid)."""
-    h, w = coverage.shape
+@lru_cache(maxsize=8)
+def _dot_distance(h: int, w: int, cell: float, angle: float) -> np.ndarray:
+    """Distance of every pixel to its nearest dot centre on a rotated grid of `cell` px (in cells):
+    0 at the centre, ~0.707 at the corners. Pages repeat panel sizes, so the grid is kept."""
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     a = math.radians(angle)
     u = (x * math.cos(a) + y * math.sin(a)) / cell
     v = (-x * math.sin(a) + y * math.cos(a)) / cell
     du = u - np.floor(u) - 0.5
     dv = v - np.floor(v) - 0.5
-    dist = np.sqrt(du * du + dv * dv)  # 0 at the dot centre, ~0.707 at the corners
+    dist = np.sqrt(du * du + dv * dv)
+    dist.flags.writeable = False
+    return dist
+
+
+def halftone(coverage: np.ndarray, cell: float, angle: float = 45.0, soft: float = 0.12) -> np.ndarray:
+    """Amplitude-modulated dots: 1 where ink, for a coverage map in 0..1 (round dots on a rotated grid)."""
+    h, w = coverage.shape
+    dist = _dot_distance(h, w, float(cell), float(angle))
     radius = np.sqrt(np.clip(coverage, 0, 1) / math.pi)  # dot area = coverage of the cell
     return np.clip((radius - dist) / soft + 0.5, 0, 1)
 
@@ -173,16 +190,34 @@ def _saturate(rgb: np.ndarray, sat: float, val: float = 1.0) -> np.ndarray:
 
 
 def _apply_ink(rgb: np.ndarray, ink: np.ndarray, colour: tuple[int, int, int] = (18, 14, 22), alpha: float = 1.0) -> np.ndarray:
-    a = (ink * alpha)[..., None]
-    return (rgb.astype(np.float32) * (1 - a) + np.array(colour, np.float32) * a)
+    """Float RGB with `ink` (0..1) laid over it in `colour` at `alpha`."""
+    out = rgb.astype(np.float32, copy=True)
+    a = (ink * alpha).astype(np.float32, copy=False)[..., None]
+    out -= (out - np.array(colour, np.float32)) * a
+    return out
 
 
 def _levels(rgb: np.ndarray) -> np.ndarray:
     """Stretch contrast to the 1st..99th percentile (faded frames get real blacks and whites)."""
-    lo, hi = np.percentile(rgb, (1, 99))
+    lo, hi = _percentiles_u8(rgb, (1.0, 99.0))
     if hi - lo < 8:
         return rgb
-    return np.clip((rgb.astype(np.float32) - lo) * 255.0 / (hi - lo), 0, 255).astype(np.uint8)
+    lut = np.clip((np.arange(256, dtype=np.float32) - lo) * 255.0 / (hi - lo), 0, 255).astype(np.uint8)
+    return lut[rgb]
+
+
+def _percentiles_u8(values: np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:
+    """np.percentile (linear interpolation) of uint8 data, from its histogram."""
+    cum = np.cumsum(np.bincount(values.ravel(), minlength=256))
+    n = int(cum[-1])
+    out = []
+    for q in qs:
+        pos = (n - 1) * q / 100.0
+        lo_i, hi_i = int(np.floor(pos)), int(np.ceil(pos))
+        a = float(np.searchsorted(cum, lo_i, side="right"))  # value of the lo_i-th smallest
+        b = float(np.searchsorted(cum, hi_i, side="right"))
+        out.append(a + (b - a) * (pos - lo_i))
+    return tuple(out)
 
 
 # -- styles ----------------------------------------------------------------------------------------------
