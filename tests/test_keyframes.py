@@ -254,6 +254,62 @@ def test_faces_on_goldeneye_frames_match_opencv(testdata):
             assert x >= 0 and y >= 0 and x + w <= img.width and y + h <= img.height and w >= 24
 
 
+def _turning_clip(path: Path, blur: float) -> Path:
+    """4 s, one shot, 640x360 over a fine checker: a person seen from behind (sharp) for 2 s,
+    then facing the camera, the picture softened by a Gaussian blur of `blur` px."""
+    import av
+    from PIL import Image as PILImage
+    from PIL import ImageDraw, ImageFilter
+
+    from studio.comic.demo_clip import ANNA, FPS, H, W, _person
+
+    def frame(t: float) -> PILImage.Image:
+        img = PILImage.new("RGB", (W, H), (150, 130, 110))
+        d = ImageDraw.Draw(img)
+        for y in range(0, H, 8):
+            for x in range((y // 8) % 2 * 8, W, 16):
+                d.rectangle([x, y, x + 7, y + 7], fill=(60, 50, 40))
+        cx, cy, s = 320, 150, 150
+        if t < 2.0:
+            d.ellipse([cx - 1.1 * s, cy + 0.55 * s, cx + 1.1 * s, cy + 2.6 * s], fill=ANNA["shirt"])
+            d.ellipse([cx - 0.5 * s, cy - 0.62 * s, cx + 0.5 * s, cy + 0.68 * s], fill=ANNA["hair"])
+            return img
+        _person(d, cx, cy, s, ANNA, mouth=0.1)
+        return img.filter(ImageFilter.GaussianBlur(blur))
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.options = {"crf": "23", "preset": "veryfast", "threads": "1"}
+        for i in range(4 * FPS):
+            for packet in stream.encode(av.VideoFrame.from_image(frame(i / FPS))):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def test_faces_count_in_the_choice_of_frame(tmp_path):
+    """The sharpest moment shows the back of a head; a nearly as good moment of the same shot shows
+    the face: with faces on, that one is the keyframe. A face moment much worse than the best
+    does not win."""
+    clip = _turning_clip(tmp_path / "turn.mp4", blur=0.4)
+    plain = extract_keyframes(clip, KeyframeOptions(faces=False))
+    assert len(plain.keyframes) == 1 and plain.keyframes[0].time < 2.0 and plain.stats["face_swaps"] == 0
+    best = plain.keyframes[0].score
+    faced = extract_keyframes(clip, KeyframeOptions())
+    (kf,) = faced.keyframes
+    assert kf.time >= 2.0 and kf.faces and faced.stats["face_swaps"] == 1
+    assert 0.8 * best <= kf.score < best
+    x, y, w, h = kf.faces[0]
+    assert 200 < x + w / 2 < 440 and 60 < y + h / 2 < 250  # the drawn face, centred at (320, 150)
+    assert faced.cuts == plain.cuts and len(faced.scenes) == len(plain.scenes) == 1
+
+    soft = extract_keyframes(_turning_clip(tmp_path / "soft.mp4", blur=0.8), KeyframeOptions())
+    (kf,) = soft.keyframes
+    assert kf.time < 2.0 and not kf.faces and soft.stats["face_swaps"] == 0
+
+
 def test_a_new_sidecar_is_not_served_from_the_cache(synth, tmp_path):
     folder = tmp_path / "pair"
     folder.mkdir()

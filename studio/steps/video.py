@@ -24,7 +24,7 @@ class KeyframesParams(StepParams):
     max_frames: int = Field(12, ge=1, le=1000, description="at most this many keyframes (shots are ranked by length and novelty)")
     split_seconds: float = Field(5.0, ge=0.0, le=3600.0, description="one more keyframe per this many seconds of a long shot (0: one per shot)")
     dedupe: int = Field(6, ge=0, le=64, description="drop a keyframe whose 64-bit hash is within this many bits of one from another shot (0: keep all)")
-    faces: bool = Field(True, description="find faces (OpenCV's frontal-face Haar cascade) and record their boxes")
+    faces: bool = Field(True, description="find faces (OpenCV's frontal-face Haar cascade), record their boxes, and prefer a nearly as good moment of the shot that shows a face over one that shows none")
     fast: bool = Field(True, description="skip non-reference frames while analysing (cuts are then placed on the exact frame); ignored for transnetv2")
     subtitles: str | None = Field(
         None, max_length=4096,

@@ -10,7 +10,9 @@
    transition, no cut for a flash.
 4. Score frames, pick the best per shot (and per part of a long shot), rank, drop duplicates.
 5. Decode the chosen frames at full resolution: a frame kept from the pass (a small reservoir of
-   the best frame per time bucket, bounded in bytes) or a seek; find faces; attach subtitles.
+   the best frame per time bucket, bounded in bytes) or a seek.
+6. Find faces. A keyframe that shows none gives way to another, nearly as good moment of the
+   same shot part that does (faces are part of the choice). Attach subtitles.
 """
 
 from __future__ import annotations
@@ -56,6 +58,13 @@ log = logging.getLogger("studio.video")
 ANALYSIS_WIDTH = 160
 #: bytes of full-resolution frames kept from the pass for the final pick
 RESERVOIR_BYTES = 32 * 2**20
+#: a keyframe without a face may give way to another moment of its shot part kept from the pass
+#: (the most different one at least ALT_GAP s away scoring at least ALT_SCORE of the best) when
+#: that one shows a face
+#: (looked for at ALT_SCAN_SIDE px on the long side, about 40% of the cost of the full search)
+ALT_GAP = 0.75
+ALT_SCORE = 0.8
+ALT_SCAN_SIDE = 320
 
 
 @dataclass
@@ -263,13 +272,15 @@ def extract_keyframes(
                 shots = [Segment(float(times[0]), end_time, 0, len(times), False)]
         if check_cancelled:
             check_cancelled()
-        keyframes = _grab(reader, info, a, scores, chosen, shots, reservoir, opts, report)
+        keyframes, alts = _grab(reader, info, a, scores, chosen, shots, reservoir, opts, report)
     finally:
         reader.close()
-    reservoir.best.clear()  # free the kept frames (and the decoders' buffers) before the faces
+    reservoir.best.clear()  # free the other kept frames (and the decoders' buffers) before the faces
+    swaps = 0
     if opts.faces and keyframes:
-        _find_faces(keyframes)
+        swaps = _find_faces(keyframes, alts, info, a, scores)
         report(0.99, "faces")
+    alts.clear()
 
     if opts.embedded_subtitles and not cues and info.subtitle_streams:
         cues = subs.read_embedded(src)
@@ -284,7 +295,7 @@ def extract_keyframes(
         "frames_analysed": int(len(times)), "skip_nonref": use_skip, "analysis_step": step, "decoders": workers,
         "pass_seconds": round(t_pass, 3), "seconds": round(_time.perf_counter() - t_start, 3),
         "frames_decoded_after": reader.decoded, "seeks": reader.seeks, "reservoir": len(reservoir.best),
-        "all_blank": all_blank,
+        "all_blank": all_blank, "face_swaps": swaps,
     }
     report(1.0, f"{len(keyframes)} keyframe(s) from {len(shots)} shot(s)")
     return KeyframeResult(
@@ -393,10 +404,14 @@ def _decode_cost(a: dict[str, np.ndarray]) -> np.ndarray:
     return idx - last_key + 1
 
 
-def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: KeyframeOptions, report) -> list[Keyframe]:
+def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: KeyframeOptions, report
+          ) -> tuple[list[Keyframe], dict[int, tuple[int, Any]]]:
     """Full-resolution images of the chosen frames. Where a frame of nearly the same quality in
     the same part of the shot is cheaper to get (kept from the pass, or fewer frames after its
-    keyframe), that one is taken; the rest are decoded exactly, by a few readers in parallel."""
+    keyframe), that one is taken; the rest are decoded exactly, by a few readers in parallel.
+
+    Also returns, by keyframe number, another moment of the same shot part kept from the pass
+    (index, decoded frame) that is nearly as good, for the face search (see `_find_faces`)."""
     kept = reservoir.by_index()
     pts = a["pts"]
     times = a["time"]
@@ -415,6 +430,16 @@ def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: K
         else:
             pick = min((i for i in near if scores[i] >= 0.9 * scores[best]), key=lambda i: (cost[i], -scores[i], i), default=best)
         picks.append((c, pick))
+    alt_of: dict[int, int] = {}
+    if opts.faces:
+        for n, (c, pick) in enumerate(picks):
+            floor = ALT_SCORE * scores[c.index]
+            others = [i for i in kept if c.lo <= i < c.hi and abs(times[i] - times[pick]) >= ALT_GAP and scores[i] >= floor]
+            if others:
+                # the most different of them: a face turned to the camera changes the picture
+                far = thumb_distance(a["thumbs"][others], a["thumbs"][pick])
+                alt_of[n] = others[int(np.argmax(far))]
+    alts = {n: (i, kept[i]) for n, i in alt_of.items()}
     # keep only the kept frames that are used; the rest go back to the decoder's pool now
     kept = {i: kept[i] for _, i in picks if i in kept}
     reservoir.best.clear()
@@ -441,13 +466,16 @@ def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: K
                     reader.decoded += decoded
                     reader.seeks += seeks
     out: list[Keyframe] = []
+    out_alts: dict[int, tuple[int, Any]] = {}
     for n, (c, i) in enumerate(picks):
         img = images.get(i)
         if img is None:
             continue
+        if n in alts:
+            out_alts[len(out)] = alts[n]
         out.append(Keyframe(time=float(times[i]), pts=int(pts[i]), scene=c.shot, score=float(scores[i]), image=img))
         report(0.88 + 0.08 * (n + 1) / max(len(chosen), 1), f"keyframe {n + 1}/{len(chosen)}")
-    return out
+    return out, out_alts
 
 
 def _split(items: list[int], parts: int) -> list[list[int]]:
@@ -477,12 +505,30 @@ def _decode_exact(reader: FrameReader, info: VideoInfo, a: dict[str, np.ndarray]
     return out
 
 
-def _find_faces(keyframes: list[Keyframe]) -> None:
-    """Confirmed frontal face boxes for every keyframe (OpenCV's Haar cascades)."""
+def _find_faces(keyframes: list[Keyframe], alts: dict[int, tuple[int, Any]] | None = None, info: VideoInfo | None = None,
+                a: dict[str, np.ndarray] | None = None, scores: np.ndarray | None = None) -> int:
+    """Confirmed frontal face boxes for every keyframe (OpenCV's Haar cascades). Faces count in the
+    choice: a keyframe that shows no face gives way to its alternative (another moment of the same
+    shot part, kept from the pass, scoring at least ALT_SCORE of the best) when that one shows a
+    face: found by a quick search at ALT_SCAN_SIDE px and confirmed by the full one. Returns the
+    number of keyframes that gave way."""
     from studio.backends.faces import detect_faces
 
-    for kf in keyframes:
+    swaps = 0
+    for n, kf in enumerate(keyframes):
         kf.faces = detect_faces(kf.image)
+        if kf.faces or not alts or n not in alts or info is None or a is None or scores is None:
+            continue
+        i, frame = alts[n]
+        img = to_display_image(frame, info)
+        if not detect_faces(img, max_side=ALT_SCAN_SIDE):
+            continue
+        faces = detect_faces(img)  # the full search must agree: a face the quick look made up loses
+        if not faces:
+            continue
+        kf.image, kf.time, kf.pts, kf.score, kf.faces = img, float(a["time"][i]), int(a["pts"][i]), float(scores[i]), faces
+        swaps += 1
+    return swaps
 
 
 def _timeline_colours(a: dict[str, np.ndarray], duration: float, columns: int = 480) -> np.ndarray | None:
