@@ -334,7 +334,7 @@ class RestyleParams(StepParams):
 @register_step
 class RestyleImages(Step):
     name = "image.restyle"
-    version = "1"
+    version = "2"
     description = "Image to image: restyle images (keyframes) as comic panels by diffusion or the built-in comic stylizer; keeps each image's size and meta."
     inputs = {"images": Port("images", "images to restyle (their meta, e.g. time/faces/subtitles, is kept)")}
     outputs = {"images": Port("images", "restyled images, same size and meta as the inputs (plus `restyle` and `parameters`)")}

@@ -38,7 +38,7 @@ class KeyframesParams(StepParams):
 @register_step
 class Keyframes(Step):
     name = "video.keyframes"
-    version = "1"
+    version = "2"
     description = "Shot detection and the best frame(s) of each shot: upright full-resolution keyframes with time, shot, faces and subtitles; scenes.json and a preview."
     inputs = {"video": Port("video", "any video ffmpeg reads (mp4, webm, mkv, mov, gif, ...)")}
     outputs = {
