@@ -60,6 +60,12 @@ def test_comic_from_video_on_the_demo_clip_and_relettering(demo_clip, tmp_path):
     shapes = {b["shape"] for p in r.outputs["bubbles"].data["panels"] for b in p["bubbles"]}
     assert "jagged" in shapes, "BEN's all-caps line is a shout"
     assert any(a.meta.get("faces") for a in r.outputs["panels"]), "the demo's drawn faces are found"
+    # the two-shot: BEN talks (his mouth moves, Anna's does not), so his bubble points at him, on the right
+    two = next(a for a in r.outputs["panels"] if len(a.meta.get("faces", [])) == 2)
+    plan = r.outputs["bubbles"].data["panels"][two.meta["panel"]]
+    anna_x, ben_x = sorted(f[0] + f[2] / 2 for f in two.meta["faces"])
+    tips = [b["tail"][1][0] for b in plan["bubbles"] if b["speaker"] == "BEN" and b["tail"]]
+    assert tips and all(abs(x - ben_x) < abs(x - anna_x) for x in tips)
     # edit the words only: the pictures come from the cache
     script["panels"][0]["caption"] = "An old house, a windy night."
     r2 = studio.run("comic-from-video", {"video": str(demo_clip), "title": "The Roof", "script": script}, out=tmp_path / "warm")

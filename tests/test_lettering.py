@@ -143,6 +143,26 @@ def test_tails_find_speakers_by_name_when_the_faces_are_named():
     assert _aims_at(plan_panel(size, lines, faces=faces, font_px=18, face_names=["crow"]).bubbles[0], faces[0])
 
 
+def test_an_unnamed_speakers_tail_finds_the_face_that_talks():
+    """A video keyframe does not know names, but it knows whose mouth moves (`talking` meta): the
+    speaker's tail points there instead of at the first face in reading order."""
+    size = (700, 450)
+    faces = [(80, 200, 120, 120), (480, 210, 120, 120)]
+    lines = [Line("speech", "It's only the wind.", "BEN", "oval")]
+    still = {"mouth": 0.2, "eyes": 0.2, "score": 0.17}
+    talks = {"mouth": 2.4, "eyes": 0.3, "score": 1.85}
+    plan = plan_panel(size, lines, faces=faces, font_px=18, talking=[still, talks])
+    _check_plan(plan, size, faces, "ltr")
+    assert _aims_at(plan.bubbles[0], faces[1])
+    assert _aims_at(plan_panel(size, lines, faces=faces, font_px=18).bubbles[0], faces[0])
+    # nobody clearly talking, or scores for other faces: reading order as before
+    assert _aims_at(plan_panel(size, lines, faces=faces, font_px=18, talking=[still, still]).bubbles[0], faces[0])
+    assert _aims_at(plan_panel(size, lines, faces=faces, font_px=18, talking=[talks]).bubbles[0], faces[0])
+    # a name match still wins over the talking face
+    named = plan_panel(size, lines, faces=faces, font_px=18, face_names=["ben", None], talking=[still, talks])
+    assert _aims_at(named.bubbles[0], faces[0])
+
+
 def test_text_shrinks_to_fit_and_overflow_is_reported():
     long = " ".join(["words"] * 40)
     plan = plan_panel((320, 240), [Line("speech", long, None, "oval")], font_px=30, min_font_px=8)

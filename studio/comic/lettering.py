@@ -289,12 +289,13 @@ def _name_key(name: str) -> str:
 
 
 def _speaker_targets(lines: list[Line], faces: list[Rect], direction: str, size: tuple[int, int],
-                     names: list[str | None] | None = None) -> dict[str, Rect]:
+                     names: list[str | None] | None = None, talker: int | None = None) -> dict[str, Rect]:
     """Which face each speaker's tail points at. A speaker whose name matches a face's name (a
     generated picture knows who it drew: "Crow" speaks from the crow) gets that face; the other
     speakers get the remaining faces in order of first appearance, faces ordered in reading
-    direction. With more speakers than faces, the extra speakers are off panel: their tails
-    point at the bottom corner farthest from the faces."""
+    direction, except that the first of them gets the `talker` face (the one whose mouth moves in
+    the video) when that one is still free. With more speakers than faces, the extra speakers are
+    off panel: their tails point at the bottom corner farthest from the faces."""
     speakers: list[str] = []
     for ln in lines:
         if ln.kind != "caption":
@@ -311,7 +312,11 @@ def _speaker_targets(lines: list[Line], faces: list[Rect], direction: str, size:
             if match is not None:
                 out[s] = faces[match]
                 free.remove(match)
-    ordered = sorted((faces[i] for i in free), key=lambda f: (f[0] + f[2]) / 2, reverse=(direction == "rtl"))
+    ordered_idx = sorted(free, key=lambda i: (faces[i][0] + faces[i][2]) / 2, reverse=(direction == "rtl"))
+    if talker is not None and talker in ordered_idx:
+        ordered_idx.remove(talker)
+        ordered_idx.insert(0, talker)
+    ordered = [faces[i] for i in ordered_idx]
     W, H = size
     rest = [s for s in speakers if s not in out]
     for i, s in enumerate(rest):
@@ -337,9 +342,12 @@ def plan_panel(
     upper: bool = True,
     tails: bool = True,
     face_names: list[str | None] | None = None,
+    talking: list[dict[str, float]] | None = None,
 ) -> PanelPlan:
     """Place `lines` on a panel of `size`. Faces are [x, y, w, h] in panel pixels; `face_names`
-    (same order, optional) says whose they are, so tails find their speakers by name."""
+    (same order, optional) says whose they are, so tails find their speakers by name; `talking`
+    (same order, optional: a keyframe's mouth-motion scores) lets an unnamed speaker's tail find
+    the face that is talking."""
     W, H = size
     plan = PanelPlan(W, H)
     if not lines:
@@ -348,7 +356,12 @@ def plan_panel(
     if saliency is None:
         saliency = np.zeros((max(1, H // 8), max(1, W // 8)), dtype=np.float32)
     names = list(face_names) if isinstance(face_names, (list, tuple)) and len(face_names) == len(face_rects) else None
-    targets = _speaker_targets(lines, face_rects, direction, (W, H), names)
+    talker = None
+    if isinstance(talking, list) and len(talking) == len(face_rects):
+        from studio.backends.speakers import clear_talker
+
+        talker = clear_talker(talking)
+    targets = _speaker_targets(lines, face_rects, direction, (W, H), names, talker)
     hot = _hotspot(saliency, W, H)
     sizes = []
     f = font_px

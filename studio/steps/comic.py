@@ -55,7 +55,7 @@ class PanelsParams(StepParams):
 @register_step
 class ComicPanels(Step):
     name = "comic.panels"
-    version = "3"
+    version = "4"
     description = "Fit images to a comic layout's panels: crop to each panel's shape keeping faces and salient regions, then scale."
     inputs = {"images": Port("images", "pictures in reading order (keyframes, generated or restyled images)")}
     outputs = {
@@ -114,6 +114,9 @@ class ComicPanels(Step):
             names = art.meta.get("face_names") if not detect else None
             if isinstance(names, list) and len(names) == len(faces):
                 meta["face_names"] = [names[i] for i, _ in moved]  # who each face is (generated images)
+            talking = art.meta.get("talking") if not detect else None
+            if isinstance(talking, list) and len(talking) == len(faces):
+                meta["talking"] = [talking[i] for i, _ in moved]  # whose mouth moves (keyframes)
             return ImageArtifact(fitted, meta=meta, name=f"panel_{box.index + 1:03d}"), detect
 
         done = ctx.map(one, list(zip(arts, boxes)), label="panel")
@@ -211,7 +214,7 @@ class LetterParams(StepParams):
 @register_step
 class ComicLetter(Step):
     name = "comic.letter"
-    version = "3"
+    version = "4"
     description = "Letter panels: caption boxes and speech/thought/shout bubbles, wrapped and auto-fitted, placed off faces in reading order."
     inputs = {
         "images": Port("images", "fitted panels from comic.panels"),
@@ -245,7 +248,7 @@ class ComicLetter(Step):
             dpi = int(art.meta.get("dpi", 150))
             plan = plan_panel(
                 art.image.size, lines, faces=fitting.parse_faces(art.meta.get("faces")),
-                face_names=art.meta.get("face_names"),
+                face_names=art.meta.get("face_names"), talking=art.meta.get("talking"),
                 saliency=fitting.saliency_map(art.image, width=96) if lines else None,
                 font_px=max(6, round(params.font_pt * dpi / 72)), min_font_px=max(5, round(params.min_font_pt * dpi / 72)),
                 font_path=params.font, direction=str(art.meta.get("direction", "ltr")), upper=params.case == "upper",

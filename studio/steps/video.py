@@ -42,7 +42,7 @@ class Keyframes(Step):
     description = "Shot detection and the best frame(s) of each shot: upright full-resolution keyframes with time, shot, faces and subtitles; scenes.json and a preview."
     inputs = {"video": Port("video", "any video ffmpeg reads (mp4, webm, mkv, mov, gif, ...)")}
     outputs = {
-        "images": Port("images", "the keyframes in time order; meta: time, scene, score, faces [[x, y, w, h]], subtitles, source, width, height, shot_start, shot_end"),
+        "images": Port("images", "the keyframes in time order; meta: time, scene, score, faces [[x, y, w, h]], subtitles, source, width, height, shot_start, shot_end, and talking (per face: mouth and eye motion, score) where a keyframe shows several faces"),
         "scenes": Port("file", "scenes.json: video, duration, fps, detector, cuts, scenes with their keyframes"),
         "preview": Port("image", "the keyframes with their times above a timeline of shots and cuts"),
     }
@@ -103,6 +103,8 @@ class Keyframes(Step):
                 "shot_start": round(shot.start, 6), "shot_end": round(shot.end, 6),
                 "label": f"{fmt_time(kf.time)} shot {kf.scene + 1}",
             }
+            if kf.talking:
+                meta["talking"] = kf.talking
             images.append(ImageArtifact(kf.image, meta=meta, name=name))
         doc = result.scenes_json(paths)
         doc["video"] = source

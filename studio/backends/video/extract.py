@@ -12,7 +12,8 @@
 5. Decode the chosen frames at full resolution: a frame kept from the pass (a small reservoir of
    the best frame per time bucket, bounded in bytes) or a seek.
 6. Find faces. A keyframe that shows none gives way to another, nearly as good moment of the
-   same shot part that does (faces are part of the choice). Attach subtitles.
+   same shot part that does (faces are part of the choice). Where a keyframe shows several
+   faces, measure whose mouth moves (`studio.backends.speakers`). Attach subtitles.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class Keyframe:
     image: Any  # PIL RGB, upright, square pixels
     faces: list[list[int]] = field(default_factory=list)
     subtitles: list[str] = field(default_factory=list)
+    talking: list[dict[str, float]] | None = None  # per face, when it shows two or more (studio.backends.speakers)
 
 
 @dataclass
@@ -281,6 +283,9 @@ def extract_keyframes(
         swaps = _find_faces(keyframes, alts, info, a, scores)
         report(0.99, "faces")
     alts.clear()
+    crowd = [kf for kf in keyframes if len(kf.faces) >= 2]
+    if crowd:
+        _who_talks(crowd, info, [int(p) for p, k in zip(a["pts"], a["key"]) if k])
 
     if opts.embedded_subtitles and not cues and info.subtitle_streams:
         cues = subs.read_embedded(src)
@@ -529,6 +534,15 @@ def _find_faces(keyframes: list[Keyframe], alts: dict[int, tuple[int, Any]] | No
         kf.image, kf.time, kf.pts, kf.score, kf.faces = img, float(a["time"][i]), int(a["pts"][i]), float(scores[i]), faces
         swaps += 1
     return swaps
+
+
+def _who_talks(keyframes: list[Keyframe], info: VideoInfo, keyframe_pts: list[int]) -> None:
+    """Talking scores for the faces of keyframes that show several (see `speakers`)."""
+    from studio.backends import speakers
+
+    with FrameReader(info, keyframe_pts) as reader:
+        for kf in sorted(keyframes, key=lambda k: k.pts):
+            kf.talking = speakers.measure(reader, info, kf.pts, kf.faces) or None
 
 
 def _timeline_colours(a: dict[str, np.ndarray], duration: float, columns: int = 480) -> np.ndarray | None:
