@@ -538,11 +538,18 @@ def _find_faces(keyframes: list[Keyframe], alts: dict[int, tuple[int, Any]] | No
 
 def _who_talks(keyframes: list[Keyframe], info: VideoInfo, keyframe_pts: list[int]) -> None:
     """Talking scores for the faces of keyframes that show several (see `speakers`)."""
+    import av
+
     from studio.backends import speakers
 
     with FrameReader(info, keyframe_pts) as reader:
         for kf in sorted(keyframes, key=lambda k: k.pts):
-            kf.talking = speakers.measure(reader, info, kf.pts, kf.faces) or None
+            try:
+                kf.talking = speakers.measure(reader, info, kf.pts, kf.faces) or None
+            except (InputError, av.error.FFmpegError) as exc:
+                # the keyframe itself decoded; its neighbours did not: who talks stays unknown
+                log.warning("%s: frames around %.3f s could not be decoded to see who talks (%s)", info.path, kf.time, exc)
+                kf.talking = None
 
 
 def _timeline_colours(a: dict[str, np.ndarray], duration: float, columns: int = 480) -> np.ndarray | None:
