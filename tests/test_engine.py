@@ -359,3 +359,87 @@ def test_ctx_map_stops_when_cancelled_and_reraises_errors(tmp_path):
 
     with pytest.raises(ValueError, match="bad item 3"):
         _ctx(tmp_path).map(boom, list(range(6)), threads=2)
+
+
+# -- file digests remembered across processes ------------------------------------------------------
+
+def _aged(path, seconds_ago: float = 60.0) -> None:
+    import os
+    import time
+
+    t = time.time() - seconds_ago
+    os.utime(path, (t, t))
+
+
+def test_file_digests_are_remembered_on_disk(tmp_path, monkeypatch):
+    """A large input is read once: a later process finds its digest in the cache's `files/`
+    folder by (path, device, inode, size, mtime). A changed file (new mtime) is hashed again."""
+    import hashlib
+
+    from studio.engine import artifacts
+
+    f = tmp_path / "clip.bin"
+    f.write_bytes(b"a" * 1000)
+    _aged(f)
+    monkeypatch.setattr(artifacts, "_FILE_HASHES", {})
+    artifacts.remember_file_digests(tmp_path / "memo")
+    try:
+        first = artifacts.hash_file(f)
+        assert first == hashlib.sha256(b"a" * 1000).hexdigest()
+        assert len(list((tmp_path / "memo").iterdir())) == 1
+        # a new process (empty in-memory memo) does not read the file: prove it with content that
+        # changed behind the memo's back, same size and the same mtime set back on purpose
+        st = f.stat()
+        f.write_bytes(b"b" * 1000)
+        import os
+
+        os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+        monkeypatch.setattr(artifacts, "_FILE_HASHES", {})
+        assert artifacts.hash_file(f) == first
+        # a real edit moves the mtime: hashed again
+        _aged(f, 30.0)
+        monkeypatch.setattr(artifacts, "_FILE_HASHES", {})
+        assert artifacts.hash_file(f) == hashlib.sha256(b"b" * 1000).hexdigest()
+    finally:
+        artifacts.remember_file_digests(None)
+
+
+def test_a_file_modified_just_now_is_not_remembered(tmp_path, monkeypatch):
+    from studio.engine import artifacts
+
+    f = tmp_path / "fresh.bin"
+    f.write_bytes(b"still being written")
+    monkeypatch.setattr(artifacts, "_FILE_HASHES", {})
+    artifacts.remember_file_digests(tmp_path / "memo")
+    try:
+        artifacts.hash_file(f)
+        assert not (tmp_path / "memo").exists() or not list((tmp_path / "memo").iterdir())
+        # a damaged memo entry is ignored, not trusted
+        _aged(f)
+        artifacts.hash_file(f)
+        (entry,) = list((tmp_path / "memo").iterdir())
+        entry.write_text("not a digest")
+        monkeypatch.setattr(artifacts, "_FILE_HASHES", {})
+        import hashlib
+
+        assert artifacts.hash_file(f) == hashlib.sha256(b"still being written").hexdigest()
+    finally:
+        artifacts.remember_file_digests(None)
+
+
+def test_runs_remember_input_digests_in_the_cache(tmp_path):
+    """The executor points the memo at `<cache>/files` while a run with the cache on lasts."""
+    import studio
+    from studio.engine import artifacts
+
+    img = tmp_path / "in.png"
+    from PIL import Image
+
+    Image.new("RGB", (16, 16), (200, 10, 10)).save(img)
+    _aged(img)
+    try:
+        studio.run("contact-sheet", {"folder": str(tmp_path)}, out=tmp_path / "run", cache=tmp_path / "cache")
+        assert any((tmp_path / "cache" / "files").iterdir()), "the input image's digest is remembered"
+        assert artifacts._DIGEST_DIR is None, "the run puts the memo folder back as it was"
+    finally:
+        artifacts.remember_file_digests(None)

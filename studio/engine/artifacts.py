@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -42,23 +43,66 @@ def hash_bytes(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-_FILE_HASHES: dict[tuple[str, int, int], str] = {}
+_FILE_HASHES: dict[tuple[str, int, int, int, int], str] = {}
+#: where digests of input files are remembered across processes (set by the executor to a folder
+#: of the step cache; None: only within this process)
+_DIGEST_DIR: Path | None = None
+#: a file modified less than this long before it is hashed may still be changing in the same
+#: clock tick: its digest is not remembered on disk (the "racy" rule of git's index)
+RACY_NS = 2_000_000_000
+
+
+def remember_file_digests(folder: str | Path | None) -> None:
+    """Keep digests of hashed files in `folder`, so a later process does not read a large input
+    (a feature-length video) again to find that it is unchanged. An entry is keyed by the file's
+    resolved path, device, inode, size and modification time in ns, and is only written for a file
+    last modified more than RACY_NS ago. A file rewritten with the same size and the same
+    modification time (set back on purpose) would be taken as unchanged, as make and git take it."""
+    global _DIGEST_DIR
+    _DIGEST_DIR = Path(folder) if folder is not None else None
 
 
 def hash_file(path: Path) -> str:
-    """sha256 of a file's bytes, memoised per (path, size, mtime) within the process."""
+    """sha256 of a file's bytes, memoised per (path, device, inode, size, mtime) within the process
+    and, after `remember_file_digests`, across processes."""
     st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    key = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     cached = _FILE_HASHES.get(key)
     if cached:
         return cached
+    memo = _DIGEST_DIR / hash_bytes(canonical_json(list(key)))[:40] if _DIGEST_DIR is not None else None
+    if memo is not None:
+        try:
+            known = memo.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            known = ""
+        if len(known) == 64 and all(c in "0123456789abcdef" for c in known):
+            _FILE_HASHES[key] = known
+            return known
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     digest = h.hexdigest()
     _FILE_HASHES[key] = digest
+    if memo is not None and time.time_ns() - st.st_mtime_ns > RACY_NS:
+        _write_memo(memo, digest)
     return digest
+
+
+def _write_memo(memo: Path, digest: str) -> None:
+    import logging
+    import os
+    import uuid
+
+    tmp = memo.with_name(f".{memo.name}.{uuid.uuid4().hex[:8]}")
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(digest, encoding="ascii")
+        os.replace(tmp, memo)
+    except OSError as exc:  # a read-only cache: the digest is just not remembered
+        logging.getLogger("studio").debug("could not remember a file digest in %s: %s", memo.parent, exc)
+        tmp.unlink(missing_ok=True)
 
 
 class Artifact:

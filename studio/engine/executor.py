@@ -154,6 +154,12 @@ def execute(
     if run_seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {run_seed}")
     store = cache if isinstance(cache, Cache) else Cache(cache)
+    from . import artifacts as _artifacts
+
+    digests_before = _artifacts._DIGEST_DIR
+    if use_cache:
+        # large inputs (videos) are hashed once, not on every run: digests live beside the cache
+        _artifacts.remember_file_digests(store.root / "files")
     run_id = run_id or new_run_id()
     final = Path(out) if out else (Path(outputs_root) if outputs_root else default_outputs_root()) / (p.name or "recipe") / run_id
     if final.exists() and (not final.is_dir() or any(final.iterdir())):
@@ -297,6 +303,7 @@ def execute(
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        _artifacts.remember_file_digests(digests_before)
 
     # an optional output a step left empty (None) has no file
     paths = {k: (None if v is None else [final / x for x in v] if isinstance(v, list) else final / v) for k, v in rel_paths.items()}
