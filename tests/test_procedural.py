@@ -131,7 +131,7 @@ def test_prompt_parsing():
     assert [(s["archetype"], s["colour"]) for s in t["subjects"]] == [("person", "orange")]
     assert t["subjects"][0]["variant"]["glasses"] and t["setting"] == "village"
     crow = describe_prompt("a black crow drops a notebook at the feet of a traveller")
-    assert [s["archetype"] for s in crow["subjects"]] == ["bird", "person"] and not crow["backdrops"]
+    assert [s["archetype"] for s in crow["subjects"]] == ["bird", "book", "person"] and not crow["backdrops"]
 
 
 def test_bad_arguments_are_clear():
@@ -231,3 +231,36 @@ def test_style_words_do_not_steer_the_drawing():
     b = studio.run(p, {"prompts": ["a cat on a rooftop at night"]}, seed=0, use_cache=False)["images"][0]
     assert a.meta["procedural"]["subjects"] == b.meta["procedural"]["subjects"]
     assert np.array_equal(arr(a.image), arr(b.image))
+
+
+def test_new_animals_balloons_and_kites_are_drawn():
+    """Common story heroes and props are archetypes, not placeholder cards."""
+    from studio.backends.procedural import ARCHETYPES
+
+    for word, name in [("a mouse", "mouse"), ("two hamsters", "mouse"), ("a bunny", "rabbit"), ("a fox", "fox"),
+                       ("a panda", "bear"), ("a turtle", "tortoise"), ("a toad", "frog"), ("red balloons", "balloon"),
+                       ("a kite", "kite")]:
+        subs = describe_prompt(word)["subjects"]
+        assert subs and subs[0]["archetype"] == name, word
+        assert ARCHETYPES[name].kind in ("creature", "item")
+        img = generate_image(word, width=96, height=96, seed=1, subject_only=True, transparent=True)
+        alpha = np.asarray(img.getchannel("A"))
+        assert 0.05 < (alpha > 0).mean() < 0.9, word  # something drawn, not a full card
+    assert describe_prompt("red balloons")["subjects"][0]["count"] == 2  # a plural with no number
+    assert describe_prompt("a bunch of balloons")["subjects"][0]["count"] == 3
+
+
+def test_roles_adjectives_and_verbs_are_not_extra_people():
+    """"to be a chef" is a wish, "an old house" is a house, "cooks" is a verb: none of them adds a
+    person; "an old wizard" is one old wizard."""
+    def people(prompt):
+        return [s for s in describe_prompt(prompt)["subjects"] if s["archetype"] == "person"]
+
+    assert people("a mouse who wants to be a chef") == []
+    assert people("a mouse sits in a cosy old house") == []
+    assert len(people("a chef cooks soup")) == 1
+    assert len(people("two knights guard the castle")) == 1
+    (wizard,) = people("an old wizard")
+    assert wizard["variant"].get("old") and wizard["variant"].get("wizard")
+    (boy,) = people("a boy who wants to become a knight")
+    assert boy["variant"].get("knight")  # a person dresses for the role

@@ -356,15 +356,18 @@ def analyse_premise(text: str) -> Premise:
 
 # -- cast -----------------------------------------------------------------------------------
 
+#: every look names the body colour first, so the procedural generator (and a diffusion model)
+#: draws the character in the same colour in every panel, and a colour later in the look (a green
+#: neckerchief) is not taken for the body's
 _LOOKS = {
     "feline": ["small grey tabby {n} with a white chest", "ginger {n} with a crooked tail", "sleek black {n} with bright green eyes", "fluffy white {n} with one brown ear"],
     "canine": ["scruffy brown {n} with floppy ears", "small white {n} with a black eye patch", "golden {n} wearing a red collar"],
-    "small": ["tiny grey {n} with a pink nose", "little brown {n} with a blue scarf", "round {n} with a bright yellow backpack"],
-    "wild": ["young red {n} with a bushy tail", "big brown {n} with a patched ear", "lanky {n} with a green neckerchief"],
-    "bird": ["plump grey {n} with a torn wing feather", "small black {n} with a white-tipped beak", "scruffy {n} with a red band on one leg"],
+    "small": ["tiny grey {n} with a pink nose", "little brown {n} with a blue scarf", "round brown {n} with a bright yellow backpack"],
+    "wild": ["young red {n} with a bushy tail", "big brown {n} with a patched ear", "lanky grey {n} with a green neckerchief"],
+    "bird": ["plump grey {n} with a torn wing feather", "small black {n} with a white-tipped beak", "scruffy brown {n} with a red band on one leg"],
     "sea": ["small orange {n} with blue fins", "silver {n} with a notched fin", "bright yellow {n} with big round eyes"],
-    "fantasy": ["small green {n} with stubby wings", "pale {n} with a silver mane", "young purple {n} with golden horns"],
-    "farm": ["spotted {n} with a bell on its collar", "muddy pink {n} with a curly tail", "woolly {n} with a blue ribbon"],
+    "fantasy": ["small green {n} with stubby wings", "pale grey {n} with a silver mane", "young purple {n} with golden horns"],
+    "farm": ["spotted white {n} with a bell on its collar", "muddy pink {n} with a curly tail", "woolly white {n} with a blue ribbon"],
     "robot": ["small round {n} with a dented blue shell and one antenna", "tall rusty {n} with glowing yellow eyes", "boxy silver {n} with a painted red heart"],
     "person": ["{n} with curly red hair and a yellow raincoat", "{n} with short silver hair and a blue jacket", "{n} with a long black braid and a green scarf", "{n} with round glasses and an orange jumper"],
     "thing": ["little {n} painted bright red", "old brass {n} with a friendly dented face", "small blue {n} with round button eyes"],

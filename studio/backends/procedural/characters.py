@@ -24,7 +24,7 @@ _OUTFITS: dict[str, dict[str, Any]] = {
     "soldier": {"hat": "helmet", "uniform": (96, 110, 70)}, "army": {"hat": "helmet", "uniform": (96, 110, 70)},
     "astronaut": {"astronaut": True}, "cosmonaut": {"astronaut": True},
     "chef": {"hat": "toque", "uniform": (244, 244, 240)}, "cook": {"hat": "toque", "uniform": (244, 244, 240)},
-    "doctor": {"labcoat": True, "glasses": True}, "scientist": {"labcoat": True, "glasses": True}, "nurse": {"labcoat": True, "sex": "f"},
+    "doctor": {"labcoat": True, "glasses": True}, "scientist": {"labcoat": True, "glasses": True}, "inventor": {"labcoat": True, "glasses": True}, "nurse": {"labcoat": True, "sex": "f"},
     "cowboy": {"hat": "cowboy", "sex": "m"}, "cowgirl": {"hat": "cowboy", "sex": "f"}, "sheriff": {"hat": "cowboy", "badge": True},
     "police": {"hat": "cap", "uniform": (40, 60, 120), "badge": True}, "policeman": {"hat": "cap", "uniform": (40, 60, 120), "badge": True},
     "cop": {"hat": "cap", "uniform": (40, 60, 120), "badge": True}, "officer": {"hat": "cap", "uniform": (40, 60, 120), "badge": True},
@@ -458,7 +458,7 @@ def draw_cat(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any])
     p.line(bezier((0.46, 0.48), (0.5, 0.5), (0.54, 0.48)), (60, 40, 40), 0.007)
 
 
-@archetype("dog", kind="creature", height=0.34, words="puppy hound wolf fox", colors="brown tan beige grey")
+@archetype("dog", kind="creature", height=0.34, words="puppy hound wolf", colors="brown tan beige grey")
 def draw_dog(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
     fur = c.main
     p.line(bezier((0.66, 0.82), (0.86, 0.78), (0.84, 0.56), n=12), fur, 0.05, shade_mode=None, outline=True)
@@ -480,7 +480,135 @@ def draw_dog(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any])
     p.ellipse(0.5, 0.59, 0.022, 0.022, c.gold, shade_mode="none", outline=False)
 
 
-@archetype("bird", kind="creature", height=0.18, grounded=False, words="crow raven parrot owl eagle sparrow chicken duck pigeon", colors="blue red yellow black")
+@archetype("mouse", kind="creature", height=0.22, words="mice rat hamster gerbil", colors="grey brown white")
+def draw_mouse(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    fur = c.main
+    pink = (238, 160, 170)
+    p.line(bezier((0.68, 0.88), (0.98, 0.96), (0.9, 0.6), n=18), pink, 0.022, shade_mode=None, outline=True)
+    p.shape(ellipse_pts(0.52, 0.7, 0.22, 0.24), fur)
+    p.shape(ellipse_pts(0.52, 0.76, 0.11, 0.14), mix(fur, (255, 255, 255), 0.55), outline=False)
+    for sx in (-1, 1):
+        p.ellipse(0.52 + sx * 0.1, 0.945, 0.065, 0.03, pink)
+        p.ellipse(0.52 + sx * 0.16, 0.2, 0.12, 0.12, fur)
+        p.ellipse(0.52 + sx * 0.16, 0.2, 0.075, 0.075, pink, outline=False)
+    p.shape(ellipse_pts(0.52, 0.4, 0.17, 0.15), fur)
+    for sx in (-1, 1):
+        p.ellipse(0.52 + sx * 0.065, 0.37, 0.03, 0.036, (24, 20, 24), shade_mode="none", outline=False)
+        p.ellipse(0.52 + sx * 0.065 - 0.008, 0.36, 0.009, 0.009, (255, 255, 255), shade_mode="none", outline=False)
+        for dy in (-0.012, 0.012):
+            p.line([(0.52 + sx * 0.05, 0.47 + dy), (0.52 + sx * 0.22, 0.45 + dy * 2.5)], (70, 60, 60), 0.004)
+    p.ellipse(0.52, 0.47, 0.03, 0.025, (226, 110, 130), outline=False)
+    p.line(bezier((0.49, 0.51), (0.52, 0.53), (0.55, 0.51)), (60, 40, 40), 0.006)
+    for sx in (-1, 1):
+        p.ellipse(0.52 + sx * 0.07, 0.68, 0.035, 0.05, pink)
+
+
+@archetype("rabbit", kind="creature", height=0.34, words="bunny hare", colors="white grey brown")
+def draw_rabbit(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    fur = c.main
+    pink = (238, 164, 176)
+    p.ellipse(0.74, 0.84, 0.07, 0.07, mix(fur, (255, 255, 255), 0.7))
+    p.shape(ellipse_pts(0.5, 0.73, 0.2, 0.22), fur)
+    p.shape(ellipse_pts(0.5, 0.78, 0.1, 0.13), mix(fur, (255, 255, 255), 0.55), outline=False)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.12, 0.94, 0.09, 0.035, fur)
+        with p.region(0.5 + sx * 0.08 - 0.07, 0.0, 0.5 + sx * 0.08 + 0.07, 0.36, angle=sx * 10):
+            p.ellipse(0.5, 0.5, 0.42, 0.5, fur)
+            p.ellipse(0.5, 0.52, 0.22, 0.38, pink, outline=False)
+    p.ellipse(0.5, 0.44, 0.16, 0.14, fur)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.06, 0.42, 0.026, 0.032, (24, 20, 24), shade_mode="none", outline=False)
+        p.ellipse(0.5 + sx * 0.06 - 0.007, 0.41, 0.008, 0.008, (255, 255, 255), shade_mode="none", outline=False)
+        p.ellipse(0.5 + sx * 0.05, 0.66, 0.035, 0.045, fur)
+    p.shape([(0.48, 0.48), (0.52, 0.48), (0.5, 0.505)], (226, 110, 130), outline=False)
+    p.line(bezier((0.47, 0.53), (0.5, 0.55), (0.53, 0.53)), (60, 40, 40), 0.006)
+
+
+@archetype("fox", kind="creature", height=0.34, words="vixen", colors="orange")
+def draw_fox(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    fur = c.main
+    white = (250, 246, 238)
+    dark = shade(fur, 0.45)
+    tail = bezier((0.64, 0.9), (1.02, 0.9), (0.9, 0.5), n=18)
+    p.line(tail, fur, 0.1, shade_mode=None, outline=True)
+    p.ellipse(0.9, 0.52, 0.06, 0.06, white)
+    p.shape(ellipse_pts(0.5, 0.72, 0.19, 0.23), fur)
+    p.shape(ellipse_pts(0.5, 0.74, 0.09, 0.15), white, outline=False)
+    for sx in (-1, 1):
+        p.rect(0.5 + sx * 0.08 - 0.04, 0.8, 0.5 + sx * 0.08 + 0.04, 0.96, dark, r=0.02)
+        p.shape([(0.5 + sx * 0.05, 0.3), (0.5 + sx * 0.17, 0.1), (0.5 + sx * 0.18, 0.34)], fur)
+        p.shape([(0.5 + sx * 0.08, 0.3), (0.5 + sx * 0.16, 0.16), (0.5 + sx * 0.16, 0.31)], dark, outline=False)
+    p.shape([(0.3, 0.36), (0.5, 0.27), (0.7, 0.36), (0.56, 0.54), (0.5, 0.57), (0.44, 0.54)], fur)
+    p.shape([(0.36, 0.42), (0.5, 0.44), (0.64, 0.42), (0.55, 0.54), (0.5, 0.57), (0.45, 0.54)], white, outline=False)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.07, 0.39, 0.022, 0.028, (24, 20, 24), shade_mode="none", outline=False)
+    p.ellipse(0.5, 0.55, 0.025, 0.02, (24, 20, 24), outline=False)
+
+
+@archetype("bear", kind="creature", height=0.46, words="teddy grizzly panda", colors="brown",
+           variants={"panda": {"panda": True}})
+def draw_bear(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    panda = bool(v.get("panda"))
+    fur = (244, 244, 240) if panda else c.main
+    dark = (34, 32, 36) if panda else shade(fur, 0.7)
+    muzzle = (250, 250, 246) if panda else mix(fur, (255, 240, 220), 0.55)
+    p.shape(ellipse_pts(0.5, 0.68, 0.27, 0.28), fur)
+    p.shape(ellipse_pts(0.5, 0.72, 0.15, 0.18), mix(fur, (255, 255, 255), 0.35), outline=False)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.14, 0.93, 0.1, 0.05, dark)
+        p.ellipse(0.5 + sx * 0.21, 0.64, 0.07, 0.11, dark)
+        p.ellipse(0.5 + sx * 0.15, 0.12, 0.075, 0.075, dark)
+        p.ellipse(0.5 + sx * 0.15, 0.12, 0.04, 0.04, shade(dark, 0.8), outline=False)
+    p.ellipse(0.5, 0.3, 0.21, 0.19, fur)
+    for sx in (-1, 1):
+        if panda:
+            with p.region(0.5 + sx * 0.08 - 0.05, 0.24, 0.5 + sx * 0.08 + 0.05, 0.34, angle=sx * 25):
+                p.ellipse(0.5, 0.5, 0.5, 0.45, dark, outline=False)
+        p.ellipse(0.5 + sx * 0.08, 0.28, 0.024, 0.028, (250, 250, 250) if panda else (24, 20, 24), shade_mode="none", outline=False)
+        p.ellipse(0.5 + sx * 0.08, 0.285, 0.013, 0.016, (24, 20, 24), shade_mode="none", outline=False)
+    p.ellipse(0.5, 0.38, 0.09, 0.07, muzzle)
+    p.ellipse(0.5, 0.355, 0.035, 0.025, (30, 24, 24), outline=False)
+    p.line(bezier((0.47, 0.41), (0.5, 0.43), (0.53, 0.41)), (60, 40, 40), 0.007)
+
+
+@archetype("tortoise", kind="creature", height=0.2, words="turtle terrapin", colors="green olive")
+def draw_tortoise(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    shell = c.main
+    skin = mix(shell, (200, 190, 120), 0.55)
+    for x in (0.26, 0.42, 0.6, 0.74):
+        p.rect(x - 0.05, 0.7, x + 0.05, 0.95, skin, r=0.03)
+    p.line(bezier((0.12, 0.78), (0.04, 0.8), (0.02, 0.74)), skin, 0.035, shade_mode=None, outline=True)
+    p.shape(ellipse_pts(0.82, 0.56, 0.13, 0.11), skin)
+    p.ellipse(0.86, 0.53, 0.022, 0.026, (24, 20, 24), shade_mode="none", outline=False)
+    p.ellipse(0.855, 0.52, 0.007, 0.007, (255, 255, 255), shade_mode="none", outline=False)
+    p.line(bezier((0.85, 0.61), (0.9, 0.63), (0.94, 0.6)), (60, 40, 40), 0.006)
+    p.shape(ellipse_pts(0.48, 0.78, 0.36, 0.42, start=180, end=360), shell, gloss=True)
+    p.rect(0.1, 0.74, 0.86, 0.8, shade(shell, 0.75), r=0.02)
+    line = shade(shell, 0.6)
+    for cx, cy in ((0.48, 0.52), (0.3, 0.62), (0.66, 0.62)):
+        hexagon = [(cx + 0.085 * np.cos(np.radians(a)), cy + 0.08 * np.sin(np.radians(a))) for a in range(0, 360, 60)]
+        p.shape(hexagon, mix(shell, (255, 255, 255), 0.15), outline=False)
+        p.line(hexagon + [hexagon[0]], line, 0.008)
+
+
+@archetype("frog", kind="creature", height=0.2, words="toad", colors="green lime")
+def draw_frog(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    skin = c.main
+    belly = mix(skin, (250, 246, 200), 0.6)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.3, 0.86, 0.16, 0.1, skin)
+        p.ellipse(0.5 + sx * 0.4, 0.95, 0.08, 0.03, shade(skin, 0.85))
+    p.shape(ellipse_pts(0.5, 0.68, 0.32, 0.26), skin)
+    p.shape(ellipse_pts(0.5, 0.76, 0.2, 0.16), belly, outline=False)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.16, 0.38, 0.1, 0.1, skin)
+        p.ellipse(0.5 + sx * 0.16, 0.37, 0.065, 0.065, (252, 252, 246), shade_mode="none")
+        p.ellipse(0.5 + sx * 0.16, 0.38, 0.03, 0.04, (24, 20, 24), shade_mode="none", outline=False)
+        p.ellipse(0.5 + sx * 0.06, 0.54, 0.012, 0.01, shade(skin, 0.55), outline=False)
+    p.line(bezier((0.32, 0.6), (0.5, 0.7), (0.68, 0.6), n=16), (70, 40, 40), 0.01)
+
+
+@archetype("bird", kind="creature", height=0.18, grounded=False, words="crow raven parrot owl eagle sparrow chicken duck pigeon swallow seagull gull robin", colors="blue red yellow black")
 def draw_bird(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
     body = c.main
     p.shape([(0.22, 0.55), (0.04, 0.46), (0.08, 0.62), (0.04, 0.7), (0.26, 0.64)], shade(body, 0.75))

@@ -276,7 +276,7 @@ def draw_scroll(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, An
             p.line([(0.28, y), (0.72 - (0.12 if i == 5 else rng.uniform(0, 0.06)), y)], (110, 90, 70), 0.012)
 
 
-@archetype("book", kind="item", height=0.14, words="tome spellbook grimoire journal diary", colors="red blue brown purple green")
+@archetype("book", kind="item", height=0.14, words="tome spellbook grimoire journal diary notebook sketchbook", colors="red blue brown purple green")
 def draw_book(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
     p.rect(0.22, 0.14, 0.84, 0.9, (240, 234, 214), r=0.02)
     for i in range(4):
@@ -504,3 +504,30 @@ def draw_hat(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any])
     p.ellipse(0.5, 0.72, 0.44, 0.1, shade(col, 0.85))
     p.shape(rrect_pts(0.28, 0.26, 0.72, 0.74, 0.06), col, gloss=True)
     p.rect(0.28, 0.58, 0.72, 0.68, c.accent, outline=False)
+
+
+@archetype("balloon", kind="item", height=0.3, grounded=False, colors="red blue yellow pink green")
+def draw_balloon(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    col = c.main
+    p.line(bezier((0.5, 0.66), (0.44, 0.82), (0.52, 0.98), n=14), (90, 80, 80), 0.008)
+    p.shape([(0.47, 0.66), (0.53, 0.66), (0.5, 0.62)], shade(col, 0.8))
+    p.shape(ellipse_pts(0.5, 0.36, 0.23, 0.28), col, gloss=True)
+    p.ellipse(0.42, 0.25, 0.04, 0.07, mix(col, (255, 255, 255), 0.7), shade_mode="none", outline=False)
+
+
+@archetype("kite", kind="item", height=0.36, grounded=False, colors="red yellow blue")
+def draw_kite(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    col = c.main
+    other = mix(col, (255, 240, 120), 0.6)
+    top, right, bottom, left, mid = (0.5, 0.04), (0.78, 0.3), (0.5, 0.7), (0.22, 0.3), (0.5, 0.3)
+    p.shape([top, right, bottom, left], col)
+    p.shape([top, right, mid], other, outline=False)
+    p.shape([bottom, left, mid], other, outline=False)
+    p.line([top, bottom], (90, 70, 50), 0.008)
+    p.line([left, right], (90, 70, 50), 0.008)
+    tail = bezier(bottom, (0.36, 0.84), (0.56, 0.98), n=16)
+    p.line(tail, (90, 80, 80), 0.006)
+    for k in (5, 10, 15):
+        x, y = tail[k]
+        p.shape([(x - 0.04, y - 0.02), (x, y), (x - 0.04, y + 0.02)], shade(col, 0.9))
+        p.shape([(x + 0.04, y - 0.02), (x, y), (x + 0.04, y + 0.02)], shade(col, 0.9))

@@ -64,7 +64,13 @@ PLACE_PREPS = {"in", "at", "on", "inside", "near", "under", "over", "above", "be
                "through", "outside", "into", "among", "amid", "within", "beneath", "below", "before", "against", "along",
                "around", "front", "from", "onto", "past", "toward", "towards"}
 LINK_WORDS = {"and", "with", "holding", "carrying", "wielding", "riding", "beside", "versus", "vs", "fighting", "meets", "meeting", "next", "plus"}
-COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "pair": 2, "couple": 2, "several": 3, "many": 5, "group": 4, "crowd": 6, "few": 3, "some": 3}
+COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "pair": 2, "couple": 2, "several": 3, "many": 5, "group": 4, "crowd": 6, "few": 3, "some": 3,
+          "bunch": 3, "flock": 4, "herd": 4}
+#: how many of a plural noun without a number ("birds") are drawn
+PLURAL_COUNT = 2
+#: adjectives that are also person words: before a noun they describe it ("an old wizard", "a
+#: cosy old house") instead of adding someone to the picture
+AGE_WORDS: dict[str, dict[str, Any]] = {"old": {"old": True}, "elderly": {"old": True}, "aged": {"old": True}}
 STOP = {"a", "an", "the", "of", "to", "is", "are", "it", "its", "this", "that", "very", "big", "small", "tiny", "huge", "giant",
         "large", "little", "tall", "short", "old", "young", "new", "style", "art", "artwork", "illustration", "picture", "image",
         "photo", "drawing", "painting", "render", "icon", "sprite", "asset", "game", "cartoon", "comic", "panel", "scene",
@@ -102,6 +108,7 @@ ACCESSORIES: dict[str, dict[str, Any]] = {
     "tuxedo": {"suit": True}, "trenchcoat": {"coat": (196, 160, 110)}, "coat": {"coat": (120, 90, 70)},
     "fedora": {"hat": "fedora"}, "crown": {"hat": "crown"}, "helmet": {"hat": "helmet"}, "cap": {"hat": "cap"},
     "eyepatch": {"patch": True}, "badge": {"badge": True}, "labcoat": {"labcoat": True}, "apron": {"uniform": (240, 240, 236)},
+    "raincoat": {"coat": (236, 196, 60)}, "jacket": {"coat": (70, 90, 140)}, "goggles": {"glasses": True},
 }
 EXTRA_WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     "dead-tree": ("tree", {"dead": True}), "christmas-tree": ("pine", {"lights": True}),
@@ -163,6 +170,17 @@ def _lookup(word: str) -> tuple[str, dict[str, Any]] | None:
     return WORDS.get(word)
 
 
+ROLE_VERBS = {"be", "become", "becomes", "became", "becoming", "being"}
+
+
+def _is_role(words: list[str], idx: int) -> bool:
+    """True when words[idx] follows "be a", "become the", "becoming" ...: a role, not a subject."""
+    back = [w for w in words[max(0, idx - 3):idx] if w != ",,"]
+    while back and back[-1] in ("a", "an", "the", "real", "great", "famous", "good", "true"):
+        back.pop()
+    return bool(back) and back[-1] in ROLE_VERBS
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case words; commas, semicolons and full stops become "," (a clause boundary)."""
     return [",," if t in ",;." else t for t in re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;.]", text.lower())]
@@ -185,6 +203,7 @@ def parse_prompt(text: str) -> PromptInfo:
             i += 1
     pending_colours: list[str] = []
     pending_count = 1
+    pending_age: dict[str, Any] = {}  # "old" before a noun: an old person, or just an old house
     place = False  # after a place preposition
     phrase: list[str] = []  # unknown content words of the current noun phrase
     first_phrase_done = False
@@ -204,6 +223,7 @@ def parse_prompt(text: str) -> PromptInfo:
             flush_unknown()
             first_phrase_done = first_phrase_done or bool(info.subjects)
             pending_colours = []
+            pending_age = {}
             pending_count = 1
             place = False
             continue
@@ -212,7 +232,13 @@ def parse_prompt(text: str) -> PromptInfo:
         if w.isdigit():
             pending_count = max(1, min(12, int(w)))
             continue
-        if w in COUNTS and (nxt is None or nxt != "of" or w in ("pair", "couple", "group", "crowd")):
+        if w in AGE_WORDS:
+            if nxt is not None:
+                pending_age = dict(AGE_WORDS[w])  # an adjective: it dresses the next person, if a person follows
+            elif last_subject is not None and last_subject.archetype == "person":
+                last_subject.variant.update(AGE_WORDS[w])  # "the man is old"
+            continue
+        if w in COUNTS and (nxt is None or nxt != "of" or w in ("pair", "couple", "group", "crowd", "bunch", "flock", "herd")):
             pending_count = COUNTS[w]
             continue
         if w in COLOURS and not (_lookup(w) and (nxt is None or nxt in PLACE_PREPS or nxt in LINK_WORDS)):
@@ -286,6 +312,18 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_colours = []
             pending_count = 1
             continue
+        if hit is not None and last_subject is not None and idx > 0 and merged[idx - 1] == last_subject.word and (
+                (raw != w and raw.endswith("s")) or (hit[0] == "person" and last_subject.archetype == "person")):
+            # "a chef cooks soup", "knights guard the gate": a verb; "a police officer": one person
+            continue
+        if hit is not None and hit[0] == "person" and _is_role(merged, idx):
+            # "wants to be a chef": a role, not someone else in the picture; a person dresses for it
+            if last_subject is not None and last_subject.archetype == "person":
+                for k, val in hit[1].items():
+                    last_subject.variant.setdefault(k, val)
+            pending_colours = []
+            phrase = []
+            continue
         if hit is not None:
             phrase = []  # unknown words right before a known noun qualify it ("leather boots")
             name, variant = hit
@@ -295,8 +333,13 @@ def parse_prompt(text: str) -> PromptInfo:
 
             scenery = _A[name].kind in ("structure", "plant", "prop", "celestial", "vehicle")
             # after a place preposition, scenery is the backdrop; people and creatures stay in the picture
-            sub = Subject(name, raw, dict(variant), pending_colours[-1] if pending_colours else None, pending_count,
+            count = pending_count
+            if count == 1 and raw != w and raw.endswith("s") and not (idx > 0 and merged[idx - 1] in ("a", "an")):
+                count = PLURAL_COUNT  # "birds", "the balloons": more than one, with no number given
+            sub = Subject(name, raw, {**(pending_age if name == "person" else {}), **variant},
+                          pending_colours[-1] if pending_colours else None, count,
                           backdrop=place and bool(info.subjects) and scenery)
+            pending_age = {}
             (info.backdrops if sub.backdrop else info.subjects).append(sub)
             last_subject = sub
             pending_colours = []
