@@ -85,7 +85,12 @@ def test_procedural_sprite_is_transparent_around_an_opaque_subject():
 
 def test_focus_prompt_keeps_one_subject():
     assert sprites.focus_prompt("blue slime monster") == "blue slime"
-    assert sprites.focus_prompt("knight hero with a sword") == "knight"
+    knight = sprites.focus_prompt("knight hero with a sword")  # "knight hero" is one person now
+    assert "sword" not in knight
+    from studio.backends.procedural import describe_prompt
+
+    (only,) = describe_prompt(knight)["subjects"]
+    assert only["archetype"] == "person" and only["variant"].get("knight")
     assert sprites.focus_prompt("red health potion") == "red health potion"
 
 
