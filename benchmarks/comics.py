@@ -9,8 +9,9 @@ process:
   decode   `ffmpeg -i FILE -f null -` (bundled ffmpeg, decode only)
   cold     `studio run comic-from-video` with an empty cache (embedded defaults)
   warm     the same run again with an edited script (only the lettering changed)
-and prints wall seconds and peak RSS, the ratios cold/decode (goal <= 1.5) and warm/cold (goal
-< 0.10). `--quick` skips the 10-minute video.
+and, in one more process that re-letters twice, the second re-lettering (a running process such
+as the web UI: libraries loaded). It prints wall seconds and peak RSS, the ratios cold/decode
+(goal <= 1.5) and warm/cold (goal < 0.10). `--quick` skips the 10-minute video.
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ r = studio.run("comic-from-video", inputs, out=out)
 print(json.dumps({"steps": [[s["id"], s["cached"], s["seconds"]] for s in r.steps], "pages": len(r.paths["pages"])}))
 """
 
+# a running process (the web UI): one re-lettering to load everything, then a second one, timed
+IN_PROCESS = """
+import json, sys, time, studio
+video, out, script = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+studio.run("comic-from-video", {"video": video, "script": script}, out=out + "-1")
+script["panels"][0]["caption"] = "Lettered once more."
+t = time.perf_counter()
+studio.run("comic-from-video", {"video": video, "script": script}, out=out + "-2")
+print(json.dumps({"seconds": time.perf_counter() - t}))
+"""
+
 
 def bench_video(video: Path, work: Path) -> dict:
     env = dict(os.environ, STUDIO_CACHE_DIR=str(work / "cache"), HF_HUB_OFFLINE="1", TRANSFORMERS_VERBOSITY="error")
@@ -87,6 +99,9 @@ def bench_video(video: Path, work: Path) -> dict:
     py = [sys.executable, "-c", RUNNER, str(video)]
     cold, cold_mem = measure(py + [str(work / "cold"), "-"], env)
     warm, warm_mem = measure(py + [str(work / "warm"), json.dumps(EDITED)], env)
+    ui = subprocess.run([sys.executable, "-c", IN_PROCESS, str(video), str(work / "ui"), json.dumps(EDITED)],
+                        env=env, check=True, capture_output=True, text=True)
+    warm_ui = json.loads(ui.stdout.strip().splitlines()[-1])["seconds"]
     manifest = json.loads((work / "warm" / "manifest.json").read_text())
     rerun = [s["id"] for s in manifest["steps"] if not s["cached"]]
     cold_steps = json.loads((work / "cold" / "manifest.json").read_text())["steps"]
@@ -96,6 +111,7 @@ def bench_video(video: Path, work: Path) -> dict:
         "video": str(video), "decode_s": round(decode, 2), "decode_mib": round(decode_mem),
         "cold_s": round(cold, 2), "cold_mib": round(cold_mem), "warm_s": round(warm, 2), "warm_mib": round(warm_mem),
         "cold_over_decode": round(cold / decode, 2), "warm_over_cold": round(warm / cold, 3), "warm_reran": rerun,
+        "warm_in_process_s": round(warm_ui, 3), "warm_in_process_over_cold": round(warm_ui / cold, 3),
     }
 
 
@@ -117,11 +133,13 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="studio-bench-comics-") as tmp:
             print(f"measuring {v.name} ...", file=sys.stderr)
             rows.append(bench_video(v, Path(tmp)))
-    print(f"{'video':36} {'decode s':>9} {'cold s':>8} {'cold MiB':>9} {'cold/dec':>9} {'warm s':>7} {'warm/cold':>10}")
+    print(f"{'video':36} {'decode s':>9} {'cold s':>8} {'cold MiB':>9} {'cold/dec':>9} {'warm s':>7} {'warm/cold':>10} "
+          f"{'in-proc s':>10} {'in-proc/cold':>13}")
     for r in rows:
         print(f"{Path(r['video']).name[:36]:36} {r['decode_s']:9.2f} {r['cold_s']:8.2f} {r['cold_mib']:9.0f} "
-              f"{r['cold_over_decode']:9.2f} {r['warm_s']:7.2f} {r['warm_over_cold']:10.3f}")
-    print("goals: cold/decode <= 1.5 (10-minute video), warm/cold < 0.10")
+              f"{r['cold_over_decode']:9.2f} {r['warm_s']:7.2f} {r['warm_over_cold']:10.3f} "
+              f"{r['warm_in_process_s']:10.3f} {r['warm_in_process_over_cold']:13.3f}")
+    print("goals: cold/decode <= 1.5, warm/cold < 0.10 (warm: a fresh process; in-proc: a running one, like the web UI)")
     print(json.dumps(rows, indent=2))
     return 0
 
