@@ -10,12 +10,17 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
+import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+
+log = logging.getLogger("studio")
 
 
 def _json_default(obj: Any) -> Any:
@@ -91,17 +96,13 @@ def hash_file(path: Path) -> str:
 
 
 def _write_memo(memo: Path, digest: str) -> None:
-    import logging
-    import os
-    import uuid
-
     tmp = memo.with_name(f".{memo.name}.{uuid.uuid4().hex[:8]}")
     try:
         memo.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(digest, encoding="ascii")
         os.replace(tmp, memo)
     except OSError as exc:  # a read-only cache: the digest is just not remembered
-        logging.getLogger("studio").debug("could not remember a file digest in %s: %s", memo.parent, exc)
+        log.debug("could not remember a file digest in %s: %s", memo.parent, exc)
         tmp.unlink(missing_ok=True)
 
 
