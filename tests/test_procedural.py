@@ -239,10 +239,10 @@ def test_new_animals_balloons_and_kites_are_drawn():
 
     for word, name in [("a mouse", "mouse"), ("two hamsters", "mouse"), ("a bunny", "rabbit"), ("a fox", "fox"),
                        ("a panda", "bear"), ("a turtle", "tortoise"), ("a toad", "frog"), ("red balloons", "balloon"),
-                       ("a kite", "kite")]:
+                       ("a kite", "kite"), ("the moon", "moon"), ("a cup of tea", "cup")]:
         subs = describe_prompt(word)["subjects"]
         assert subs and subs[0]["archetype"] == name, word
-        assert ARCHETYPES[name].kind in ("creature", "item")
+        assert ARCHETYPES[name].kind in ("creature", "item", "celestial")
         img = generate_image(word, width=96, height=96, seed=1, subject_only=True, transparent=True)
         alpha = np.asarray(img.getchannel("A"))
         assert 0.05 < (alpha > 0).mean() < 0.9, word  # something drawn, not a full card
@@ -264,3 +264,20 @@ def test_roles_adjectives_and_verbs_are_not_extra_people():
     assert wizard["variant"].get("old") and wizard["variant"].get("wizard")
     (boy,) = people("a boy who wants to become a knight")
     assert boy["variant"].get("knight")  # a person dresses for the role
+
+
+def test_a_moon_in_the_prompt_is_the_only_moon(monkeypatch):
+    """"A fox steals the moon at night": the night sky does not add a second moon."""
+    from studio.backends.procedural import render
+
+    seen = []
+    real = render.render_background
+
+    def spy(size, spec, *args, **kwargs):
+        seen.append(spec.sky_moon)
+        return real(size, spec, *args, **kwargs)
+
+    monkeypatch.setattr(render, "render_background", spy)
+    generate_image("a fox steals the moon at night", width=96, height=64, seed=1)
+    generate_image("a fox at night", width=96, height=64, seed=1)
+    assert seen == [False, True]

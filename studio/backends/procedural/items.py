@@ -531,3 +531,23 @@ def draw_kite(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]
         x, y = tail[k]
         p.shape([(x - 0.04, y - 0.02), (x, y), (x - 0.04, y + 0.02)], shade(col, 0.9))
         p.shape([(x + 0.04, y - 0.02), (x, y), (x + 0.04, y + 0.02)], shade(col, 0.9))
+
+
+@archetype("moon", kind="celestial", height=0.26, grounded=False, words="full-moon", colors="ivory")
+def draw_moon(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    face = (244, 238, 206)
+    p.glow(0.5, 0.5, 0.5, (255, 248, 210), 0.35)
+    p.ellipse(0.5, 0.5, 0.36, 0.36, face, gloss=True)
+    for cx, cy, r in ((0.38, 0.4, 0.07), (0.6, 0.58, 0.09), (0.56, 0.34, 0.045), (0.4, 0.64, 0.04)):
+        p.ellipse(cx, cy, r, r, shade(face, 0.86), outline=False)
+
+
+@archetype("cup", kind="item", height=0.12, words="mug teacup tea coffee teapot", colors="white red blue")
+def draw_cup(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    col = c.main
+    p.ellipse(0.5, 0.9, 0.34, 0.06, shade(col, 0.85))
+    p.line(bezier((0.72, 0.42), (0.95, 0.5), (0.72, 0.74), n=14), col, 0.05, shade_mode=None, outline=True)
+    p.shape([(0.24, 0.34), (0.76, 0.34), (0.7, 0.86), (0.3, 0.86)], col, gloss=True)
+    p.ellipse(0.5, 0.34, 0.26, 0.06, (150, 96, 60), outline=True)
+    for x in (0.42, 0.54):
+        p.line(bezier((x, 0.26), (x + 0.05, 0.17), (x, 0.08)), (235, 235, 240), 0.018, shade_mode=None)

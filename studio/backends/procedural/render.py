@@ -195,7 +195,8 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
     night = time in ("night", "dusk")
     if setting is None:
         return _backdrop(subjects, w, h, look, rng, info, transparent)
-    spec = SceneSpec(setting, time, list(info.weather), list(info.moods), dict(info.targets), flat=style != "outlined")
+    spec = SceneSpec(setting, time, list(info.weather), list(info.moods), dict(info.targets), flat=style != "outlined",
+                     sky_moon=not any(s.archetype == "moon" for s in [*info.subjects, *info.backdrops]))
     if setting == "snow" and "snow" not in spec.weather:
         spec.weather.append("snow")
     if transparent:

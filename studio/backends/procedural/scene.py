@@ -33,6 +33,7 @@ class SceneSpec:
     targets: dict[str, str] = field(default_factory=dict)
     flat: bool = False
     detail: float = 1.0  # 0..1, fewer small details at pixel scale
+    sky_moon: bool = True  # False when the moon is a subject of the picture (drawn once, not twice)
 
 
 def _lin(a: RGB, b: RGB, t: np.ndarray) -> np.ndarray:
@@ -124,7 +125,7 @@ def _celestial(p: Painter, rng: np.random.Generator, spec: SceneSpec, horizon: f
             p.shape(star_pts(x, y, 0.008, 0.0016, points=4, rot=0), (255, 255, 230), shade_mode="none", outline=False, alpha=0.9)
     if spec.setting == "space":
         return
-    if t == "night":
+    if t == "night" and spec.sky_moon:
         mx, my, r = rng.uniform(0.65, 0.85), horizon * 0.25, 0.055
         p.glow(mx, my, r * 3.2, (190, 210, 255), 0.35)
         p.shape(ellipse_pts(mx, my, r, r * aspect), (244, 240, 222), shade_mode="none", outline=False)
