@@ -52,6 +52,11 @@ class PanelsParams(StepParams):
     skip_blank: bool = Field(True, description="leave out black, white or flat images (mid-fade frames, blank cards), with a note")
 
 
+#: image meta with one entry per face box: who each face is (generated images) and whose mouth
+#: moves (keyframes); a panel keeps the entries of the faces its crop keeps, in the same order
+PER_FACE_META = ("face_names", "talking")
+
+
 @register_step
 class ComicPanels(Step):
     name = "comic.panels"
@@ -111,12 +116,10 @@ class ComicPanels(Step):
                 "faces": [list(f) for _, f in moved], "dpi": params.dpi, "direction": page.direction,
                 "source_name": art.name,
             })
-            names = art.meta.get("face_names") if not detect else None
-            if isinstance(names, list) and len(names) == len(faces):
-                meta["face_names"] = [names[i] for i, _ in moved]  # who each face is (generated images)
-            talking = art.meta.get("talking") if not detect else None
-            if isinstance(talking, list) and len(talking) == len(faces):
-                meta["talking"] = [talking[i] for i, _ in moved]  # whose mouth moves (keyframes)
+            for key in PER_FACE_META if not detect else ():
+                values = art.meta.get(key)
+                if isinstance(values, list) and len(values) == len(faces):
+                    meta[key] = [values[i] for i, _ in moved]  # follows the faces the crop kept
             return ImageArtifact(fitted, meta=meta, name=f"panel_{box.index + 1:03d}"), detect
 
         done = ctx.map(one, list(zip(arts, boxes)), label="panel")
