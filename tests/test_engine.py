@@ -443,3 +443,58 @@ def test_runs_remember_input_digests_in_the_cache(tmp_path):
         assert artifacts._DIGEST_DIR is None, "the run puts the memo folder back as it was"
     finally:
         artifacts.remember_file_digests(None)
+
+
+def test_cache_entries_made_by_other_code_are_not_served(tmp_path, monkeypatch):
+    from studio.engine import executor
+
+    p = pipeline_from_text(TOY)
+    p.run(out=tmp_path / "a")
+    same = p.run(out=tmp_path / "b")
+    assert all(s["cached"] for s in same.manifest["steps"])
+    # another release, or an edit to a backend nobody bumped a version for: new keys
+    monkeypatch.setattr(executor, "code_fingerprint", lambda: "0" * 32)
+    other = p.run(out=tmp_path / "c")
+    assert not any(s["cached"] for s in other.manifest["steps"])
+    assert _hashes(other.run_dir) == _hashes(same.run_dir)
+
+
+def test_code_fingerprint_follows_the_package_files(tmp_path, monkeypatch):
+    from studio.engine import fingerprint
+
+    pkg = tmp_path / "pkg"
+    (pkg / "sub" / "__pycache__").mkdir(parents=True)
+    (pkg / "a.py").write_text("A = 1\n")
+    (pkg / "sub" / "b.py").write_text("B = 2\n")
+    (pkg / "sub" / "__pycache__" / "b.cpython-311.pyc").write_bytes(b"\x00junk")
+    monkeypatch.setattr(fingerprint, "code_roots", lambda: [pkg])
+
+    def digest() -> str:
+        fingerprint.code_fingerprint.cache_clear()
+        return fingerprint.code_fingerprint()
+
+    try:
+        first = digest()
+        assert digest() == first
+        (pkg / "sub" / "__pycache__" / "b.cpython-311.pyc").write_bytes(b"\x01other")
+        assert digest() == first  # compiled files do not count
+        (pkg / "sub" / "b.py").write_text("B = 3\n")
+        assert digest() != first
+        (pkg / "sub" / "b.py").write_text("B = 2\n")
+        assert digest() == first
+        (pkg / "sub" / "b.py").rename(pkg / "sub" / "c.py")  # a rename is a change too
+        assert digest() != first
+    finally:
+        fingerprint.code_fingerprint.cache_clear()
+
+
+def test_code_fingerprint_covers_the_installed_package():
+    import studio as pkg
+    from studio.engine import fingerprint
+
+    roots = fingerprint.code_roots()
+    assert roots[0] == Path(pkg.__file__).resolve().parent
+    files = fingerprint._files(roots[0])
+    assert Path(fingerprint.__file__).resolve() in files
+    assert not any(f.suffix == ".pyc" for f in files)
+    assert len(fingerprint.code_fingerprint()) == 32

@@ -19,6 +19,7 @@ from .artifacts import Artifact, FileArtifact, ImageArtifact, canonical_json, ha
 from .cache import Cache
 from .coerce import convert_input, to_artifact
 from .errors import Cancelled, StepError, StudioError, UserError
+from .fingerprint import code_fingerprint
 from .manifest import build_manifest, write_json_atomic
 from .pipeline import Pipeline, Ref, is_template
 from .progress import CancelToken, Event, Listener
@@ -232,6 +233,7 @@ def execute(
                 "seed": step_seed if cls.uses_seed else None,
                 "inputs": {k: _hash_value(v) for k, v in inputs_art.items()},
                 "extra": extra,
+                "code": code_fingerprint(),  # outputs made by other code are never served
             }
             key = hash_bytes(canonical_json(key_material))
             ctx = StepContext(step_id=spec.id, use=spec.use, seed=step_seed, workdir=workdir, listeners=listeners, cancel=cancel, index=index, total=total)
