@@ -239,10 +239,11 @@ def test_new_animals_balloons_and_kites_are_drawn():
 
     for word, name in [("a mouse", "mouse"), ("two hamsters", "mouse"), ("a bunny", "rabbit"), ("a fox", "fox"),
                        ("a panda", "bear"), ("a turtle", "tortoise"), ("a toad", "frog"), ("red balloons", "balloon"),
-                       ("a kite", "kite"), ("the moon", "moon"), ("a cup of tea", "cup")]:
+                       ("a kite", "kite"), ("the moon", "moon"), ("a cup of tea", "cup"), ("a pig", "pig"),
+                       ("a calf", "cow"), ("a lamb", "sheep"), ("a goat", "sheep"), ("an easel", "easel")]:
         subs = describe_prompt(word)["subjects"]
         assert subs and subs[0]["archetype"] == name, word
-        assert ARCHETYPES[name].kind in ("creature", "item", "celestial")
+        assert ARCHETYPES[name].kind in ("creature", "item", "celestial", "prop")
         img = generate_image(word, width=96, height=96, seed=1, subject_only=True, transparent=True)
         alpha = np.asarray(img.getchannel("A"))
         assert 0.05 < (alpha > 0).mean() < 0.9, word  # something drawn, not a full card
@@ -281,3 +282,18 @@ def test_a_moon_in_the_prompt_is_the_only_moon(monkeypatch):
     generate_image("a fox steals the moon at night", width=96, height=64, seed=1)
     generate_image("a fox at night", width=96, height=64, seed=1)
     assert seen == [False, True]
+
+
+def test_verbs_and_compounds_are_not_extra_things():
+    """"who loves painting" is a verb (no hearts), "a girl painting" is what she does, "a canvas
+    painting" is one picture; real plurals still count."""
+    def things(prompt):
+        return [(s["archetype"], s["count"]) for s in describe_prompt(prompt)["subjects"]]
+
+    assert things("a robot who loves painting") == [("robot", 1), ("easel", 1)]
+    assert things("a robot who secretly loves painting") == [("robot", 1), ("easel", 1)]
+    assert things("a girl painting at an easel") == [("person", 1)]
+    assert things("a canvas painting") == [("easel", 1)]
+    assert things("a cat that chases birds") == [("cat", 1), ("bird", 2)]
+    assert things("a dog with two hearts") == [("dog", 1), ("heart", 2)]
+    assert describe_prompt("a goat")["subjects"][0]["variant"].get("goat")

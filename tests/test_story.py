@@ -24,6 +24,9 @@ from studio.engine.errors import ModelNotAvailableError
         ("Marie, a retired astronaut, learns to bake bread in Paris", "desire", "retired astronaut", "bake bread", "in Paris"),
         ("a penguin dreams of flying", "desire", "penguin", "fly", None),
         ("a tiny snail who is trying to win a race", "desire", "tiny snail", "win a race", None),
+        ("a robot who loves painting", "desire", "robot", "paint", None),
+        ("a girl who likes to sing in the park", "desire", "girl", "sing", "in the park"),
+        ("a boy who loves his dog", "action", "boy", "love his dog", None),
     ],
 )
 def test_analyse_premise(premise, kind, hero, goal, place):
@@ -348,3 +351,37 @@ def test_unlisted_verbs_are_found_and_told_in_the_past(premise, hero, action_wor
     assert any(action_words in c for c in captions)
     script = template_script(premise, 4, 0)
     assert all(hero in pnl["description"].lower() for pnl in script.panels)
+
+
+def test_every_look_draws_as_one_character():
+    """A character's look is repeated in every panel prompt: the procedural generator must draw
+    it as that one character (a cat "with a white chest" is not a cat and a treasure chest), in
+    the colour the look names first."""
+    from studio.backends.procedural import describe_prompt
+
+    nouns = {"feline": "cat", "canine": "dog", "small": "mouse", "wild": "bear", "bird": "pigeon", "sea": "fish",
+             "fantasy": "dragon", "farm": "cow", "robot": "robot", "person": "girl", "thing": "lamp"}
+    looks = [(look.format(n=nouns[cat]), nouns[cat]) for cat, options in st._LOOKS.items() for look in options]
+    looks += [(look.format(n=noun), noun) for noun, options in st._NOUN_LOOKS.items() for look in options]
+    looks += [(look, name.lower()) for name, look, _ in st._HELPERS]
+    for look, noun in looks:
+        subjects = describe_prompt(look)["subjects"]
+        assert len(subjects) == 1 and subjects[0]["archetype"] is not None, (look, subjects)
+        expected = describe_prompt(f"a {noun.split()[-1]}")["subjects"][0]["archetype"]
+        if noun not in ("girl", "professor", "mia", "grandpa joe"):
+            assert subjects[0]["archetype"] == expected, look
+
+
+def test_species_get_their_own_looks():
+    import numpy as np
+
+    for noun, colour in (("pig", "pink"), ("fox", "orange"), ("bear", "brown")):
+        looks = {st._look_for(noun, np.random.default_rng(k), st._category(noun)) for k in range(8)}
+        assert looks and all(colour in look or noun == "fox" and "red" in look for look in looks), looks
+
+
+def test_a_painting_wish_has_its_own_pictures():
+    script = st.template_script("a robot who loves painting", 4)
+    text = " ".join(p["description"] for p in script.panels).lower()
+    assert "easel" in text and "paint" in text
+    assert "loved painting" not in " ".join(p["caption"] for p in script.panels)

@@ -72,6 +72,8 @@ _DESIRE = {
     "decides": "to", "decide": "to", "learns": "to", "learn": "to", "dreams": "of", "dream": "of", "must": "",
     "wanted": "to", "dreamed": "of", "dreamt": "of", "tried": "to", "sets": "out to", "set": "out to",
 }
+#: "loves painting", "likes to sing": a story about doing it (a wish), not a one-off event
+_FONDNESS = {"loves", "love", "likes", "like", "enjoys", "enjoy", "adores", "adore"}
 _VERBS = {
     "finds", "find", "meets", "meet", "loses", "lose", "discovers", "discover", "searches", "search", "goes", "go", "travels",
     "travel", "fights", "fight", "builds", "build", "escapes", "escape", "falls", "fall", "gets", "get", "becomes", "become",
@@ -331,7 +333,8 @@ def analyse_premise(text: str) -> Premise:
         if verb == "is" and len(rw) > 2 and rw[1].lower() in ("trying", "hoping", "determined", "desperate", "dying", "learning"):
             rw = rw[1:]
             verb = rw[0].lower()
-        if verb in _DESIRE or verb in ("trying", "hoping", "determined", "desperate", "dying", "learning"):
+        fond = verb in _FONDNESS and len(rw) > 1 and (rw[1].lower() == "to" or (rw[1].lower().endswith("ing") and len(rw[1]) > 4))
+        if fond or verb in _DESIRE or verb in ("trying", "hoping", "determined", "desperate", "dying", "learning"):
             tail = rw[1:]
             while tail and tail[0].lower() in ("to", "of", "out", "about"):
                 tail = tail[1:]
@@ -360,15 +363,15 @@ def analyse_premise(text: str) -> Premise:
 #: draws the character in the same colour in every panel, and a colour later in the look (a green
 #: neckerchief) is not taken for the body's
 _LOOKS = {
-    "feline": ["small grey tabby {n} with a white chest", "ginger {n} with a crooked tail", "sleek black {n} with bright green eyes", "fluffy white {n} with one brown ear"],
+    "feline": ["small grey tabby {n} with white paws", "ginger {n} with a crooked tail", "sleek black {n} with bright green eyes", "fluffy white {n} with one brown ear"],
     "canine": ["scruffy brown {n} with floppy ears", "small white {n} with a black eye patch", "golden {n} wearing a red collar"],
-    "small": ["tiny grey {n} with a pink nose", "little brown {n} with a blue scarf", "round brown {n} with a bright yellow backpack"],
+    "small": ["tiny grey {n} with a pink nose", "little brown {n} with a blue scarf", "round brown {n} with a bright yellow scarf"],
     "wild": ["young red {n} with a bushy tail", "big brown {n} with a patched ear", "lanky grey {n} with a green neckerchief"],
-    "bird": ["plump grey {n} with a torn wing feather", "small black {n} with a white-tipped beak", "scruffy brown {n} with a red band on one leg"],
+    "bird": ["plump grey {n} with a torn wing feather", "small black {n} with a white-tipped beak", "scruffy brown {n} with a ruffled crest"],
     "sea": ["small orange {n} with blue fins", "silver {n} with a notched fin", "bright yellow {n} with big round eyes"],
     "fantasy": ["small green {n} with stubby wings", "pale grey {n} with a silver mane", "young purple {n} with golden horns"],
     "farm": ["spotted white {n} with a bell on its collar", "muddy pink {n} with a curly tail", "woolly white {n} with a blue ribbon"],
-    "robot": ["small round {n} with a dented blue shell and one antenna", "tall rusty {n} with glowing yellow eyes", "boxy silver {n} with a painted red heart"],
+    "robot": ["small round {n} with a dented blue shell and one antenna", "tall rusty {n} with glowing yellow eyes", "boxy silver {n} with a red antenna light"],
     "person": ["{n} with curly red hair and a yellow raincoat", "{n} with short silver hair and a blue jacket", "{n} with a long black braid and a green scarf", "{n} with round glasses and an orange jumper"],
     "thing": ["little {n} painted bright red", "old brass {n} with a friendly dented face", "small blue {n} with round button eyes"],
 }
@@ -390,8 +393,22 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:] if s else s
 
 
+#: looks for animals whose category's looks would give them the wrong colour or coat
+_NOUN_LOOKS = {
+    "pig": ["pink {n} with a curly tail", "muddy pink {n} with floppy ears"],
+    "cow": ["spotted white {n} with a brass bell", "brown {n} with a bell on its collar"],
+    "sheep": ["woolly white {n} with a black face", "fluffy white {n} with a blue ribbon"],
+    "lamb": ["woolly white {n} with a black face", "fluffy white {n} with a blue ribbon"],
+    "goat": ["white {n} with a little beard", "brown {n} with curly horns"],
+    "fox": ["young orange {n} with a bushy tail", "sleek red {n} with a white-tipped tail"],
+    "bear": ["big brown {n} with a patched ear", "shaggy brown {n} with a honey-smeared nose"],
+    "panda": ["round black-and-white {n} with a bamboo stick"],
+}
+
+
 def _look_for(noun: str, rng: np.random.Generator, category: str | None = None) -> str:
-    looks = _LOOKS.get(category or _category(noun), _LOOKS["thing"])
+    words = noun.lower().split()
+    looks = _NOUN_LOOKS.get(words[-1] if words else "") or _LOOKS.get(category or _category(noun), _LOOKS["thing"])
     return looks[int(rng.integers(len(looks)))].format(n=noun)
 
 
@@ -446,6 +463,13 @@ _MOTIFS: dict[str, dict[str, list[str]]] = {
         "failure": ["winces as the neighbours slam their windows shut"],
         "means": ["an old gramophone", "a battered guitar"],
         "success": ["sings on a little stage while a crowd claps along, {means} beside"],
+    },
+    "paint": {
+        "dream": ["gazing at a poster of a famous painting", "watching a street artist dab paint on a canvas"],
+        "attempt": ["dabs paint on a wobbly canvas on an easel, frowning with concentration", "sets up an easel and a fresh canvas, brush in hand"],
+        "failure": ["knocks the easel over, paint splattered everywhere", "stares at a muddy brown smudge on the canvas"],
+        "means": ["a box of bright new paints", "a set of fine brushes", "an old painter's easel"],
+        "success": ["stands beside a finished painting on an easel while a small crowd admires it"],
     },
     "bake": {
         "dream": ["breathing in the smell from a bakery window"],

@@ -571,6 +571,101 @@ def draw_bear(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]
     p.line(bezier((0.47, 0.41), (0.5, 0.43), (0.53, 0.41)), (60, 40, 40), 0.007)
 
 
+def _hooves(p: Painter, xs: tuple[float, ...], top: float, leg: Any, hoof: Any, half: float = 0.045) -> None:
+    """Straight legs from `top` to the ground with dark hooves (farm animals, seen from the front)."""
+    for x in xs:
+        p.rect(x - half, top, x + half, 0.9, leg, r=0.015)
+        p.rect(x - half - 0.005, 0.88, x + half + 0.005, 0.97, hoof, r=0.012)
+
+
+@archetype("pig", kind="creature", height=0.3, words="piglet hog boar swine", colors="pink")
+def draw_pig(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    skin = c.main
+    dark = shade(skin, 0.72)
+    snout = mix(skin, (236, 120, 140), 0.45)
+    p.line(bezier((0.74, 0.6), (0.9, 0.5), (0.84, 0.44), (0.8, 0.5), n=20), skin, 0.02, shade_mode=None, outline=True)
+    _hooves(p, (0.36, 0.64), 0.72, skin, shade(skin, 0.5), half=0.055)
+    p.shape(ellipse_pts(0.5, 0.64, 0.28, 0.24), skin)
+    p.shape(ellipse_pts(0.5, 0.7, 0.16, 0.13), mix(skin, (255, 255, 255), 0.35), outline=False)
+    for sx in (-1, 1):
+        p.shape([(0.5 + sx * 0.06, 0.21), (0.5 + sx * 0.2, 0.14), (0.5 + sx * 0.25, 0.27)], skin)
+    p.ellipse(0.5, 0.36, 0.2, 0.18, skin)
+    for sx in (-1, 1):  # the ears flop forward over the top of the head
+        p.shape([(0.5 + sx * 0.09, 0.22), (0.5 + sx * 0.21, 0.19), (0.5 + sx * 0.17, 0.31)], dark)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.08, 0.3, 0.022, 0.028, (24, 20, 24), shade_mode="none", outline=False)
+        p.ellipse(0.5 + sx * 0.08 - 0.007, 0.29, 0.007, 0.007, (255, 255, 255), shade_mode="none", outline=False)
+        p.ellipse(0.5 + sx * 0.14, 0.42, 0.035, 0.022, mix(skin, (240, 110, 130), 0.5), outline=False)
+    p.ellipse(0.5, 0.41, 0.075, 0.055, snout)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.028, 0.41, 0.013, 0.02, shade(snout, 0.45), shade_mode="none", outline=False)
+    p.line(bezier((0.46, 0.49), (0.5, 0.515), (0.54, 0.49)), (90, 40, 50), 0.007)
+
+
+@archetype("cow", kind="creature", height=0.4, words="bull calf ox cattle", colors="white")
+def draw_cow(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    hide = c.main
+    # the patches contrast with the hide: black on a light cow, white on a dark one
+    light_hide = sum(hide) / 3 > 140
+    spot = (40, 36, 40) if light_hide else (246, 244, 238)
+    muzzle = (240, 176, 180)
+    p.line(bezier((0.72, 0.56), (0.86, 0.62), (0.84, 0.82), n=14), hide, 0.018, shade_mode=None, outline=True)
+    p.ellipse(0.84, 0.84, 0.025, 0.04, spot, outline=False)
+    _hooves(p, (0.32, 0.42, 0.58, 0.68), 0.7, hide, (60, 50, 46))
+    p.shape(ellipse_pts(0.5, 0.6, 0.26, 0.2), hide)
+    for x, y, rx, ry in ((0.38, 0.56, 0.07, 0.05), (0.6, 0.66, 0.06, 0.045), (0.55, 0.5, 0.04, 0.03)):
+        p.shape(blob_pts(x, y, rx, ry, rng, wobble=0.18), spot, outline=False)
+    p.ellipse(0.5, 0.76, 0.06, 0.035, muzzle, outline=False)  # udder
+    for sx in (-1, 1):
+        p.shape([(0.5 + sx * 0.08, 0.14), (0.5 + sx * 0.13, 0.04), (0.5 + sx * 0.14, 0.13)], (236, 226, 196))
+        with p.region(0.5 + sx * 0.19 - 0.07, 0.15, 0.5 + sx * 0.19 + 0.07, 0.25, angle=sx * -15):
+            p.ellipse(0.5, 0.5, 0.5, 0.4, hide)
+            p.ellipse(0.5, 0.5, 0.3, 0.2, muzzle, outline=False)
+    p.shape(ellipse_pts(0.5, 0.28, 0.13, 0.15), hide)
+    p.shape(blob_pts(0.45, 0.2, 0.06, 0.05, rng, wobble=0.15), spot, outline=False)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.06, 0.25, 0.022, 0.027, (24, 20, 24), shade_mode="none", outline=False)
+        p.ellipse(0.5 + sx * 0.06 - 0.007, 0.24, 0.007, 0.007, (255, 255, 255), shade_mode="none", outline=False)
+    p.ellipse(0.5, 0.38, 0.1, 0.065, muzzle)
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.04, 0.37, 0.014, 0.018, shade(muzzle, 0.45), shade_mode="none", outline=False)
+    if v.get("bell", True):
+        p.line(bezier((0.4, 0.44), (0.5, 0.48), (0.6, 0.44)), (170, 50, 40), 0.014)
+        p.ellipse(0.5, 0.5, 0.025, 0.028, c.gold)
+
+
+@archetype("sheep", kind="creature", height=0.32, words="lamb ram ewe goat", colors="white",
+           variants={"goat": {"goat": True}})
+def draw_sheep(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    goat = bool(v.get("goat"))
+    wool = c.main
+    face = mix(wool, (60, 54, 58), 0.25) if goat else (58, 52, 56)
+    _hooves(p, (0.34, 0.46, 0.56, 0.66), 0.74, face, (30, 26, 28), half=0.03)
+    if goat:  # a goat: short coat, a beard and horns
+        p.shape(ellipse_pts(0.5, 0.62, 0.24, 0.18), wool)
+    else:
+        for i in range(11):  # the fleece: overlapping puffs around an oval
+            a = 2 * np.pi * i / 11
+            p.ellipse(0.5 + 0.2 * np.cos(a), 0.62 + 0.14 * np.sin(a), 0.1, 0.09, wool)
+        p.ellipse(0.5, 0.62, 0.22, 0.16, wool, outline=False)
+    for sx in (-1, 1):
+        with p.region(0.5 + sx * 0.17 - 0.07, 0.22, 0.5 + sx * 0.17 + 0.07, 0.32, angle=sx * -20):
+            p.ellipse(0.5, 0.5, 0.5, 0.38, face)
+        if goat:
+            p.line(bezier((0.5 + sx * 0.05, 0.16), (0.5 + sx * 0.1, 0.04), (0.5 + sx * 0.16, 0.08)), (200, 186, 150), 0.022,
+                   shade_mode=None, outline=True)
+    p.shape(ellipse_pts(0.5, 0.3, 0.1, 0.14), face if not goat else wool)
+    if not goat:
+        for dx in (-0.05, 0.0, 0.05):
+            p.ellipse(0.5 + dx, 0.17, 0.05, 0.045, wool)
+    else:
+        p.shape([(0.47, 0.42), (0.53, 0.42), (0.5, 0.52)], shade(wool, 0.75))
+    for sx in (-1, 1):
+        p.ellipse(0.5 + sx * 0.045, 0.28, 0.022, 0.018, (250, 248, 236), shade_mode="none", outline=False)
+        p.ellipse(0.5 + sx * 0.045, 0.28, 0.01, 0.014, (20, 18, 20), shade_mode="none", outline=False)
+    p.line(bezier((0.47, 0.39), (0.5, 0.41), (0.53, 0.39)), (200, 150, 150) if not goat else (60, 40, 40), 0.007)
+
+
 @archetype("tortoise", kind="creature", height=0.2, words="turtle terrapin", colors="green olive")
 def draw_tortoise(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
     shell = c.main

@@ -551,3 +551,29 @@ def draw_cup(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any])
     p.ellipse(0.5, 0.34, 0.26, 0.06, (150, 96, 60), outline=True)
     for x in (0.42, 0.54):
         p.line(bezier((x, 0.26), (x + 0.05, 0.17), (x, 0.08)), (235, 235, 240), 0.018, shade_mode=None)
+
+
+@archetype("easel", kind="prop", height=0.44, words="canvas painting artwork paintbrush palette", colors="blue teal purple")
+def draw_easel(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    wood = c.wood
+    dark = shade(wood, 0.75)
+    p.line([(0.5, 0.04), (0.5, 0.97)], dark, 0.035, shade_mode=None, outline=True)  # the back leg
+    for x0, x1 in ((0.4, 0.2), (0.6, 0.8)):
+        p.line([(x0, 0.04), (x1, 0.98)], wood, 0.04, shade_mode=None, outline=True)
+    # the canvas: a little landscape in the subject's colour
+    x0, y0, x1, y1 = 0.2, 0.12, 0.8, 0.6
+    p.rect(x0, y0, x1, y1, (250, 248, 240))
+    sky = mix(c.main, (255, 255, 255), 0.35)
+    p.rect(x0 + 0.03, y0 + 0.03, x1 - 0.03, y1 - 0.03, sky, outline=False)
+    hill = mix(c.leaf, c.main, 0.2)
+    p.shape(ellipse_pts(0.42, y1 - 0.03, 0.26, 0.14, start=180, end=360) + [(x0 + 0.03, y1 - 0.03)], hill, outline=False)
+    p.shape(ellipse_pts(0.66, y1 - 0.03, 0.16, 0.09, start=180, end=360), shade(hill, 0.8), outline=False)
+    p.rect(x0 + 0.03, y1 - 0.05, x1 - 0.03, y1 - 0.03, shade(hill, 0.8), outline=False)
+    p.ellipse(0.66, 0.24, 0.05, 0.05, (250, 210, 80), outline=False)
+    p.rect(0.14, 0.6, 0.86, 0.65, wood, r=0.01)  # the ledge
+    # a palette leaning on the leg
+    with p.region(0.62, 0.7, 0.92, 0.9, angle=-12):
+        p.shape(ellipse_pts(0.5, 0.5, 0.48, 0.42), (226, 196, 150))
+        p.ellipse(0.35, 0.62, 0.1, 0.11, (120, 90, 60), outline=False)
+        for (dx, dy), col in zip(((0.3, 0.3), (0.5, 0.22), (0.7, 0.32), (0.72, 0.6)), ((220, 60, 60), (240, 200, 60), c.main, (70, 150, 80))):
+            p.ellipse(dx, dy, 0.08, 0.08, col, outline=False)

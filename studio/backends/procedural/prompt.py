@@ -181,6 +181,20 @@ def _is_role(words: list[str], idx: int) -> bool:
     return bool(back) and back[-1] in ROLE_VERBS
 
 
+RELATIVES = {"who", "that", "which"}
+
+
+def _after_relative(words: list[str], idx: int, subject: Subject | None) -> bool:
+    """True when words[idx] comes right after "<subject> who/that/which" (an adverb or two
+    may sit between: "a robot who secretly loves ..."): the verb of a relative clause."""
+    if subject is None:
+        return False
+    k = idx - 1
+    while k >= 0 and words[k].endswith("ly") and len(words[k]) > 4:
+        k -= 1
+    return k >= 1 and words[k] in RELATIVES and words[k - 1] == subject.word
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case words; commas, semicolons and full stops become "," (a clause boundary)."""
     return [",," if t in ",;." else t for t in re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;.]", text.lower())]
@@ -315,6 +329,12 @@ def parse_prompt(text: str) -> PromptInfo:
         if hit is not None and last_subject is not None and idx > 0 and merged[idx - 1] == last_subject.word and (
                 (raw != w and raw.endswith("s")) or (hit[0] == "person" and last_subject.archetype == "person")):
             # "a chef cooks soup", "knights guard the gate": a verb; "a police officer": one person
+            continue
+        if hit is not None and raw != w and raw.endswith("s") and _after_relative(merged, idx, last_subject):
+            continue  # "a robot who loves painting": a verb, not two hearts
+        if hit is not None and last_subject is not None and idx > 0 and merged[idx - 1] == last_subject.word and (
+                raw.endswith("ing") or hit[0] == last_subject.archetype):
+            # "a girl painting at an easel": what she does; "a canvas painting": one thing named twice
             continue
         if hit is not None and hit[0] == "person" and _is_role(merged, idx):
             # "wants to be a chef": a role, not someone else in the picture; a person dresses for it
