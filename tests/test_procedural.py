@@ -297,3 +297,6 @@ def test_verbs_and_compounds_are_not_extra_things():
     assert things("a cat that chases birds") == [("cat", 1), ("bird", 2)]
     assert things("a dog with two hearts") == [("dog", 1), ("heart", 2)]
     assert describe_prompt("a goat")["subjects"][0]["variant"].get("goat")
+    info = describe_prompt("a robot dabs paint on a wobbly canvas on an easel")
+    assert [s["archetype"] for s in info["subjects"] + info["backdrops"]].count("easel") == 1
+    assert things("a knight beside a knight") == [("person", 1), ("person", 1)]  # people are not merged

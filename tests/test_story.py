@@ -385,3 +385,20 @@ def test_a_painting_wish_has_its_own_pictures():
     text = " ".join(p["description"] for p in script.panels).lower()
     assert "easel" in text and "paint" in text
     assert "loved painting" not in " ".join(p["caption"] for p in script.panels)
+
+
+@pytest.mark.parametrize("premise", ["a robot who loves painting", "A lighthouse keeper finds a message in a bottle",
+                                     "Marie, a retired astronaut, learns to bake bread in Paris"])
+def test_every_template_panel_happens_somewhere(premise):
+    """A panel whose beat names no place is set in the story's place (the same town in every
+    picture); one that names its own ("above the rooftops") keeps it."""
+    import re
+
+    p = st.analyse_premise(premise)
+    hero_words = set(p.hero_noun.lower().split())
+    for n in (4, 8, 12):
+        for panel in st.template_script(premise, n).panels:
+            words = set(re.findall(r"[a-zé]+", panel["description"].lower())) - hero_words
+            assert words & st._SETTING_WORDS or "paris" in words, panel["description"]
+    assert st._with_place("A cat sits on a rooftop.", "in a quiet town") == "A cat sits on a rooftop."
+    assert st._with_place("A cat naps.", "in a quiet town") == "A cat naps, in a quiet town."

@@ -694,6 +694,21 @@ def _fill(template: str, ctx: dict[str, str], plural: bool = False) -> str:
     return _cap(out)
 
 
+#: words that already set a panel somewhere
+_SETTING_WORDS = _PLACE_WORDS | {"home", "room", "bedroom", "stage", "indoors", "outdoors", "pond"}
+
+
+def _with_place(description: str, in_place: str, hero_noun: str = "") -> str:
+    """The description, set in the story's place when it names no place of its own, so every
+    picture of the story happens in the same town (a helper's entrance is not drawn on a bare
+    backdrop or in some other landscape). The hero's own name is no place ("lighthouse keeper")."""
+    words = set(re.findall(r"[a-zé]+", description.lower())) - set(hero_noun.lower().split())
+    named = set(re.findall(r"[a-zé]+", in_place.lower())) - {"in", "on", "at", "a", "an", "the", "of"}
+    if words & _SETTING_WORDS or (named and named <= words):
+        return description
+    return description.rstrip(". ") + f", {in_place}."
+
+
 def template_script(premise: str, panels: int, seed: int = 0) -> Script:
     """An N-panel script (1..12) from structured templates filled from the premise. Seeded."""
     if not 1 <= int(panels) <= 12:
@@ -734,7 +749,7 @@ def template_script(premise: str, panels: int, seed: int = 0) -> Script:
     for i, (beat, label) in enumerate(_arc(p, int(panels)), start=1):
         descs, caps, lines = _BEATS[beat]
         helper_in = helper_in or beat in _INTRODUCES_HELPER
-        description = _fill(pick(descs), ctx, p.plural)
+        description = _with_place(_fill(pick(descs), ctx, p.plural), in_place, p.hero_noun)
         caption = _fill(pick(caps), ctx, p.plural)
         if i == 1 and not p.parsed and panels > 1:
             caption = short

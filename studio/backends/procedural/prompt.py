@@ -347,9 +347,11 @@ def parse_prompt(text: str) -> PromptInfo:
         if hit is not None:
             phrase = []  # unknown words right before a known noun qualify it ("leather boots")
             name, variant = hit
-            if last_subject is not None and last_subject.archetype == name and idx > 0 and merged[idx - 1] == "of":
-                continue  # "a loaf of bread", "a bag of coins" (same thing twice)
             from .library import ARCHETYPES as _A
+
+            if last_subject is not None and last_subject.archetype == name and idx > 0 and (
+                    merged[idx - 1] == "of" or (place and _A[name].kind not in ("character", "creature"))):
+                continue  # "a loaf of bread", "a canvas on an easel" (one thing named twice)
 
             scenery = _A[name].kind in ("structure", "plant", "prop", "celestial", "vehicle")
             # after a place preposition, scenery is the backdrop; people and creatures stay in the picture
