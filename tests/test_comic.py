@@ -271,3 +271,59 @@ def test_credits_name_the_picture_models_and_licences():
     assert line.startswith("Pictures: stabilityai/sdxl-turbo (Stability AI Community License")
     assert "my/local-model" in line and line.endswith("· Lettered by studio")
     assert credits_line(metas[2:]) is None
+
+
+def _planned_pipeline(n_images: int | None = None) -> Pipeline:
+    p = Pipeline("plan-test")
+    p.add_input("texts", "texts")
+    plan = p.step("comic.plan", id="plan", texts="$inputs.texts")
+    img = p.step("image.generate", id="images", prompts=plan.texts, backend="procedural", width=120, height=80)
+    pan = p.step("comic.panels", id="panels", images=img.images, plan=plan.layout, faces="meta",
+                 **({"panels": n_images} if n_images else {}))
+    p.output("plan", plan.layout)
+    p.output("layout", pan.layout)
+    p.output("images", img.images)
+    p.output("panels", pan.images)
+    return p
+
+
+def test_pictures_made_in_their_planned_panel_shape_are_not_cropped(tmp_path):
+    """comic.plan lays out the pages first; image.generate draws each picture in its panel's
+    shape (about the same area); comic.panels then uses that plan and crops (almost) nothing."""
+    from studio.engine import TextArtifact
+
+    texts = [TextArtifact(t, name=f"p{i}") for i, t in enumerate(
+        ["a cat on a hill", "a dog in a city", "a robot at night", "a pig on a farm", "a fox in a forest", "a boat at sea"])]
+    r = _planned_pipeline().run({"texts": texts}, out=tmp_path / "run")
+    plan, layout = r.outputs["plan"].data, r.outputs["layout"].data
+    assert layout["pages"] == plan["pages"]
+    shapes = {round(b["rect"][2] - b["rect"][0]) / round(b["rect"][3] - b["rect"][1]) for p in plan["pages"] for b in p["panels"]}
+    assert len(shapes) > 1  # this plan has panels of different shapes (wide rows and pairs)
+    for img, panel in zip(r.outputs["images"], r.outputs["panels"]):
+        x0, y0, x1, y1 = panel.meta["rect"]
+        want = (x1 - x0) / (y1 - y0)
+        w, h = img.image.size
+        assert abs(w / h - want) / want < 0.03
+        assert abs(w * h - 120 * 80) / (120 * 80) < 0.05
+        cx0, cy0, cx1, cy1 = panel.meta["crop"]
+        assert (cx1 - cx0) * (cy1 - cy0) >= 0.95 * w * h  # (almost) nothing cut away
+
+
+def test_a_plan_for_another_panel_count_is_not_used(tmp_path):
+    from studio.engine import TextArtifact
+
+    texts = [TextArtifact(f"a cat number {i}", name=f"p{i}") for i in range(4)]
+    r = _planned_pipeline(n_images=3).run({"texts": texts}, out=tmp_path / "run")
+    assert sum(len(p["panels"]) for p in r.outputs["layout"].data["pages"]) == 3
+    rec = next(s for s in r.manifest["steps"] if s["id"] == "panels")
+    assert any("different number of panels" in w for w in rec["warnings"])
+
+
+def test_shaped_size_keeps_the_area():
+    from studio.steps.image import _aspect_of, shaped_size
+
+    assert shaped_size(768, 512, None) == (768, 512)
+    w, h = shaped_size(768, 512, 2.8)
+    assert abs(w / h - 2.8) < 0.02 and abs(w * h - 768 * 512) / (768 * 512) < 0.01
+    assert _aspect_of({"aspect": "1.5"}) == 1.5
+    assert _aspect_of({"aspect": 40}) is None and _aspect_of({}) is None and _aspect_of({"aspect": "wide"}) is None

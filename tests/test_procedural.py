@@ -300,3 +300,9 @@ def test_verbs_and_compounds_are_not_extra_things():
     info = describe_prompt("a robot dabs paint on a wobbly canvas on an easel")
     assert [s["archetype"] for s in info["subjects"] + info["backdrops"]].count("easel") == 1
     assert things("a knight beside a knight") == [("person", 1), ("person", 1)]  # people are not merged
+    # a trade before an animal describes it; a weather clause has no subject card
+    assert things("a detective cat") == [("cat", 1)]
+    assert things("a ninja turtle") == [("tortoise", 1)]
+    assert things("a pirate with a parrot") == [("person", 1), ("bird", 1)]
+    assert things("A sudden storm sweeps through Paris; a detective cat shelters under an awning.") == [("cat", 1)]
+    assert things("a telescope on a hill")[0] == (None, 1)  # an unknown subject is still a card

@@ -21,6 +21,7 @@ from studio.engine import (
     Port,
     Step,
     StepParams,
+    TextArtifact,
     VideoArtifact,
     register_step,
 )
@@ -62,7 +63,10 @@ class ComicPanels(Step):
     name = "comic.panels"
     version = "4"
     description = "Fit images to a comic layout's panels: crop to each panel's shape keeping faces and salient regions, then scale."
-    inputs = {"images": Port("images", "pictures in reading order (keyframes, generated or restyled images)")}
+    inputs = {
+        "images": Port("images", "pictures in reading order (keyframes, generated or restyled images)"),
+        "plan": Port("data", "pages planned by comic.plan before the pictures were made (used instead of choosing a layout)", required=False),
+    }
     outputs = {
         "images": Port("images", "one fitted picture per panel, in reading order (meta: page, rect, faces in panel pixels)"),
         "layout": Port("data", "the pages: size, panel rectangles, reading direction, title"),
@@ -93,13 +97,22 @@ class ComicPanels(Step):
             ctx.warn(f"asked for {params.panels} panels but only {len(arts)} image(s) are available; laying out {len(arts)}")
         setup = PageSetup(dpi=params.dpi, page=params.page, margin_mm=params.margin_mm, gutter_mm=params.gutter_mm,
                           width_px=params.width_px, height_px=params.height_px)
-        aspects = []
-        for a in arts:
-            x0, y0, x1, y1 = fitting.content_box(a.image)
-            aspects.append((x1 - x0) / (y1 - y0))
-        pages, notes = plan_pages(aspects, layout=params.layout, setup=setup, title=bool(params.title))
-        for note in notes:
-            ctx.warn(note)
+        planned = inputs.get("plan")
+        pages = _planned_pages(planned.data, len(arts)) if planned is not None else None
+        if planned is not None and pages is None:
+            ctx.warn(f"the planned pages hold a different number of panels than the {len(arts)} image(s); choosing a layout again")
+        dpi, title = params.dpi, params.title
+        if pages is not None:
+            notes = list(planned.data.get("notes") or [])
+            dpi, title = int(planned.data.get("dpi", dpi)), planned.data.get("title") or None
+        else:
+            aspects = []
+            for a in arts:
+                x0, y0, x1, y1 = fitting.content_box(a.image)
+                aspects.append((x1 - x0) / (y1 - y0))
+            pages, notes = plan_pages(aspects, layout=params.layout, setup=setup, title=bool(params.title))
+            for note in notes:
+                ctx.warn(note)
         boxes = [b for p in pages for b in p.panels]
         def one(job) -> tuple[ImageArtifact, bool]:
             art, box = job
@@ -113,7 +126,7 @@ class ComicPanels(Step):
             meta = {key: art.meta[key] for key in KEEP_META if key in art.meta}
             meta.update({
                 "panel": box.index, "page": box.page, "slot": box.slot, "rect": list(box.rect), "crop": list(crop),
-                "faces": [list(f) for _, f in moved], "dpi": params.dpi, "direction": page.direction,
+                "faces": [list(f) for _, f in moved], "dpi": dpi, "direction": page.direction,
                 "source_name": art.name,
             })
             for key in PER_FACE_META if not detect else ():
@@ -125,16 +138,71 @@ class ComicPanels(Step):
         done = ctx.map(one, list(zip(arts, boxes)), label="panel")
         out = [a for a, _ in done]
         detected = sum(1 for _, d in done if d)
-        layout = {
-            "pages": [p.to_dict() for p in pages],
-            "direction": pages[0].direction,
-            "dpi": params.dpi,
-            "title": params.title or None,
-            "notes": notes,
-        }
         ctx.report(backend="classic", layouts=sorted({p.layout for p in pages}), pages=len(pages), panels=len(out),
-                   faces_detected_on=detected)
-        return {"images": out, "layout": DataArtifact(layout, name="layout")}
+                   faces_detected_on=detected, planned=pages is not None and planned is not None)
+        return {"images": out, "layout": DataArtifact(_layout_data(pages, dpi, title, notes), name="layout")}
+
+
+def _layout_data(pages: list[Any], dpi: int, title: str | None, notes: list[str]) -> dict[str, Any]:
+    """The pages as data (comic.panels' and comic.plan's `layout` output, comic.page's input)."""
+    return {"pages": [p.to_dict() for p in pages], "direction": pages[0].direction, "dpi": dpi, "title": title or None, "notes": notes}
+
+
+def _planned_pages(data: Any, count: int) -> list[Any] | None:
+    """The PagePlans of a comic.plan layout when they hold exactly `count` panels, else None."""
+    from studio.comic.layout import PagePlan
+
+    if not isinstance(data, dict) or not isinstance(data.get("pages"), list) or not data["pages"]:
+        raise InputError("comic.panels: `plan` is not a page plan; connect the `layout` output of a comic.plan step")
+    try:
+        pages = [PagePlan.from_dict(p) for p in data["pages"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"comic.panels: `plan` is not a page plan ({exc}); connect the `layout` output of a comic.plan step") from None
+    return pages if sum(len(p.panels) for p in pages) == count else None
+
+
+class PlanParams(StepParams):
+    layout: str = Field("auto", min_length=1, max_length=500, description="a layout name or a path to a layout .yaml (as comic.panels); auto picks by panel count and `aspect`")
+    aspect: float = Field(1.5, ge=0.25, le=4.0, description="the pictures' nominal shape (width / height) for choosing an auto layout; each picture is then made in its own panel's shape")
+    page: PagePreset = Field("auto", description="page size (as comic.panels)")
+    width_px: int | None = Field(None, ge=64, le=20000, description="page width in pixels")
+    height_px: int | None = Field(None, ge=64, le=40000, description="page height in pixels")
+    dpi: int = Field(150, ge=50, le=600, description="pixels per inch of the pages")
+    margin_mm: float | None = Field(None, ge=0, le=60, description="page margin in mm (None: the layout's, else 10)")
+    gutter_mm: float | None = Field(None, ge=0, le=60, description="space between panels in mm (None: the layout's, else 4)")
+    title: str | None = Field(None, max_length=120, description="a title banner across the top of the first page (None: no banner)")
+
+
+@register_step
+class ComicPlan(Step):
+    name = "comic.plan"
+    version = "1"
+    description = "Plan the pages before the pictures exist: a layout for N panels, and each panel's shape on its text, so pictures can be made to fit."
+    inputs = {"texts": Port("texts", "one text per panel, in reading order (e.g. text.story's descriptions)")}
+    outputs = {
+        "texts": Port("texts", "the same texts; meta gains panel, page and aspect (the panel's width / height)"),
+        "layout": Port("data", "the pages, as comic.panels' layout; connect it to comic.panels' `plan`"),
+    }
+    Params = PlanParams
+
+    def run(self, ctx, inputs, params):
+        from studio.comic.layout import PageSetup, get_layout, plan_pages
+
+        texts = list(inputs["texts"])
+        if not texts:
+            raise InputError("comic.plan: no texts to plan panels for; the step before produced none")
+        if params.layout != "auto":
+            get_layout(params.layout)  # unknown names fail before any work
+        setup = PageSetup(dpi=params.dpi, page=params.page, margin_mm=params.margin_mm, gutter_mm=params.gutter_mm,
+                          width_px=params.width_px, height_px=params.height_px)
+        pages, notes = plan_pages([params.aspect] * len(texts), layout=params.layout, setup=setup, title=bool(params.title))
+        for note in notes:
+            ctx.warn(note)
+        boxes = [b for p in pages for b in p.panels]
+        out = [TextArtifact(t.text, meta={**t.meta, "panel": b.index + 1, "page": b.page, "aspect": round(b.width / b.height, 4)},
+                            name=t.name) for t, b in zip(texts, boxes)]
+        ctx.report(backend="classic", layouts=sorted({p.layout for p in pages}), pages=len(pages), panels=len(out))
+        return {"texts": out, "layout": DataArtifact(_layout_data(pages, params.dpi, params.title, notes), name="plan")}
 
 
 class ScriptParams(StepParams):

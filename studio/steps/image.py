@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Literal
 
@@ -133,6 +134,24 @@ def _slug(text: str, n: int = 40) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:n].strip("-") or "image"
 
 
+def _aspect_of(meta: dict[str, Any]) -> float | None:
+    """The picture shape a prompt asks for (meta `aspect`, width / height), if it is a sane one."""
+    try:
+        aspect = float(meta.get("aspect"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return aspect if 0.2 <= aspect <= 5.0 else None
+
+
+def shaped_size(width: int, height: int, aspect: float | None) -> tuple[int, int]:
+    """`width` x `height`, or, for a given aspect, a size of about the same area in that shape."""
+    if aspect is None:
+        return width, height
+    area = width * height
+    w = max(8, round((area * aspect) ** 0.5))
+    return w, max(8, round(w / aspect))
+
+
 def _model_cache_key(resolved) -> dict[str, Any]:
     """Cheap identity of the weights a step would use (path, revision, mtime)."""
     if resolved is None:
@@ -203,8 +222,10 @@ class GenerateImages(Step):
     def run(self, ctx, inputs, params: GenerateParams):
         from studio.backends.styles import apply_style, load_style
 
-        texts = [t.text for t in (inputs.get("prompts") or [])]
-        prompts = [t for t in texts if t.strip()] or ([params.prompt] if params.prompt and params.prompt.strip() else [])
+        given = [t for t in (inputs.get("prompts") or []) if t.text.strip()]
+        prompts = [t.text for t in given] or ([params.prompt] if params.prompt and params.prompt.strip() else [])
+        # a prompt may carry the shape its picture must have (comic.plan: its panel's width / height)
+        aspects = [_aspect_of(t.meta) for t in given] or [None] * len(prompts)
         if not prompts:
             raise InputError("image.generate: no prompt; set `prompt` or connect `prompts`")
         style = load_style(params.style) if params.style else None
@@ -215,25 +236,27 @@ class GenerateImages(Step):
             ctx.warn(f"{resolved.hint()}; drawing with the built-in procedural generator instead (backend: procedural to silence this)")
         jobs = [(pi, n, p) for pi, p in enumerate(prompts) for n in range(params.num_images)]
         seeds = [int(ctx.seed) + i for i in range(len(jobs))]
+        shapes = [aspects[pi] for pi, _, _ in jobs]
         if backend == "diffusers":
-            return {"images": self._diffusion(ctx, params, resolved, style, jobs, seeds, apply_style)}
-        return {"images": self._procedural(ctx, params, style, jobs, seeds)}
+            return {"images": self._diffusion(ctx, params, resolved, style, jobs, seeds, apply_style, shapes)}
+        return {"images": self._procedural(ctx, params, style, jobs, seeds, shapes)}
 
-    def _procedural(self, ctx, params, style, jobs, seeds):
+    def _procedural(self, ctx, params, style, jobs, seeds, shapes):
         from studio.backends.procedural import describe_prompt, generate_image, head_box
 
         pstyle = params.procedural_style or (style.get("procedural_style") if style else None) or "outlined"
         finish = style.get("procedural_finish") if style else None
-        w = params.width or 512
-        h = params.height or w
+        w0 = params.width or 512
+        h0 = params.height or w0
         out = []
         suffix = ""
         if style:  # the preset's own words ("..., bold black ink outlines") must not steer the drawing
             from studio.backends.styles import render_prompt
 
             suffix = render_prompt(str(style["prompt"]), "\x00").split("\x00", 1)[-1].strip(" ,")
-        for i, ((_pi, _n, prompt), seed) in enumerate(zip(jobs, seeds)):
+        for i, ((_pi, _n, prompt), seed, shape) in enumerate(zip(jobs, seeds, shapes)):
             ctx.check_cancelled()
+            w, h = shaped_size(w0, h0, shape)
             subject = prompt.replace(suffix, " ").strip(" ,") if suffix and suffix in prompt else prompt
             drawn: list[dict] = []
             img = generate_image(subject, width=w, height=h, seed=seed, style=pstyle, transparent=params.transparent,
@@ -260,7 +283,7 @@ class GenerateImages(Step):
         ctx.report(backend="procedural", model="studio procedural generator", licence="MIT (built in)", style=pstyle, count=len(out))
         return out
 
-    def _diffusion(self, ctx, params, resolved, style, jobs, seeds, apply_style):
+    def _diffusion(self, ctx, params, resolved, style, jobs, seeds, apply_style, shapes):
         from studio.backends.diffusion import (
             DiffusionSettings,
             a1111_parameters,
@@ -293,10 +316,25 @@ class GenerateImages(Step):
                                      scheduler=params.scheduler, lora=params.lora, lora_scale=params.lora_scale,
                                      max_sequence_length=rec.get("max_sequence_length"), batch_size=params.batch_size)
         loaded = load_text_to_image(resolved, device=params.device, dtype=params.dtype, offload=params.offload)
-        images = text_to_image(loaded.pipe, [p for p, _ in styled], seeds, settings, progress=ctx.progress, negatives=[n for _, n in styled])
+        # pictures of one shape go through the pipeline together (comic.plan gives each panel its own)
+        sizes = [snap_size(*shaped_size(w, h, shape), multiple) for shape in shapes]
+        images: list[Any] = [None] * len(jobs)
+        done = 0
+        for size in dict.fromkeys(sizes):
+            idx = [i for i, sz in enumerate(sizes) if sz == size]
+
+            def progress(f: float, msg: str = "", _before: int = done, _count: int = len(idx)) -> None:
+                ctx.progress((_before + f * _count) / len(jobs), msg)
+
+            got = text_to_image(loaded.pipe, [styled[i][0] for i in idx], [seeds[i] for i in idx],
+                                dataclasses.replace(settings, width=size[0], height=size[1]), progress=progress,
+                                negatives=[styled[i][1] for i in idx])
+            for i, img in zip(idx, got):
+                images[i] = img
+            done += len(idx)
         sampler = sampler_name(loaded.pipe) if params.scheduler == "default" else params.scheduler
         out = []
-        for i, (img, (_pi, _n, prompt), (p, neg), seed) in enumerate(zip(images, jobs, styled, seeds)):
+        for i, (img, (_pi, _n, prompt), (p, neg), seed, (w, h)) in enumerate(zip(images, jobs, styled, seeds, sizes)):
             if params.transparent:
                 img = key_out_background(img)
             text = a1111_parameters(p, neg, steps=steps, sampler=sampler, guidance=guidance, seed=seed, width=w, height=h,
@@ -305,7 +343,8 @@ class GenerateImages(Step):
             out.append(ImageArtifact(img, meta=meta, name=f"{i:03d}_{_slug(prompt)}"))
         ctx.report(backend="diffusers", model=resolved.id, licence=resolved.licence or "see the model card",
                    path=str(resolved.path), revision=resolved.revision, device=loaded.device, dtype=loaded.dtype,
-                   offload=loaded.offload, pipeline=loaded.family, steps=steps, guidance=guidance, size=[w, h],
+                   offload=loaded.offload, pipeline=loaded.family, steps=steps, guidance=guidance,
+                   size=[list(sz) for sz in dict.fromkeys(sizes)] if len(set(sizes)) > 1 else list(sizes[0]),
                    model_loads=manager.load_count)
         return out
 

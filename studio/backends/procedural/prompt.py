@@ -181,6 +181,14 @@ def _is_role(words: list[str], idx: int) -> bool:
     return bool(back) and back[-1] in ROLE_VERBS
 
 
+def _is_creature(word: str) -> bool:
+    """True when `word` names an animal, monster or robot (not a person)."""
+    from .library import ARCHETYPES
+
+    hit = _lookup(word)
+    return hit is not None and hit[0] != "person" and ARCHETYPES[hit[0]].kind in ("creature", "character")
+
+
 RELATIVES = {"who", "that", "which"}
 
 
@@ -221,13 +229,14 @@ def parse_prompt(text: str) -> PromptInfo:
     place = False  # after a place preposition
     phrase: list[str] = []  # unknown content words of the current noun phrase
     first_phrase_done = False
+    weather_clause = False  # the clause is about the weather ("a sudden storm sweeps ..."): its other words are no subject
     last_subject: Subject | None = None
 
     def flush_unknown() -> None:
         nonlocal phrase, first_phrase_done
         if phrase:
             info.unknown.append(" ".join(phrase[-3:]))
-            if not first_phrase_done and not place and not info.subjects:
+            if not first_phrase_done and not place and not info.subjects and not weather_clause:
                 sub = Subject(None, phrase[-1], colour=pending_colours[-1] if pending_colours else None, count=1, label=" ".join(phrase[-3:]))
                 info.subjects.append(sub)
         phrase = []
@@ -235,6 +244,7 @@ def parse_prompt(text: str) -> PromptInfo:
     for idx, raw in enumerate(merged):
         if raw == ",,":  # a new clause: colours do not reach across it ("a cat, bold black ink")
             flush_unknown()
+            weather_clause = False
             first_phrase_done = first_phrase_done or bool(info.subjects)
             pending_colours = []
             pending_age = {}
@@ -268,6 +278,9 @@ def parse_prompt(text: str) -> PromptInfo:
         if w in WEATHER:
             if WEATHER[w] not in info.weather:
                 info.weather.append(WEATHER[w])
+            if not info.subjects:
+                phrase = []  # "a sudden storm": the words before it describe the weather
+                weather_clause = True
             if w not in SETTINGS:
                 continue
         if w in TIMES:
@@ -335,6 +348,9 @@ def parse_prompt(text: str) -> PromptInfo:
         if hit is not None and last_subject is not None and idx > 0 and merged[idx - 1] == last_subject.word and (
                 raw.endswith("ing") or hit[0] == last_subject.archetype):
             # "a girl painting at an easel": what she does; "a canvas painting": one thing named twice
+            continue
+        if hit is not None and hit[0] == "person" and nxt is not None and _is_creature(nxt):
+            # "a detective cat", "a ninja turtle": the trade describes the animal
             continue
         if hit is not None and hit[0] == "person" and _is_role(merged, idx):
             # "wants to be a chef": a role, not someone else in the picture; a person dresses for it
