@@ -306,3 +306,5 @@ def test_verbs_and_compounds_are_not_extra_things():
     assert things("a pirate with a parrot") == [("person", 1), ("bird", 1)]
     assert things("A sudden storm sweeps through Paris; a detective cat shelters under an awning.") == [("cat", 1)]
     assert things("a telescope on a hill")[0] == (None, 1)  # an unknown subject is still a card
+    assert describe_prompt("a cat in Paris")["setting"] == "city"
+    assert describe_prompt("a fox in New York at night")["setting"] == "city"

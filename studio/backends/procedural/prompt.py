@@ -18,7 +18,9 @@ from .library import WORDS, ensure_loaded
 SETTINGS: dict[str, str] = {}
 for _key, _words in {
     "forest": "forest woods woodland grove jungle rainforest thicket",
-    "city": "city street streets downtown alley metropolis skyline rooftop rooftops avenue cyberpunk urban",
+    "city": "city street streets downtown alley metropolis skyline rooftop rooftops avenue cyberpunk urban "
+            "paris london tokyo rome berlin madrid vienna prague moscow chicago manhattan brooklyn seoul shanghai "
+            "hong-kong singapore toronto sydney",
     "village": "village town hamlet farmstead",
     "desert": "desert dunes dune sahara wasteland badlands",
     "beach": "beach coast shore seaside island ocean sea bay harbor harbour lake pier",
@@ -88,7 +90,7 @@ STOP = {"a", "an", "the", "of", "to", "is", "are", "it", "its", "this", "that", 
 #: nouns that name a palette target rather than a subject
 PALETTE_TARGETS = {"sky": "sky", "skies": "sky", "ground": "ground", "grass": "ground", "water": "water", "sea": "water",
                    "ocean": "water", "light": "light", "lights": "light", "sand": "ground", "floor": "ground"}
-BIGRAMS = {("treasure", "chest"): "chest", ("health", "potion"): "potion", ("mana", "potion"): "potion",
+BIGRAMS = {("new", "york"): "manhattan", ("hong", "kong"): "hong-kong", ("treasure", "chest"): "chest", ("health", "potion"): "potion", ("mana", "potion"): "potion",
            ("magic", "wand"): "wand", ("space", "ship"): "spaceship", ("pine", "tree"): "pine", ("palm", "tree"): "palm",
            ("christmas", "tree"): "christmas-tree", ("old", "man"): "grandpa", ("old", "woman"): "grandma",
            ("street", "lamp"): "streetlamp", ("gold", "coin"): "coin", ("gold", "coins"): "coin", ("ice", "cream"): "ice-cream",
