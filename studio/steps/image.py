@@ -198,6 +198,7 @@ class GenerateParams(StepParams):
     procedural_style: Literal["flat", "outlined", "pixel"] | None = Field(None, description="look of the procedural generator (default: the style preset's, else outlined)")
     transparent: bool = Field(False, description="transparent background (RGBA); diffusion keys out a plain backdrop")
     subject_only: bool = Field(False, description="procedural: only the subject, centred on transparency (sprites, icons)")
+    same_subjects: bool = Field(False, description="procedural: a subject described the same way looks the same in every picture of this step (a comic's panels); off: each picture varies it")
     device: str = Field("auto", description="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, mps")
     dtype: Dtype = Field("auto", description="auto: bf16/fp16 on GPU, fp32 on CPU")
     offload: Offload = Field("auto", description="model CPU offload (auto: only when GPU memory is short)")
@@ -260,7 +261,8 @@ class GenerateImages(Step):
             subject = prompt.replace(suffix, " ").strip(" ,") if suffix and suffix in prompt else prompt
             drawn: list[dict] = []
             img = generate_image(subject, width=w, height=h, seed=seed, style=pstyle, transparent=params.transparent,
-                                 subject_only=params.subject_only, subjects=drawn)
+                                 subject_only=params.subject_only, subjects=drawn,
+                                 identity=int(ctx.seed) if params.same_subjects else None)
             if finish:
                 from studio.backends.stylize import stylize
 

@@ -22,6 +22,9 @@ Contract (other engineers build on it; keep it stable):
   drawn: `{"name", "kind", "box": [x, y, w, h]}` in output pixels; `head_box(kind, box)` gives the
   rough head region of characters and creatures (what comic panels keep in frame and bubble
   tails point at).
+- `identity=N` (optional): a subject's looks (colours, clothes, skin, markings) depend only on
+  its description and N, not on `seed` or the rest of the prompt, so "a girl with round glasses"
+  is the same girl in every panel drawn with the same N. Without it, each seed varies them.
 - `describe_prompt(prompt) -> dict` is what the generator understood (subjects, backdrops,
   setting, time, weather, moods, palette, unknown words), for manifests.
 """
@@ -41,11 +44,14 @@ __all__ = [
 
 
 def generate_image(prompt: str, *, width: int, height: int, seed: int, style: str = "flat",
-                   transparent: bool = False, subject_only: bool = False, subjects: list[dict] | None = None) -> Image.Image:
+                   transparent: bool = False, subject_only: bool = False, subjects: list[dict] | None = None,
+                   identity: int | None = None) -> Image.Image:
     """Draw `prompt` deterministically (see the module docstring for the contract). `subjects`,
-    when given, gets where each subject of a scene was drawn (see `generate`)."""
+    when given, gets where each subject of a scene was drawn (see `generate`); `identity` keeps
+    each described subject looking the same across pictures (comic panels)."""
     return generate(prompt, width=width, height=height, seed=int(seed), style=style,
-                    transparent=transparent, subject_only=subject_only, subjects=subjects)
+                    transparent=transparent, subject_only=subject_only, subjects=subjects,
+                    identity=None if identity is None else int(identity))
 
 
 def head_box(kind: str, box: list[int]) -> list[int] | None:

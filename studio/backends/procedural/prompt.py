@@ -206,8 +206,10 @@ def _after_relative(words: list[str], idx: int, subject: Subject | None) -> bool
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case words; commas, semicolons and full stops become "," (a clause boundary)."""
-    return [",," if t in ",;." else t for t in re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;.]", text.lower())]
+    """Lower-case words; commas, semicolons and full stops become ",," (a clause boundary), round
+    brackets "((" and "))"."""
+    marks = {",": ",,", ";": ",,", ".": ",,", "(": "((", ")": "))"}
+    return [marks.get(t, t) for t in re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;.()]", text.lower())]
 
 
 def parse_prompt(text: str) -> PromptInfo:
@@ -243,7 +245,15 @@ def parse_prompt(text: str) -> PromptInfo:
                 info.subjects.append(sub)
         phrase = []
 
+    paren_owner: Subject | None = None  # the subject a bracket describes: "two knights (each a knight with ...)"
     for idx, raw in enumerate(merged):
+        if raw in ("((", "))"):
+            flush_unknown()
+            if raw == "))" and paren_owner is not None and pending_colours and paren_owner.colour is None:
+                paren_owner.colour = pending_colours[-1]  # "a cat (grey)"
+            paren_owner = last_subject if raw == "((" else None
+            pending_colours, pending_count = [], 1
+            continue
         if raw == ",,":  # a new clause: colours do not reach across it ("a cat, bold black ink")
             flush_unknown()
             weather_clause = False
@@ -305,6 +315,14 @@ def parse_prompt(text: str) -> PromptInfo:
             place = False
             continue
         hit = _lookup(w)
+        if hit is not None and paren_owner is not None and hit[0] == paren_owner.archetype:
+            # the bracket restates the subject ("(a golden dog wearing a red collar)"): not another one
+            if pending_colours and paren_owner.colour is None:
+                paren_owner.colour = pending_colours[-1]
+            for k, val in hit[1].items():
+                paren_owner.variant.setdefault(k, val)
+            pending_colours, phrase = [], []
+            continue
         if w in ACCESSORIES and last_subject is not None and last_subject.archetype == "person":
             acc = dict(ACCESSORIES[w])
             if pending_colours and "coat" in acc:  # "in a red coat": the coat and the subject colour
@@ -341,13 +359,14 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_colours = []
             pending_count = 1
             continue
-        if hit is not None and last_subject is not None and idx > 0 and merged[idx - 1] == last_subject.word and (
+        after_subject = last_subject is not None and idx > 0 and merged[idx - 1] in (last_subject.word, "))")
+        if hit is not None and last_subject is not None and after_subject and (
                 (raw != w and raw.endswith("s")) or (hit[0] == "person" and last_subject.archetype == "person")):
             # "a chef cooks soup", "knights guard the gate": a verb; "a police officer": one person
             continue
         if hit is not None and raw != w and raw.endswith("s") and _after_relative(merged, idx, last_subject):
             continue  # "a robot who loves painting": a verb, not two hearts
-        if hit is not None and last_subject is not None and idx > 0 and merged[idx - 1] == last_subject.word and (
+        if hit is not None and last_subject is not None and after_subject and (
                 raw.endswith("ing") or hit[0] == last_subject.archetype):
             # "a girl painting at an easel": what she does; "a canvas painting": one thing named twice
             continue

@@ -140,6 +140,23 @@ def _tint(img: Image.Image, mul: tuple[float, ...]) -> Image.Image:
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGBA")
 
 
+def _identity_rngs(subjects: list[Subject], identity: int | None, fallback: list[int]) -> list[np.random.Generator]:
+    """One random generator per subject instance. With an `identity`, a subject's looks (colours,
+    clothes, skin, markings) depend only on its description and how many like it came before in
+    this picture, so the same character looks the same in every picture drawn with that identity
+    (the panels of a comic); without one, `fallback` seeds (this picture's own) are used."""
+    if identity is None:
+        return [np.random.default_rng(seed) for seed in fallback]
+    seen: dict[tuple, int] = {}
+    out = []
+    for s in subjects:
+        key = (s.archetype, s.word, s.colour, s.label, tuple(sorted((k, str(v)) for k, v in s.variant.items())))
+        k = seen.get(key, 0)
+        seen[key] = k + 1
+        out.append(np.random.default_rng(stable_seed("identity", identity, *key, k)))
+    return out
+
+
 def _instances(info: PromptInfo) -> list[Subject]:
     out: list[Subject] = []
     for s in info.subjects:
@@ -176,7 +193,7 @@ def _default_time(info: PromptInfo, setting: str | None) -> str:
 
 
 def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, transparent: bool, subject_only: bool,
-            placed: list[dict] | None = None) -> Image.Image:
+            placed: list[dict] | None = None, identity: int | None = None) -> Image.Image:
     """The picture. `placed`, when given, gets one entry per subject drawn into a scene:
     {"index", "name", "kind", "box": [x, y, w, h]} (the sprite's opaque bounds in pixels)."""
     ensure_loaded()
@@ -189,12 +206,12 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         subjects = [Subject(None, label, label=label)]
     if subject_only:
         subjects = subjects or [Subject(None, info.text, label=info.setting or info.text or "scene")]
-        return _subject_sheet(subjects, w, h, look, rng, info.moods)
+        return _subject_sheet(subjects, w, h, look, rng, info.moods, identity)
     setting = _default_setting(info)
     time = _default_time(info, setting)
     night = time in ("night", "dusk")
     if setting is None:
-        return _backdrop(subjects, w, h, look, rng, info, transparent)
+        return _backdrop(subjects, w, h, look, rng, info, transparent, identity)
     spec = SceneSpec(setting, time, list(info.weather), list(info.moods), dict(info.targets), flat=style != "outlined",
                      sky_moon=not any(s.archetype == "moon" for s in [*info.subjects, *info.backdrops]))
     if setting == "snow" and "snow" not in spec.weather:
@@ -240,10 +257,11 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
     scale = min(1.0, w * 0.94 / max(1.0, total_w))
     order = sorted(range(n), key=lambda i: ARCHETYPES[subjects[i].archetype or ""].kind == "structure" if subjects[i].archetype else False, reverse=True)
     xs = _spread(n, rng)
+    rngs = _identity_rngs(subjects, identity, [stable_seed(seed, i, s.word, info.text) for i, s in enumerate(subjects)])
     for i in order:
         s = subjects[i]
         size = max(8, int(boxes[i] * scale))
-        img = draw_subject(s, size, look, np.random.default_rng(stable_seed(seed, i, s.word, info.text)), info.moods, night)
+        img = draw_subject(s, size, look, rngs[i], info.moods, night)
         img = _tint(img, light)
         sarch = ARCHETYPES.get(s.archetype or "")
         cx = int(w * xs[i])
@@ -292,11 +310,13 @@ def _vignette(img: Image.Image) -> Image.Image:
     return Image.fromarray(arr.astype(np.uint8), "RGBA")
 
 
-def _subject_sheet(subjects: list[Subject], w: int, h: int, look: Look, rng: np.random.Generator, moods: list[str]) -> Image.Image:
+def _subject_sheet(subjects: list[Subject], w: int, h: int, look: Look, rng: np.random.Generator, moods: list[str],
+                   identity: int | None = None) -> Image.Image:
     """Just the subject(s), side by side, centred on a transparent background."""
     n = len(subjects)
     size = max(16, int(max(w, h) * 1.0))
-    parts = [draw_subject(s, size, look, np.random.default_rng(stable_seed(rng.integers(1 << 30), i)), moods) for i, s in enumerate(subjects)]
+    rngs = _identity_rngs(subjects, identity, [stable_seed(rng.integers(1 << 30), i) for i in range(n)])
+    parts = [draw_subject(s, size, look, r, moods) for s, r in zip(subjects, rngs)]
     crops = [p.crop(p.getbbox()) if p.getbbox() else p for p in parts]
     gap = int(size * 0.04)
     row_h = max(c.height for c in crops)
@@ -312,9 +332,10 @@ def _subject_sheet(subjects: list[Subject], w: int, h: int, look: Look, rng: np.
     return out
 
 
-def _backdrop(subjects: list[Subject], w: int, h: int, look: Look, rng: np.random.Generator, info: PromptInfo, transparent: bool) -> Image.Image:
+def _backdrop(subjects: list[Subject], w: int, h: int, look: Look, rng: np.random.Generator, info: PromptInfo, transparent: bool,
+              identity: int | None = None) -> Image.Image:
     """Items without a setting: centred on a soft radial backdrop (or transparency)."""
-    sheet = _subject_sheet(subjects, int(w * 0.86), int(h * 0.86), look, rng, info.moods)
+    sheet = _subject_sheet(subjects, int(w * 0.86), int(h * 0.86), look, rng, info.moods, identity)
     if transparent:
         out = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         out.alpha_composite(sheet, dest=((w - sheet.width) // 2, (h - sheet.height) // 2))
@@ -385,9 +406,11 @@ def _scale_boxes(placed: list[dict], k: float, size: tuple[int, int], out: list[
 
 
 def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "flat", transparent: bool = False,
-             subject_only: bool = False, subjects: list[dict] | None = None) -> Image.Image:
+             subject_only: bool = False, subjects: list[dict] | None = None, identity: int | None = None) -> Image.Image:
     """A placeholder picture for `prompt`. `subjects`, when given, gets where each character,
-    creature or thing of a scene was drawn: {"name", "kind", "box": [x, y, w, h]} in pixels."""
+    creature or thing of a scene was drawn: {"name", "kind", "box": [x, y, w, h]} in pixels.
+    `identity`, when given, makes each subject's looks depend on its description and `identity`
+    only, not on `seed` or the rest of the prompt (see `_identity_rngs`)."""
     if style not in STYLES:
         raise InputError(f"procedural style {style!r}: use one of {', '.join(STYLES)}")
     if not (8 <= int(width) <= 8192 and 8 <= int(height) <= 8192):
@@ -399,7 +422,7 @@ def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "f
         gw, gh = math.ceil(w / cell), math.ceil(h / cell)
         ss = 4
         placed: list[dict] = []
-        big = compose(info, gw * ss, gh * ss, seed, "pixel", transparent or subject_only, subject_only, placed)
+        big = compose(info, gw * ss, gh * ss, seed, "pixel", transparent or subject_only, subject_only, placed, identity)
         if subjects is not None:
             _scale_boxes(placed, cell / ss, (w, h), subjects)
         big = big.resize((gw * ss, gh * ss))
@@ -410,7 +433,7 @@ def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "f
     while max(w, h) * ss > 4096 and ss > 1:
         ss -= 1
     placed = []
-    big = compose(info, w * ss, h * ss, seed, style, transparent or subject_only, subject_only, placed)
+    big = compose(info, w * ss, h * ss, seed, style, transparent or subject_only, subject_only, placed, identity)
     if subjects is not None:
         _scale_boxes(placed, 1.0 / ss, (w, h), subjects)
     out = big.resize((w, h), Image.Resampling.LANCZOS) if ss > 1 else big
