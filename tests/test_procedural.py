@@ -334,3 +334,28 @@ def test_identity_keeps_a_described_subject_the_same_across_pictures():
     s1, s2 = _identity_rngs([a, b], 3, [0, 0])
     assert r1.random() == s1.random() and r2.random() == s2.random()
     assert _identity_rngs([a, b], 3, [0, 0])[0].random() != _identity_rngs([a, b], 3, [0, 0])[1].random()
+
+
+def test_a_floating_hero_is_drawn_in_the_air_under_its_balloons():
+    """"The cat floats above the rooftops holding a bunch of balloons": the cat is off the ground
+    and the balloons gather above it; a cat that watches birds fly stays on the ground."""
+    info = describe_prompt("a cat floats above the rooftops holding on to a bunch of red balloons")
+    assert [(s["archetype"], s["airborne"]) for s in info["subjects"]] == [("cat", True), ("balloon", False)]
+    assert [s["airborne"] for s in describe_prompt("a cat watches birds flying")["subjects"]] == [False, True]
+
+    def boxes(prompt):
+        drawn: list[dict] = []
+        generate_image(prompt, width=384, height=256, seed=2, subjects=drawn)
+        return drawn
+
+    up = boxes("a cat floats above the city holding on to a bunch of red balloons")
+    down = boxes("a cat in the city next to a bunch of red balloons")
+    cat_up = next(d["box"] for d in up if d["name"] == "cat")
+    cat_down = next(d["box"] for d in down if d["name"] == "cat")
+    assert cat_up[1] + cat_up[3] < cat_down[1] + cat_down[3] - 256 * 0.1  # its feet well off the ground
+    held = [d["box"] for d in up if d["name"] == "balloons"]
+    assert len(held) == 3  # "a bunch of"
+    for b in held:
+        assert b[1] + b[3] <= cat_up[1] + cat_up[3] * 0.5  # the strings end at the cat's head
+        assert abs((b[0] + b[2] / 2) - (cat_up[0] + cat_up[2] / 2)) < cat_up[2] * 1.5
+        assert b[0] >= 0 and b[1] >= 0 and b[0] + b[2] <= 384  # the bunch stays in the picture

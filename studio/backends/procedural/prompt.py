@@ -129,6 +129,7 @@ class Subject:
     count: int = 1
     backdrop: bool = False
     label: str = ""
+    airborne: bool = False  # "... floats above the rooftops": drawn in the air, not on the ground
 
 
 @dataclass
@@ -191,6 +192,9 @@ def _is_creature(word: str) -> bool:
     return hit is not None and hit[0] != "person" and ARCHETYPES[hit[0]].kind in ("creature", "character")
 
 
+#: verbs that lift the subject before them off the ground
+AIRBORNE = {"float", "floats", "floated", "floating", "flies", "flew", "flying", "soar", "soars", "soared", "soaring",
+            "hover", "hovers", "hovering", "glide", "glides", "gliding", "drifts", "drifting", "levitates", "levitating"}
 RELATIVES = {"who", "that", "which"}
 
 
@@ -262,6 +266,9 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_age = {}
             pending_count = 1
             place = False
+            continue
+        if raw in AIRBORNE and last_subject is not None and not last_subject.backdrop:
+            last_subject.airborne = True  # "a cat with white paws floats high above the rooftops"
             continue
         w = singular(raw)
         nxt = singular(merged[idx + 1]) if idx + 1 < len(merged) and merged[idx + 1] != ",," else None

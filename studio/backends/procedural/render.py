@@ -253,11 +253,24 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         if s.variant.get("child"):
             hh *= 0.72
         boxes.append(hh * h)
-    total_w = sum(boxes) * 0.62
+    # something that walks but "floats above the rooftops" is drawn in the air, and balloons in the
+    # same picture gather above it on their strings ("holding on to a bunch of balloons")
+    lifted = [s.airborne and (ARCHETYPES.get(s.archetype or "") is None or ARCHETYPES[s.archetype or ""].grounded) for s in subjects]
+    hero = lifted.index(True) if any(lifted) else None
+    held = [i for i, s in enumerate(subjects) if hero is not None and s.archetype == "balloon"]
+    total_w = sum(b for i, b in enumerate(boxes) if i not in held) * 0.62
     scale = min(1.0, w * 0.94 / max(1.0, total_w))
     order = sorted(range(n), key=lambda i: ARCHETYPES[subjects[i].archetype or ""].kind == "structure" if subjects[i].archetype else False, reverse=True)
-    xs = _spread(n, rng)
+    if held:
+        order = held + [i for i in order if i not in held]  # behind the one who holds them
+        free = [i for i in range(n) if i not in held]
+        xs = [0.0] * n
+        for i, x in zip(free, _spread(len(free), rng)):
+            xs[i] = x
+    else:
+        xs = _spread(n, rng)
     rngs = _identity_rngs(subjects, identity, [stable_seed(seed, i, s.word, info.text) for i, s in enumerate(subjects)])
+    lift_bottom = int(h * min(ground - 0.2, 0.6))
     for i in order:
         s = subjects[i]
         size = max(8, int(boxes[i] * scale))
@@ -265,17 +278,28 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         img = _tint(img, light)
         sarch = ARCHETYPES.get(s.archetype or "")
         cx = int(w * xs[i])
-        if sarch is None or sarch.grounded:
+        if i in held and hero is not None:
+            k, m = held.index(i), len(held)
+            hsize = max(8, int(boxes[hero] * scale))
+            spread = (m - 1) / 2 * size * 0.42
+            middle = min(max(w * xs[hero], spread + size * 0.3), w - spread - size * 0.3)  # the bunch stays in the picture
+            cx = int(middle + (k - (m - 1) / 2) * size * 0.42)
+            bottom = lift_bottom - hsize + int(size * (0.1 + 0.07 * (k % 2)))  # strings end at its head
+        elif lifted[i]:
+            bottom = lift_bottom
+        elif sarch is None or sarch.grounded:
             bottom = int(h * ground) - int(size * 0.02)
             if setting == "sky":
                 bottom = int(h * 0.5) + size // 2
         else:
             bottom = int(h * (0.42 + 0.08 * math.sin(i * 2.1))) + size // 2
-        if sarch is None or sarch.grounded:
+        if (sarch is None or sarch.grounded) and i not in held:
             sh = Image.new("RGBA", (w, h), (0, 0, 0, 0))
             sd = ImageDraw.Draw(sh)
-            rw, rh = size * 0.3, max(2, size * 0.035)
-            sd.ellipse([cx - rw, bottom - rh, cx + rw, bottom + rh], fill=(10, 10, 20, 80))
+            far = 0.55 if lifted[i] else 1.0  # a lifted one's shadow stays on the ground, smaller
+            ground_y = int(h * ground) - int(size * 0.02) if lifted[i] else bottom
+            rw, rh = size * 0.3 * far, max(2, size * 0.035 * far)
+            sd.ellipse([cx - rw, ground_y - rh, cx + rw, ground_y + rh], fill=(10, 10, 20, int(80 * far)))
             canvas.alpha_composite(sh)
         canvas.alpha_composite(img, dest=(cx - size // 2, bottom - size))
         if placed is not None:
