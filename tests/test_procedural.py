@@ -313,6 +313,13 @@ def test_verbs_and_compounds_are_not_extra_things():
     assert things("two knights (each a knight with a blue cloak) guard a castle") == [("person", 2), ("castle", 1)]
     assert things("a girl and her dog (a golden dog wearing a red collar) explore") == [("person", 1), ("dog", 1)]
     assert describe_prompt("a cat (grey) and a dog")["subjects"][0]["colour"] == "grey"
+    # the moon as a place: its ground ("on the moon") or the night sky's moon ("at", "under")
+    on = describe_prompt("an astronaut walks on the moon")
+    assert things("an astronaut walks on the moon") == [("person", 1)] and on["setting"] == "space" and not on["backdrops"]
+    assert things("a wolf howls at the moon") == [("dog", 1)] and describe_prompt("a wolf howls at the moon")["time"] == "night"
+    assert things("a fox steals the moon") == [("fox", 1), ("moon", 1)]
+    # a time phrase is no subject card: "a quiet morning" is not a placeholder
+    assert things("A quiet morning on the moon: an astronaut starts the day.") == [("person", 1)]
     assert describe_prompt("a fox in New York at night")["setting"] == "city"
 
 

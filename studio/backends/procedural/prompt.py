@@ -235,6 +235,7 @@ def parse_prompt(text: str) -> PromptInfo:
     pending_count = 1
     pending_age: dict[str, Any] = {}  # "old" before a noun: an old person, or just an old house
     place = False  # after a place preposition
+    prep = ""  # which one
     phrase: list[str] = []  # unknown content words of the current noun phrase
     first_phrase_done = False
     weather_clause = False  # the clause is about the weather ("a sudden storm sweeps ..."): its other words are no subject
@@ -305,6 +306,9 @@ def parse_prompt(text: str) -> PromptInfo:
         if w in TIMES:
             info.time = TIMES[w]
             pending_colours = []
+            if not info.subjects:
+                phrase = []  # "a quiet morning", "one cold night": the words before it describe the time
+                weather_clause = True
             continue
         if w in PALETTE_TARGETS and (w not in SETTINGS or pending_colours):
             if pending_colours:
@@ -315,7 +319,7 @@ def parse_prompt(text: str) -> PromptInfo:
         if w in PLACE_PREPS:
             flush_unknown()
             first_phrase_done = first_phrase_done or bool(info.subjects)
-            place = True
+            place, prep = True, w
             continue
         if w in LINK_WORDS:
             flush_unknown()
@@ -387,6 +391,14 @@ def parse_prompt(text: str) -> PromptInfo:
                     last_subject.variant.setdefault(k, val)
             pending_colours = []
             phrase = []
+            continue
+        if hit is not None and place and hit[0] == "moon":
+            # "walks on the moon": the ground is the moon's; "under the moon": the night sky's moon
+            if prep in ("on", "across", "from"):
+                info.setting = info.setting or "space"
+            else:
+                info.time = info.time or "night"
+            phrase, pending_colours = [], []
             continue
         if hit is not None:
             phrase = []  # unknown words right before a known noun qualify it ("leather boots")
