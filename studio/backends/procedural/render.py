@@ -265,8 +265,8 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         order = held + [i for i in order if i not in held]  # behind the one who holds them
         free = [i for i in range(n) if i not in held]
         xs = [0.0] * n
-        for i, x in zip(free, _spread(len(free), rng)):
-            xs[i] = x
+        for i, xpos in zip(free, _spread(len(free), rng)):
+            xs[i] = xpos
     else:
         xs = _spread(n, rng)
     rngs = _identity_rngs(subjects, identity, [stable_seed(seed, i, s.word, info.text) for i, s in enumerate(subjects)])
