@@ -35,8 +35,10 @@ def write_pdf(pages: Sequence[Image.Image | bytes], path: Path, *, dpi: int = 15
         raise ValueError("no pages to write")
     layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
     # the internal engine writes the same bytes for the same pages (pikepdf's adds a random /ID)
+    # our pages carry no EXIF rotation: saying so spares img2pdf decoding each page to look for it
     data = img2pdf.convert([_png_bytes(p) for p in pages], layout_fun=layout, title=title or None,
-                           creator="studio", producer="studio (img2pdf)", nodate=True, engine=img2pdf.Engine.internal)
+                           creator="studio", producer="studio (img2pdf)", nodate=True, engine=img2pdf.Engine.internal,
+                           rotation=img2pdf.Rotation.none)
     Path(path).write_bytes(data)
     return Path(path)
 
