@@ -81,10 +81,13 @@ r = studio.run("comic-from-video", inputs, out=out)
 print(json.dumps({"steps": [[s["id"], s["cached"], s["seconds"]] for s in r.steps], "pages": len(r.paths["pages"])}))
 """
 
-# a running process (the web UI): one re-lettering to load everything, then a second one, timed
+# a running process (the web UI): one re-lettering to load everything (new words, so the lettering
+# code runs and its libraries and fonts load; the script the warm run used would come from the
+# cache and load nothing), then a second one, timed
 IN_PROCESS = """
 import json, sys, time, studio
 video, out, script = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+script["panels"][0]["caption"] = "Lettered for the first time in this process."
 studio.run("comic-from-video", {"video": video, "script": script}, out=out + "-1")
 script["panels"][0]["caption"] = "Lettered once more."
 t = time.perf_counter()
