@@ -136,6 +136,13 @@ def test_relettering_reuses_the_pictures(tmp_path):
     fourth = p.run(images=images, script=edited, out=tmp_path / "d", use_cache=False)
     for key in ("cbz", "pdf"):
         assert fourth.paths[key].read_bytes() == second.paths[key].read_bytes(), key
+    # each panel is lettered on its own: the edit redrew panel 1 and reused the other three
+    info = {s["id"]: s["info"] for s in second.steps}["letter"]
+    assert (info["panels_redrawn"], info["panels_reused"]) == (1, 3)
+    assert {s["id"]: s["info"] for s in fourth.steps}["letter"]["panels_redrawn"] == 4  # no cache: all drawn
+    for a, b in zip(second.outputs["panels"], fourth.outputs["panels"]):
+        assert a.image.tobytes() == b.image.tobytes() and a.meta == b.meta and a.name == b.name
+    assert second.outputs["bubbles"].data == fourth.outputs["bubbles"].data
 
 
 def test_script_from_subtitles_and_captions(tmp_path):
@@ -327,3 +334,20 @@ def test_shaped_size_keeps_the_area():
     assert abs(w / h - 2.8) < 0.02 and abs(w * h - 768 * 512) / (768 * 512) < 0.01
     assert _aspect_of({"aspect": "1.5"}) == 1.5
     assert _aspect_of({"aspect": 40}) is None and _aspect_of({}) is None and _aspect_of({"aspect": "wide"}) is None
+
+
+def test_relettering_one_panel_redraws_only_its_page(tmp_path):
+    images = [_scene(i) for i in range(8)]
+    p = _comic_pipeline(layout="2x2")
+    script = {"panels": [{"caption": f"Panel {i + 1}.", "speech": []} for i in range(8)]}
+    first = p.run(images=images, script=script, out=tmp_path / "a")
+    assert len(first.outputs["pages"]) == 2
+    script["panels"][6]["caption"] = "Panel seven, lettered again."
+    second = p.run(images=images, script=script, out=tmp_path / "b")
+    info = {s["id"]: s["info"] for s in second.steps}
+    assert (info["letter"]["panels_redrawn"], info["letter"]["panels_reused"]) == (1, 7)
+    assert (info["page"]["pages_redrawn"], info["page"]["pages_reused"]) == (1, 1)
+    a, b = first.outputs["pages"], second.outputs["pages"]
+    assert a[0].image.tobytes() == b[0].image.tobytes() and a[1].image.tobytes() != b[1].image.tobytes()
+    fresh = p.run(images=images, script=script, out=tmp_path / "c", use_cache=False)
+    assert fresh.paths["cbz"].read_bytes() == second.paths["cbz"].read_bytes()

@@ -498,3 +498,34 @@ def test_code_fingerprint_covers_the_installed_package():
     assert Path(fingerprint.__file__).resolve() in files
     assert not any(f.suffix == ".pyc" for f in files)
     assert len(fingerprint.code_fingerprint()) == 32
+
+
+def test_step_memo_caches_parts_of_a_step(tmp_path):
+    """ctx.memo: a step's own per-item cache inside the step cache (a hit returns the stored
+    artifacts; the key covers the step's name, version and code; no store means no caching)."""
+    from studio.engine import DataArtifact, ImageArtifact
+    from studio.engine.cache import Cache
+    from studio.engine.step import StepContext
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"image": ImageArtifact(Image.new("RGB", (8, 4), (200, 10, 10)), meta={"n": 1}, name="one"),
+                "data": DataArtifact({"k": [1, 2]}, name="d")}
+
+    def ctx(salt="toy.a v1", store=True):
+        return StepContext(step_id="s", use="toy.a", seed=0, workdir=tmp_path / "work",
+                           memo_store=Cache(tmp_path / "cache") if store else None, memo_salt=salt)
+
+    first = ctx()
+    a = first.memo({"item": 1}, compute)
+    again = ctx()
+    b = again.memo({"item": 1}, compute)
+    assert len(calls) == 1 and (first.memo_misses, again.memo_hits) == (1, 1)
+    assert b["image"].image.tobytes() == a["image"].image.tobytes() and b["image"].meta == {"n": 1}
+    assert b["image"].name == "one" and b["data"].data == {"k": [1, 2]}
+    ctx().memo({"item": 2}, compute)  # another key
+    ctx(salt="toy.a v2").memo({"item": 1}, compute)  # another version of the step
+    ctx(store=False).memo({"item": 1}, compute)  # --no-cache
+    assert len(calls) == 4

@@ -236,7 +236,9 @@ def execute(
                 "code": code_fingerprint(),  # outputs made by other code are never served
             }
             key = hash_bytes(canonical_json(key_material))
-            ctx = StepContext(step_id=spec.id, use=spec.use, seed=step_seed, workdir=workdir, listeners=listeners, cancel=cancel, index=index, total=total)
+            ctx = StepContext(step_id=spec.id, use=spec.use, seed=step_seed, workdir=workdir, listeners=listeners, cancel=cancel, index=index, total=total,
+                              memo_store=store if (use_cache and cls.cacheable) else None,
+                              memo_salt=canonical_json({"use": cls.name, "version": cls.version, "code": code_fingerprint()}))
             _emit(listeners, Event("step_started", step_id=spec.id, use=spec.use, index=index, total=total))
             st = time.perf_counter()
             hit = store.get(key) if (use_cache and cls.cacheable) else None

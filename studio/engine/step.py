@@ -86,12 +86,18 @@ class StepContext:
         cancel: CancelToken | None = None,
         index: int = 0,
         total: int = 0,
+        memo_store: Any = None,
+        memo_salt: str = "",
     ):
         self.step_id = step_id
         self.use = use
         self.seed = seed
         self.workdir = workdir
         self.report_data = StepReport()
+        self._memo_store = memo_store  # the step cache, when this run uses it
+        self._memo_salt = memo_salt  # the step's name, version and studio's code
+        self.memo_hits = 0
+        self.memo_misses = 0
         self._listeners = listeners or []
         self._cancel = cancel
         self._index = index
@@ -180,6 +186,27 @@ class StepContext:
                 for f in pending:
                     f.cancel()
         return results
+
+    def memo(self, key: Any, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """`compute()`'s artifacts (a dict of name -> artifact or list of them), cached on their
+        own in the step cache under `key` (anything JSON-able naming all they depend on; the step's
+        name and version and studio's code are added). For steps that redo only the items that
+        changed: re-lettering one panel of twelve letters one. Without a cache (`--no-cache`) it
+        just computes. Hits and misses are counted in `memo_hits` / `memo_misses`."""
+        if self._memo_store is None:
+            self.memo_misses += 1
+            return compute()
+        from .artifacts import canonical_json, hash_bytes
+
+        k = hash_bytes("memo", self._memo_salt, canonical_json(key))
+        hit = self._memo_store.get(k)
+        if hit is not None:
+            self.memo_hits += 1
+            return hit[0]
+        self.memo_misses += 1
+        out = compute()
+        self._memo_store.put(k, out, {"memo": self.use})
+        return out
 
     def rng(self, salt: str = "") -> np.random.Generator:
         """A numpy generator derived from this step's seed (and an optional salt)."""

@@ -9,6 +9,7 @@ three, which take a fraction of a second per page.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
@@ -312,9 +313,14 @@ class ComicLetter(Step):
         panels = script["panels"]
         out, plans = [], []
         squeezed = []
-        for i, art in enumerate(arts):
-            ctx.check_cancelled()
-            entry = panels[i] if i < len(panels) else {"caption": None, "speech": []}
+        font_digest = None
+        if params.font:
+            from studio.engine.artifacts import hash_file
+
+            font_file = Path(params.font).expanduser()
+            font_digest = hash_file(font_file) if font_file.is_file() else params.font
+
+        def letter(art: ImageArtifact, entry: dict[str, Any]) -> dict[str, Any]:
             lines = panel_lines(to_lettering(entry), speech_shape=params.bubble)
             dpi = int(art.meta.get("dpi", 150))
             plan = plan_panel(
@@ -325,19 +331,29 @@ class ComicLetter(Step):
                 font_path=params.font, direction=str(art.meta.get("direction", "ltr")), upper=params.case == "upper",
                 tails=params.tails,
             )
-            if plan.relaxed:
-                squeezed.append(f"panel {i + 1} ({', '.join(plan.relaxed)})")
             img = render_panel(art.image, plan, font_path=params.font)
             meta = dict(art.meta)
             meta["lettered"] = len(plan.bubbles)
-            out.append(ImageArtifact(img, meta=meta, name=art.name))
-            plans.append({"panel": i + 1, **plan.to_dict()})
+            return {"image": ImageArtifact(img, meta=meta, name=art.name), "plan": DataArtifact(plan.to_dict(), name="plan")}
+
+        for i, art in enumerate(arts):
+            ctx.check_cancelled()
+            entry = panels[i] if i < len(panels) else {"caption": None, "speech": []}
+            # each panel is its own memo: re-lettering one panel of twelve redraws one
+            key = {"panel": art.content_hash(), "words": entry, "params": params.model_dump(mode="json"), "font": font_digest}
+            got = ctx.memo(key, lambda art=art, entry=entry: letter(art, entry))
+            plan_d = got["plan"].data
+            if plan_d.get("relaxed"):
+                squeezed.append(f"panel {i + 1} ({', '.join(plan_d['relaxed'])})")
+            out.append(got["image"])
+            plans.append({"panel": i + 1, **plan_d})
             ctx.progress((i + 1) / max(1, len(arts)), f"lettered panel {i + 1}/{len(arts)}")
         if squeezed:
             ctx.warn("too many words for the space on " + "; ".join(squeezed) + ": shorten the text or lower min_font_pt")
         if len(panels) > len(arts):
             ctx.warn(f"the script has {len(panels)} panels but there are {len(arts)}; the extra words are not lettered")
-        ctx.report(backend="pillow", font=params.font or "Pillow built-in (Aileron)", bubbles=sum(len(p["bubbles"]) for p in plans))
+        ctx.report(backend="pillow", font=params.font or "Pillow built-in (Aileron)", bubbles=sum(len(p["bubbles"]) for p in plans),
+                   panels_redrawn=ctx.memo_misses, panels_reused=ctx.memo_hits)
         return {"images": out, "lettering": DataArtifact({"panels": plans}, name="lettering")}
 
 
@@ -380,8 +396,14 @@ class ComicPage(Step):
         border = mm_to_px(params.border_mm, int(lay.get("dpi", 150))) if params.border_mm > 0 else 0
         if params.border_mm > 0:
             border = max(1, border)
-        pages = []
-        for plan in plans:
+        font_digest = None
+        if params.font:
+            from studio.engine.artifacts import hash_file
+
+            font_file = Path(params.font).expanduser()
+            font_digest = hash_file(font_file) if font_file.is_file() else params.font
+
+        def compose(plan: Any) -> dict[str, Any]:
             imgs = [arts[b.index].image for b in plan.panels]
             page = render_page(plan, imgs, background=params.background, border_px=border, border_colour=params.border_colour,
                                title=lay.get("title") if plan.index == 0 else None,
@@ -390,9 +412,18 @@ class ComicPage(Step):
                     "panels": [b.index for b in plan.panels]}
             if lay.get("title"):
                 meta["title"] = lay["title"]
-            pages.append(ImageArtifact(page, meta=meta, name=f"page_{plan.index + 1:03d}"))
+            return {"page": ImageArtifact(page, meta=meta, name=f"page_{plan.index + 1:03d}")}
+
+        pages = []
+        for plan in plans:
+            # each page is its own memo: a page whose panels did not change is not drawn again
+            key = {"plan": plan.to_dict(), "panels": [arts[b.index].content_hash() for b in plan.panels],
+                   "title": lay.get("title"), "first": plan.index == 0, "dpi": int(lay.get("dpi", 150)),
+                   "credits": credits if plan.index == len(plans) - 1 else None, "last": plan.index == len(plans) - 1,
+                   "params": params.model_dump(mode="json"), "font": font_digest}
+            pages.append(ctx.memo(key, lambda plan=plan: compose(plan))["page"])
             ctx.progress((plan.index + 1) / len(plans), f"page {plan.index + 1}/{len(plans)}")
-        ctx.report(backend="pillow", pages=len(pages), credits=credits)
+        ctx.report(backend="pillow", pages=len(pages), credits=credits, pages_redrawn=ctx.memo_misses, pages_reused=ctx.memo_hits)
         return {"pages": pages}
 
 
