@@ -40,9 +40,10 @@ def _layout_names() -> str:
     return ", ".join(["auto", *sorted(list_layouts())])
 
 
-class PanelsParams(StepParams):
+class PageGeometry(StepParams):
+    """The page geometry shared by comic.panels and comic.plan."""
+
     layout: str = Field("auto", min_length=1, max_length=500, description="a layout name (auto, 2x2, 2x3, 3x3, strip-1x3, strip-1x4, 4koma, manga-rtl, webtoon, wide-top, tall-left, feature-5) or a path to a layout .yaml; auto picks by panel count and image aspect")
-    panels: int | None = Field(None, ge=1, le=200, description="use at most this many images (None: all); fewer images than this is fine and noted")
     page: PagePreset = Field("auto", description="page size; auto: the layout's own (a4 or a4-landscape, whichever crops less, for auto layouts)")
     width_px: int | None = Field(None, ge=64, le=20000, description="page width in pixels (overrides page; height follows the page's aspect unless height_px is given)")
     height_px: int | None = Field(None, ge=64, le=40000, description="page height in pixels (with width_px)")
@@ -50,6 +51,16 @@ class PanelsParams(StepParams):
     margin_mm: float | None = Field(None, ge=0, le=60, description="page margin in mm (None: the layout's, else 10)")
     gutter_mm: float | None = Field(None, ge=0, le=60, description="space between panels in mm (None: the layout's, else 4)")
     title: str | None = Field(None, max_length=120, description="a title banner across the top of the first page (None: no banner)")
+
+    def setup(self) -> Any:
+        from studio.comic.layout import PageSetup
+
+        return PageSetup(dpi=self.dpi, page=self.page, margin_mm=self.margin_mm, gutter_mm=self.gutter_mm,
+                         width_px=self.width_px, height_px=self.height_px)
+
+
+class PanelsParams(PageGeometry):
+    panels: int | None = Field(None, ge=1, le=200, description="use at most this many images (None: all); fewer images than this is fine and noted")
     faces: Literal["auto", "detect", "meta"] = Field("auto", description="face boxes: auto uses the images' `faces` meta (keyframes) and runs the Haar cascade (about 1-3 s per image) on images that have none; detect: always run it; meta: only the meta")
     skip_blank: bool = Field(True, description="leave out black, white or flat images (mid-fade frames, blank cards), with a note")
 
@@ -76,7 +87,7 @@ class ComicPanels(Step):
 
     def run(self, ctx, inputs, params):
         from studio.comic import fitting
-        from studio.comic.layout import PageSetup, plan_pages
+        from studio.comic.layout import plan_pages
 
         arts = list(inputs["images"])
         if not arts:
@@ -96,8 +107,7 @@ class ComicPanels(Step):
             arts = arts[: params.panels]
         elif params.panels is not None and len(arts) < params.panels:
             ctx.warn(f"asked for {params.panels} panels but only {len(arts)} image(s) are available; laying out {len(arts)}")
-        setup = PageSetup(dpi=params.dpi, page=params.page, margin_mm=params.margin_mm, gutter_mm=params.gutter_mm,
-                          width_px=params.width_px, height_px=params.height_px)
+        setup = params.setup()
         planned = inputs.get("plan")
         pages = _planned_pages(planned.data, len(arts)) if planned is not None else None
         if planned is not None and pages is None:
@@ -162,16 +172,8 @@ def _planned_pages(data: Any, count: int) -> list[Any] | None:
     return pages if sum(len(p.panels) for p in pages) == count else None
 
 
-class PlanParams(StepParams):
-    layout: str = Field("auto", min_length=1, max_length=500, description="a layout name or a path to a layout .yaml (as comic.panels); auto picks by panel count and `aspect`")
+class PlanParams(PageGeometry):
     aspect: float = Field(1.5, ge=0.25, le=4.0, description="the pictures' nominal shape (width / height) for choosing an auto layout; each picture is then made in its own panel's shape")
-    page: PagePreset = Field("auto", description="page size (as comic.panels)")
-    width_px: int | None = Field(None, ge=64, le=20000, description="page width in pixels")
-    height_px: int | None = Field(None, ge=64, le=40000, description="page height in pixels")
-    dpi: int = Field(150, ge=50, le=600, description="pixels per inch of the pages")
-    margin_mm: float | None = Field(None, ge=0, le=60, description="page margin in mm (None: the layout's, else 10)")
-    gutter_mm: float | None = Field(None, ge=0, le=60, description="space between panels in mm (None: the layout's, else 4)")
-    title: str | None = Field(None, max_length=120, description="a title banner across the top of the first page (None: no banner)")
 
 
 @register_step
@@ -187,15 +189,14 @@ class ComicPlan(Step):
     Params = PlanParams
 
     def run(self, ctx, inputs, params):
-        from studio.comic.layout import PageSetup, get_layout, plan_pages
+        from studio.comic.layout import get_layout, plan_pages
 
         texts = list(inputs["texts"])
         if not texts:
             raise InputError("comic.plan: no texts to plan panels for; the step before produced none")
         if params.layout != "auto":
             get_layout(params.layout)  # unknown names fail before any work
-        setup = PageSetup(dpi=params.dpi, page=params.page, margin_mm=params.margin_mm, gutter_mm=params.gutter_mm,
-                          width_px=params.width_px, height_px=params.height_px)
+        setup = params.setup()
         pages, notes = plan_pages([params.aspect] * len(texts), layout=params.layout, setup=setup, title=bool(params.title))
         for note in notes:
             ctx.warn(note)
