@@ -238,14 +238,14 @@ def parse_prompt(text: str) -> PromptInfo:
     prep = ""  # which one
     phrase: list[str] = []  # unknown content words of the current noun phrase
     first_phrase_done = False
-    weather_clause = False  # the clause is about the weather ("a sudden storm sweeps ..."): its other words are no subject
+    scene_clause = False  # the clause is about the weather or the time ("a sudden storm sweeps ...", "a quiet morning"): no subject card
     last_subject: Subject | None = None
 
     def flush_unknown() -> None:
         nonlocal phrase, first_phrase_done
         if phrase:
             info.unknown.append(" ".join(phrase[-3:]))
-            if not first_phrase_done and not place and not info.subjects and not weather_clause:
+            if not first_phrase_done and not place and not info.subjects and not scene_clause:
                 sub = Subject(None, phrase[-1], colour=pending_colours[-1] if pending_colours else None, count=1, label=" ".join(phrase[-3:]))
                 info.subjects.append(sub)
         phrase = []
@@ -261,7 +261,7 @@ def parse_prompt(text: str) -> PromptInfo:
             continue
         if raw == ",,":  # a new clause: colours do not reach across it ("a cat, bold black ink")
             flush_unknown()
-            weather_clause = False
+            scene_clause = False
             first_phrase_done = first_phrase_done or bool(info.subjects)
             pending_colours = []
             pending_age = {}
@@ -300,7 +300,7 @@ def parse_prompt(text: str) -> PromptInfo:
                 info.weather.append(WEATHER[w])
             if not info.subjects:
                 phrase = []  # "a sudden storm": the words before it describe the weather
-                weather_clause = True
+                scene_clause = True
             if w not in SETTINGS:
                 continue
         if w in TIMES:
@@ -308,7 +308,7 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_colours = []
             if not info.subjects:
                 phrase = []  # "a quiet morning", "one cold night": the words before it describe the time
-                weather_clause = True
+                scene_clause = True
             continue
         if w in PALETTE_TARGETS and (w not in SETTINGS or pending_colours):
             if pending_colours:
