@@ -107,6 +107,25 @@ def test_size_is_snapped_with_a_warning(tiny_sd):
     assert any("snapped to 104x88" in w for w in r.manifest["warnings"])
 
 
+def test_prompts_with_an_aspect_get_pictures_of_that_shape(tiny_sd):
+    """comic.plan puts each panel's shape on its prompt: diffusion draws each picture in that
+    shape (about the same area, snapped to the model's multiple), one batch per shape, in order."""
+    from studio.engine import TextArtifact
+
+    p = Pipeline("t2i-shapes")
+    p.add_input("prompts", "texts")
+    g = p.step("image.generate", prompts="$inputs.prompts", model=str(tiny_sd), backend="diffusers", steps=2, width=64, height=64)
+    p.output("images", g.images)
+    prompts = [TextArtifact("a wide view", meta={"aspect": 2.0}), TextArtifact("a tall view", meta={"aspect": 0.5}),
+               TextArtifact("another wide one", meta={"aspect": 2.0}), TextArtifact("a plain one")]
+    r = studio.run(p, {"prompts": prompts}, seed=3, use_cache=False)
+    sizes = [a.image.size for a in r["images"]]
+    assert sizes == [(88, 48), (48, 88), (88, 48), (64, 64)]
+    assert [a.meta["prompt"] for a in r["images"]] == [t.text for t in prompts]
+    assert "Size: 48x88" in r["images"][1].meta["parameters"]
+    assert manager.load_count == 1
+
+
 def test_img2img_shares_the_loaded_text_to_image_model(tiny_sd):
     from studio.models.diffusers_loader import load_image_to_image, load_text_to_image
 
