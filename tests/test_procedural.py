@@ -292,10 +292,12 @@ def test_verbs_and_compounds_are_not_extra_things():
     def things(prompt):
         return [(s["archetype"], s["count"]) for s in describe_prompt(prompt)["subjects"]]
 
-    assert things("a robot who loves painting") == [("robot", 1), ("easel", 1)]
-    assert things("a robot who secretly loves painting") == [("robot", 1), ("easel", 1)]
+    assert things("a robot who loves painting") == [("robot", 1)]
+    assert things("a robot who secretly loves painting") == [("robot", 1)]
+    assert things("a watercolor painting of a fox") == [("fox", 1)]  # "painting" names the style
     assert things("a girl painting at an easel") == [("person", 1)]
     assert things("a canvas painting") == [("easel", 1)]
+    assert things("Back in town, friends cheer around the cat.") == [("person", 2), ("cat", 1)]  # no "BACK" card
     assert things("a cat that chases birds") == [("cat", 1), ("bird", 2)]
     assert things("a dog with two hearts") == [("dog", 1), ("heart", 2)]
     assert describe_prompt("a goat")["subjects"][0]["variant"].get("goat")

@@ -553,7 +553,7 @@ def draw_cup(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any])
         p.line(bezier((x, 0.26), (x + 0.05, 0.17), (x, 0.08)), (235, 235, 240), 0.018, shade_mode=None)
 
 
-@archetype("easel", kind="prop", height=0.44, words="canvas painting artwork paintbrush palette", colors="blue teal purple")
+@archetype("easel", kind="prop", height=0.44, words="canvas paintbrush palette", colors="blue teal purple")
 def draw_easel(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
     wood = c.wood
     dark = shade(wood, 0.75)

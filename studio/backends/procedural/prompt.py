@@ -86,7 +86,9 @@ STOP = {"a", "an", "the", "of", "to", "is", "are", "it", "its", "this", "that", 
         "wooden", "golden", "silver", "steel", "iron", "stone", "glass", "cute", "angry", "happy", "sad", "scary", "heroic", "brave",
         "evil", "dark", "bright", "mysterious", "epic", "fantasy", "medieval", "futuristic", "retro", "vintage", "poster", "texture",
         "comic-book", "graphic-novel", "ink", "inks", "wide", "medium", "establishing", "angle", "low", "high",
-        "overhead", "frame", "framing", "cinematic", "dutch", "pov", "extreme", "finally", "beaming", "pride", "outline", "outlines", "linework", "lineart", "shading", "screentone", "halftone"}
+        "overhead", "frame", "framing", "cinematic", "dutch", "pov", "extreme", "finally", "beaming", "pride", "outline", "outlines", "linework", "lineart", "shading", "screentone", "halftone",
+        "back", "suddenly", "meanwhile", "later", "then", "again", "still", "once", "soon", "now", "today", "tonight",
+        "everyone", "everybody", "someone", "something", "nothing"}
 #: nouns that name a palette target rather than a subject
 PALETTE_TARGETS = {"sky": "sky", "skies": "sky", "ground": "ground", "grass": "ground", "water": "water", "sea": "water",
                    "ocean": "water", "light": "light", "lights": "light", "sand": "ground", "floor": "ground"}
