@@ -368,3 +368,19 @@ def test_a_floating_hero_is_drawn_in_the_air_under_its_balloons():
         assert b[1] + b[3] <= cat_up[1] + cat_up[3] * 0.5  # the strings end at the cat's head
         assert abs((b[0] + b[2] / 2) - (cat_up[0] + cat_up[2] / 2)) < cat_up[2] * 1.5
         assert b[0] >= 0 and b[1] >= 0 and b[0] + b[2] <= 384  # the bunch stays in the picture
+
+
+def test_side_view_creatures_have_their_heads_at_the_front():
+    """Bubble tails point at heads: a bird's, fish's, tortoise's or dragon's is at its right end,
+    not in the middle of its body or shell; the generator reports the archetype for that."""
+    from studio.backends.procedural import head_box
+
+    for prompt in ("a crow in a field", "a turtle in a field", "a dragon in a field", "a fish in a lake"):
+        drawn: list[dict] = []
+        generate_image(prompt, width=256, height=192, seed=1, subjects=drawn)
+        (d,) = drawn
+        x, y, w, h = d["box"]
+        hx, hy, hw, hh = head_box(d["kind"], d["box"], d["archetype"])
+        assert hx + hw / 2 > x + 0.6 * w, prompt  # the front (right) part of the body
+        assert hy + hh / 2 < y + 0.6 * h, prompt
+    assert head_box("creature", [0, 0, 100, 100]) == [0, 0, 100, 50]  # sitting animals: the upper half

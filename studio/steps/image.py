@@ -277,7 +277,7 @@ class GenerateImages(Step):
                 # the generator knows where it drew everyone: later steps (panel crops, bubbles
                 # and their tails) use these instead of guessing with a face detector
                 meta["subjects"] = drawn
-                heads = [(d["name"], head_box(d["kind"], d["box"])) for d in drawn]
+                heads = [(d["name"], head_box(d["kind"], d["box"], d.get("archetype"))) for d in drawn]
                 meta["faces"] = [b for _, b in heads if b is not None]
                 meta["face_names"] = [n for n, b in heads if b is not None]
             out.append(ImageArtifact(img, meta=meta, name=f"{i:03d}_{_slug(prompt)}"))

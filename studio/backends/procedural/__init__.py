@@ -19,8 +19,8 @@ Contract (other engineers build on it; keep it stable):
   subject(s) centred on a transparent RGBA canvas (sprites, icons); `transparent=True` keeps the
   scene layout but leaves out the background (RGBA). Otherwise the result is RGB.
 - `subjects=[]` (optional, a list the caller passes) receives where each subject of a scene was
-  drawn: `{"name", "kind", "box": [x, y, w, h]}` in output pixels; `head_box(kind, box)` gives the
-  rough head region of characters and creatures (what comic panels keep in frame and bubble
+  drawn: `{"name", "kind", "archetype", "box": [x, y, w, h]}` in output pixels;
+  `head_box(kind, box, archetype)` gives the rough head region of characters and creatures (what comic panels keep in frame and bubble
   tails point at).
 - `identity=N` (optional): a subject's looks (colours, clothes, skin, markings) depend only on
   its description and N, not on `seed` or the rest of the prompt, so "a girl with round glasses"
@@ -54,11 +54,23 @@ def generate_image(prompt: str, *, width: int, height: int, seed: int, style: st
                     identity=None if identity is None else int(identity))
 
 
-def head_box(kind: str, box: list[int]) -> list[int] | None:
+#: where the head is within the drawn box (x, y, w, h as fractions) for creatures seen from the
+#: side, facing right: the upper-half rule would put their face on the shell, body or wings
+_SIDE_HEADS = {
+    "bird": (0.5, 0.0, 0.5, 0.6), "fish": (0.55, 0.1, 0.45, 0.8), "tortoise": (0.68, 0.1, 0.32, 0.55),
+    "dragon": (0.62, 0.05, 0.38, 0.4),
+}
+
+
+def head_box(kind: str, box: list[int], archetype: str | None = None) -> list[int] | None:
     """Where the head of a drawn subject is, roughly ([x, y, w, h]): characters stand upright
-    with the head in the top third, centred; creatures sit or fly with the head in the upper
-    half. None for things without a face (items, plants, buildings, vehicles, ...)."""
+    with the head in the top third, centred; creatures sit with the head in the upper half, and
+    side-view ones (bird, fish, tortoise, dragon; give `archetype`) have it at the front. None for
+    things without a face (items, plants, buildings, vehicles, ...)."""
     x, y, w, h = box
+    if archetype in _SIDE_HEADS:
+        fx, fy, fw, fh = _SIDE_HEADS[archetype]
+        return [round(x + fx * w), round(y + fy * h), max(1, round(fw * w)), max(1, round(fh * h))]
     if kind == "character":
         return [round(x + 0.2 * w), y, max(1, round(0.6 * w)), max(1, round(0.32 * h))]
     if kind == "creature":

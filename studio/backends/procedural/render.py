@@ -306,7 +306,7 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
             bb = img.getchannel("A").getbbox()
             if bb:
                 x0, y0 = cx - size // 2 + bb[0], bottom - size + bb[1]
-                placed.append({"index": i, "name": s.word or s.label, "kind": sarch.kind if sarch else "thing",
+                placed.append({"index": i, "name": s.word or s.label, "kind": sarch.kind if sarch else "thing", "archetype": s.archetype,
                                "box": [x0, y0, bb[2] - bb[0], bb[3] - bb[1]]})
     if placed is not None:
         placed.sort(key=lambda d: d["index"])
@@ -426,7 +426,7 @@ def _scale_boxes(placed: list[dict], k: float, size: tuple[int, int], out: list[
         x0, y0 = max(0, round(x * k)), max(0, round(y * k))
         x1, y1 = min(w, round((x + bw) * k)), min(h, round((y + bh) * k))
         if x1 > x0 and y1 > y0:
-            out.append({"name": d["name"], "kind": d["kind"], "box": [x0, y0, x1 - x0, y1 - y0]})
+            out.append({"name": d["name"], "kind": d["kind"], "archetype": d.get("archetype"), "box": [x0, y0, x1 - x0, y1 - y0]})
 
 
 def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "flat", transparent: bool = False,
