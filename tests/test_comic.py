@@ -351,3 +351,19 @@ def test_relettering_one_panel_redraws_only_its_page(tmp_path):
     assert a[0].image.tobytes() == b[0].image.tobytes() and a[1].image.tobytes() != b[1].image.tobytes()
     fresh = p.run(images=images, script=script, out=tmp_path / "c", use_cache=False)
     assert fresh.paths["cbz"].read_bytes() == second.paths["cbz"].read_bytes()
+
+
+def test_plan_with_an_unknown_layout_or_a_bad_plan_is_one_clear_error(tmp_path):
+    from studio.engine import TextArtifact
+
+    p = Pipeline("plan-bad")
+    p.add_input("texts", "texts")
+    p.step("comic.plan", id="plan", texts="$inputs.texts", layout="3x7")
+    with pytest.raises(UserError, match="3x7"):
+        p.run({"texts": [TextArtifact("a cat")]}, out=tmp_path / "a")
+    q = Pipeline("panels-bad-plan")
+    q.add_input("images", "images")
+    q.add_input("plan", "dict")
+    q.step("comic.panels", id="panels", images="$inputs.images", plan="$inputs.plan")
+    with pytest.raises(UserError, match="not a page plan"):
+        q.run({"images": [_scene(0)], "plan": {"pages": [{"oops": 1}]}}, out=tmp_path / "b")

@@ -52,6 +52,13 @@ class PageGeometry(StepParams):
     gutter_mm: float | None = Field(None, ge=0, le=60, description="space between panels in mm (None: the layout's, else 4)")
     title: str | None = Field(None, max_length=120, description="a title banner across the top of the first page (None: no banner)")
 
+    def check_layout(self) -> None:
+        """Fail on an unknown layout name or file before any work."""
+        if self.layout != "auto":
+            from studio.comic.layout import get_layout
+
+            get_layout(self.layout)
+
     def setup(self) -> Any:
         from studio.comic.layout import PageSetup
 
@@ -92,10 +99,7 @@ class ComicPanels(Step):
         arts = list(inputs["images"])
         if not arts:
             raise InputError("comic.panels: no images to lay out; the step before produced none")
-        if params.layout != "auto":
-            from studio.comic.layout import get_layout
-
-            get_layout(params.layout)  # unknown names fail before any work
+        params.check_layout()
         if params.skip_blank:
             kept = [a for a in arts if not fitting.is_blank(a.image)]
             if len(kept) < len(arts):
@@ -154,6 +158,16 @@ class ComicPanels(Step):
         return {"images": out, "layout": DataArtifact(_layout_data(pages, dpi, title, notes), name="layout")}
 
 
+def _font_identity(font: str | None) -> str | None:
+    """What a memo key holds for a font: the file's digest (an edited font redraws), else its name."""
+    if not font:
+        return None
+    from studio.engine.artifacts import hash_file
+
+    path = Path(font).expanduser()
+    return hash_file(path) if path.is_file() else font
+
+
 def _layout_data(pages: list[Any], dpi: int, title: str | None, notes: list[str]) -> dict[str, Any]:
     """The pages as data (comic.panels' and comic.plan's `layout` output, comic.page's input)."""
     return {"pages": [p.to_dict() for p in pages], "direction": pages[0].direction, "dpi": dpi, "title": title or None, "notes": notes}
@@ -189,13 +203,12 @@ class ComicPlan(Step):
     Params = PlanParams
 
     def run(self, ctx, inputs, params):
-        from studio.comic.layout import get_layout, plan_pages
+        from studio.comic.layout import plan_pages
 
         texts = list(inputs["texts"])
         if not texts:
             raise InputError("comic.plan: no texts to plan panels for; the step before produced none")
-        if params.layout != "auto":
-            get_layout(params.layout)  # unknown names fail before any work
+        params.check_layout()
         setup = params.setup()
         pages, notes = plan_pages([params.aspect] * len(texts), layout=params.layout, setup=setup, title=bool(params.title))
         for note in notes:
@@ -314,12 +327,7 @@ class ComicLetter(Step):
         panels = script["panels"]
         out, plans = [], []
         squeezed = []
-        font_digest = None
-        if params.font:
-            from studio.engine.artifacts import hash_file
-
-            font_file = Path(params.font).expanduser()
-            font_digest = hash_file(font_file) if font_file.is_file() else params.font
+        font_digest = _font_identity(params.font)
 
         def letter(art: ImageArtifact, entry: dict[str, Any]) -> dict[str, Any]:
             lines = panel_lines(to_lettering(entry), speech_shape=params.bubble)
@@ -397,12 +405,7 @@ class ComicPage(Step):
         border = mm_to_px(params.border_mm, int(lay.get("dpi", 150))) if params.border_mm > 0 else 0
         if params.border_mm > 0:
             border = max(1, border)
-        font_digest = None
-        if params.font:
-            from studio.engine.artifacts import hash_file
-
-            font_file = Path(params.font).expanduser()
-            font_digest = hash_file(font_file) if font_file.is_file() else params.font
+        font_digest = _font_identity(params.font)
 
         def compose(plan: Any) -> dict[str, Any]:
             imgs = [arts[b.index].image for b in plan.panels]
