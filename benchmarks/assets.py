@@ -41,9 +41,9 @@ def run_once(spec: Path, out: Path) -> tuple[float, dict]:
 def per_kind(spec_path: Path) -> dict[str, float]:
     """Seconds per asset kind, timed around each asset of a direct build."""
     from studio.assets import build as b
+    from studio.assets import sprites, textures
     from studio.assets.spec import AssetsSpec, parse_spec_file
-    from studio.backends import sfx as sfxmod
-    from studio.backends import sprites, textures
+    from studio.backends.audio import sfx as sfxmod
 
     spec = parse_spec_file(spec_path)
 
@@ -58,7 +58,7 @@ def per_kind(spec_path: Path) -> dict[str, float]:
         return x, sfxmod.SAMPLE_RATE, info
 
     def export(x, rate, out, stem, sidecar=None):
-        from studio.backends.music.export import export_audio
+        from studio.export.audio import export_audio
 
         return export_audio(x, rate, out, stem, formats=("wav", "ogg"), target_lufs=None, sidecar=sidecar)
 

@@ -53,7 +53,7 @@ def bench_engine_vs_direct(tmp: Path, repeat: int, n: int = 10, size: int = 64, 
     import studio
     from studio import Pipeline
     from studio.models import manager
-    from studio.models.tiny_diffusers import save_tiny_pipeline
+    from studio.testing.tiny_diffusers import save_tiny_pipeline
 
     folder = save_tiny_pipeline(tmp / "tiny-sd", "sd")
     direct_pipe = DiffusionPipeline.from_pretrained(str(folder), use_safetensors=True)
@@ -117,7 +117,7 @@ def bench_engine_vs_direct(tmp: Path, repeat: int, n: int = 10, size: int = 64, 
 
 
 def bench_procedural(repeat: int) -> dict:
-    from studio.backends.procedural import generate_image
+    from studio.backends.image.procedural import generate_image
 
     def scenes() -> None:
         for i, p in enumerate(PROMPTS):
@@ -141,7 +141,7 @@ def bench_procedural(repeat: int) -> dict:
 def bench_stylizer(repeat: int) -> dict:
     from PIL import Image
 
-    from studio.backends.stylize import STYLES, stylize
+    from studio.backends.image.comic_filter import STYLES, stylize
 
     video = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "video" / "testvideo.mp4"
     frame: Image.Image
@@ -156,7 +156,7 @@ def bench_stylizer(repeat: int) -> dict:
                     source = f"{video.name} frame 40"
                     break
     else:
-        from studio.backends.procedural import generate_image
+        from studio.backends.image.procedural import generate_image
 
         frame = generate_image("a house in a village at sunset", width=1280, height=720, seed=0)
     frame = frame.convert("RGB").resize((1280, 720))

@@ -47,9 +47,9 @@ def bench_procedural(seconds: float, repeat: int, prompt: str) -> dict:
     import numpy as np
 
     import studio
-    from studio.backends.music import synth
-    from studio.backends.music.composer import compose, to_pretty_midi
-    from studio.backends.music.style import infer_style
+    from studio.backends.audio.music import synth
+    from studio.backends.audio.music.composer import compose, to_pretty_midi
+    from studio.backends.audio.music.style import infer_style
 
     info: dict = {}
 
@@ -83,8 +83,8 @@ def bench_musicgen(seconds: float, repeat: int) -> dict:
     import torch
 
     import studio
-    from studio.backends.music import musicgen
-    from studio.backends.music.tiny import build_tiny_musicgen
+    from studio.backends.audio.music import musicgen
+    from studio.testing.tiny_musicgen import build_tiny_musicgen
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-musicgen-"))
     path = build_tiny_musicgen(tmp / "tiny")

@@ -24,7 +24,7 @@ _ENGINE_EXPORTS = frozenset({
 })
 
 if TYPE_CHECKING:
-    from .engine import (
+    from studio.engine import (
         STEPS,  # noqa: F401
         Artifact,
         AudioArtifact,
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     if name in _ENGINE_EXPORTS:
-        from . import engine
+        from studio import engine
 
         value = getattr(engine, name)
         globals()[name] = value
@@ -67,14 +67,14 @@ def __getattr__(name: str) -> Any:
 
 def load_recipe(name_or_path: str | Path) -> Pipeline:
     """A builtin recipe by name (see `list_recipes`) or a recipe file by path, validated."""
-    from .engine import load_recipe as _load_recipe
+    from studio.engine import load_recipe as _load_recipe
 
     return _load_recipe(name_or_path)
 
 
 def list_recipes() -> dict[str, str]:
     """Builtin recipe names with their one-line descriptions."""
-    from .engine.recipe import builtin_recipes, recipe_description
+    from studio.engine.recipe import builtin_recipes, recipe_description
 
     return {name: recipe_description(path) for name, path in builtin_recipes().items()}
 
@@ -98,8 +98,8 @@ def run(
     Inputs are given as keywords (`studio.run("contact-sheet", folder="pics")`) or as a dict.
     `overrides` maps "STEP.PARAM" to a value, like `--set` on the command line.
     """
-    from .engine.executor import execute
-    from .engine.pipeline import Pipeline
+    from studio.engine.executor import execute
+    from studio.engine.pipeline import Pipeline
 
     p = recipe if isinstance(recipe, Pipeline) else load_recipe(recipe)
 
@@ -119,7 +119,7 @@ def run(
 
 def steps_schema() -> dict[str, dict[str, Any]]:
     """The schema (inputs, outputs, params) of every registered step."""
-    from .engine.step import STEPS
+    from studio.engine.step import STEPS
 
     return {name: cls.schema() for name, cls in STEPS.items()}
 

@@ -8,8 +8,8 @@ import os
 import sys
 from typing import Any
 
-from . import __version__
-from .engine.errors import Cancelled, RecipeError, StudioError, UserError
+from studio import __version__
+from studio.engine.errors import Cancelled, RecipeError, StudioError, UserError
 
 
 def parse_pairs(pairs: list[str] | None, flag: str) -> list[tuple[str, str]]:
@@ -26,7 +26,7 @@ def parse_pairs(pairs: list[str] | None, flag: str) -> list[tuple[str, str]]:
 
 
 def cmd_recipes(args: argparse.Namespace) -> int:
-    from . import list_recipes
+    from studio import list_recipes
 
     recipes = list_recipes()
     if args.json:
@@ -39,13 +39,13 @@ def cmd_recipes(args: argparse.Namespace) -> int:
 
 
 def cmd_steps(args: argparse.Namespace) -> int:
-    from . import steps_schema
+    from studio import steps_schema
 
     schema = steps_schema()
     if args.name:
         schema = {k: v for k, v in schema.items() if k == args.name or k.startswith(args.name + ".")}
         if not schema:
-            from .engine.step import STEPS
+            from studio.engine.step import STEPS
 
             STEPS.get(args.name)  # raises a helpful unknown-name error
     if args.json:
@@ -71,7 +71,7 @@ def cmd_steps(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .engine.recipe import load_recipe
+    from studio.engine.recipe import load_recipe
 
     failed = 0
     for recipe in args.recipes:
@@ -86,15 +86,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine.coerce import parse_cli_value
-    from .engine.executor import execute
-    from .engine.recipe import load_recipe
+    from studio.engine.coerce import parse_cli_value
+    from studio.engine.executor import execute
+    from studio.engine.recipe import load_recipe
 
     p = load_recipe(args.recipe)
     inputs: dict[str, Any] = dict(parse_pairs(args.input, "-i"))
     overrides = [(k, parse_cli_value(v)) for k, v in parse_pairs(args.set, "--set")]
     if args.dry_run:
-        from .engine.executor import apply_overrides, resolve_inputs
+        from studio.engine.executor import apply_overrides, resolve_inputs
 
         q = apply_overrides(p, overrides)
         q.check()
@@ -103,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for i, s in enumerate(q.order()):
             print(f"  {i + 1}. {s.id} ({s.use}) with {json.dumps(s.with_, default=str)}")
         return 0
-    from .progress_view import ProgressView
+    from studio.progress_view import ProgressView
 
     with ProgressView(enabled=not args.quiet) as view:
         result = execute(
@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_run)
 
-    from .commands import register_all
+    from studio.commands import register_all
 
     register_all(sub)
     return parser

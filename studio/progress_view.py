@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .engine.progress import Event
+from studio.engine.progress import Event
 
 
 class ProgressView:

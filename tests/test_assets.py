@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from studio.assets import sprites
 from studio.assets.spec import infer_kind, parse_prompts, parse_spec_text
-from studio.backends import sprites
-from studio.backends.pixelate import PALETTES, colours_used, pixelate, upscale
+from studio.backends.image.pixelate import PALETTES, colours_used, pixelate, upscale
 from studio.engine.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,7 +87,7 @@ def test_focus_prompt_keeps_one_subject():
     assert sprites.focus_prompt("blue slime monster") == "blue slime"
     knight = sprites.focus_prompt("knight hero with a sword")  # "knight hero" is one person now
     assert "sword" not in knight
-    from studio.backends.procedural import describe_prompt
+    from studio.backends.image.procedural import describe_prompt
 
     (only,) = describe_prompt(knight)["subjects"]
     assert only["archetype"] == "person" and only["variant"].get("knight")
@@ -137,7 +137,7 @@ def test_animations(kind):
 
 
 def test_icon_sets_and_rarity_frames():
-    from studio.backends.icons import RARITIES, icon_set
+    from studio.assets.icons import RARITIES, icon_set
 
     subject = sprites.procedural_sprite("iron sword", size=256, seed=5)
     icons = icon_set(subject, [16, 32, 64, 128], rarity="epic")
@@ -254,7 +254,7 @@ def test_game_assets_recipe_from_prompts(tmp_path):
     potion = np.asarray(Image.open(folder / "red_health_potion.png"))
     assert potion.shape == (64, 64, 4) and sprites.silhouette_score(Image.fromarray(potion))["border_transparent"] == 1.0
     # the atlas: every frame inside the sheet, numeric animation keys, Godot agrees with the JSON
-    from studio.assets.atlas import parse_godot_regions
+    from studio.export.atlas import parse_godot_regions
 
     doc = json.loads((folder / "goblin_enemy_walking_sheet.json").read_text())
     with Image.open(folder / doc["meta"]["image"]) as sheet:
@@ -348,7 +348,7 @@ def test_sprites_with_a_local_tiny_diffusers_model(tmp_path):
     import torch
 
     from studio import Pipeline
-    from studio.models.tiny_diffusers import save_tiny_pipeline
+    from studio.testing.tiny_diffusers import save_tiny_pipeline
 
     folder = save_tiny_pipeline(tmp_path / "tiny-sd", "sd")
     threads = torch.get_num_threads()

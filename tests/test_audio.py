@@ -13,10 +13,10 @@ import pytest
 import soundfile as sf
 
 import studio
-from studio.backends.music import tags as tagio
-from studio.backends.music.analysis import beat_grid, seam_discontinuity
-from studio.backends.music.export import export_audio, measure_lufs, read_loop_tags
-from studio.backends.music.loops import make_loop
+from studio.backends.audio.music.analysis import beat_grid, seam_discontinuity
+from studio.backends.audio.music.loops import make_loop
+from studio.export import loop_tags as tagio
+from studio.export.audio import export_audio, measure_lufs, read_loop_tags
 
 SR = 22050
 
@@ -159,9 +159,9 @@ def test_loop_from_the_composer_grid_keeps_stems_summing(tmp_path):
 
 def test_loop_by_beat_tracking_on_audio_without_a_grid():
     # what neural audio looks like to audio.loop: a mono track at 32 kHz with no bar data
-    from studio.backends.music import synth
-    from studio.backends.music.composer import compose, to_pretty_midi
-    from studio.backends.music.style import infer_style
+    from studio.backends.audio.music import synth
+    from studio.backends.audio.music.composer import compose, to_pretty_midi
+    from studio.backends.audio.music.style import infer_style
 
     rng = np.random.default_rng(1)
     st = infer_style("tense chase through a neon city", rng=rng, bpm=128)
@@ -192,7 +192,7 @@ def test_loop_of_too_short_audio_is_a_user_error():
 # -- preview and the recipe -----------------------------------------------------------------
 
 def test_preview_marks_loop_points(tmp_path):
-    from studio.backends.music.preview import render_preview
+    from studio.backends.audio.music.preview import render_preview
 
     x = _music(8.0)
     data = {"bpm": 120, "seconds_per_bar": 2.0, "sections": [{"name": "A", "start": 0, "end": 4}, {"name": "B", "start": 4, "end": 8}]}

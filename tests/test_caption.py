@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import studio
-from studio.backends import describe as dsc
+from studio.backends.image import describe as dsc
 from studio.engine import ImageArtifact, ModelNotAvailableError, Pipeline, StepContext, get_step
 
 
@@ -107,7 +107,7 @@ def test_faces_from_an_earlier_step_are_confirmed(testdata):
 def test_faces_come_from_opencvs_bundled_cascades():
     import cv2
 
-    from studio.backends import faces
+    from studio.backends.image import faces
 
     assert hasattr(cv2, "CascadeClassifier") and not faces._cascade(faces.DEFAULT_CASCADE).empty()
     assert not faces._cascade(faces.VERIFY_CASCADE).empty()
@@ -189,7 +189,7 @@ def _colour_images():
 
 
 def test_tiny_blip_loads_once_and_captions_in_order(tiny_blip):
-    from studio.backends.captioner import caption_images, load_captioner
+    from studio.backends.image.captioner import caption_images, load_captioner
     from studio.models.manager import manager
 
     resolved = manager.resolve(str(tiny_blip), task="image-captioning")
@@ -264,7 +264,7 @@ def tiny_llava(tmp_path_factory):
 
 
 def test_tiny_chat_vlm_follows_the_chat_path(tiny_llava):
-    from studio.backends.captioner import caption_images, load_captioner
+    from studio.backends.image.captioner import caption_images, load_captioner
     from studio.models.manager import manager
 
     cap = load_captioner(manager.resolve(str(tiny_llava), task="image-captioning"), device="cpu")

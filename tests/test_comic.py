@@ -254,7 +254,7 @@ def test_demo_clip(tmp_path):
 def test_exports_are_reproducible(tmp_path):
     import pikepdf
 
-    from studio.comic.export import png_pages, write_cbz, write_pdf
+    from studio.export.comic import png_pages, write_cbz, write_pdf
 
     pages = [_scene(i).image for i in range(3)]
     for k in (1, 2):

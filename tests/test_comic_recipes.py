@@ -138,7 +138,7 @@ def test_bad_layout_and_style_fail_before_any_work(demo_clip, tmp_path):
 
 @pytest.mark.parametrize("recipe", ["comic-from-video", "comic-from-prompt", "motion-comic"])
 def test_recipe_choices_match_the_layouts_and_styles(recipe):
-    from studio.backends.styles import list_styles
+    from studio.backends.text.presets import list_styles
     from studio.comic.layout import list_layouts
 
     p = studio.load_recipe(recipe)

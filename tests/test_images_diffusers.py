@@ -19,7 +19,7 @@ import studio  # noqa: E402
 from studio import Pipeline  # noqa: E402
 from studio.engine.artifacts import ImageArtifact  # noqa: E402
 from studio.models import manager  # noqa: E402
-from studio.models.tiny_diffusers import save_tiny_pipeline, save_tiny_to_hf_cache  # noqa: E402
+from studio.testing.tiny_diffusers import save_tiny_pipeline, save_tiny_to_hf_cache  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -127,7 +127,7 @@ def test_prompts_with_an_aspect_get_pictures_of_that_shape(tiny_sd):
 
 
 def test_img2img_shares_the_loaded_text_to_image_model(tiny_sd):
-    from studio.models.diffusers_loader import load_image_to_image, load_text_to_image
+    from studio.models.loaders.diffusers import load_image_to_image, load_text_to_image
 
     resolved = manager.resolve(str(tiny_sd), task="text-to-image")
     t2i = load_text_to_image(resolved)

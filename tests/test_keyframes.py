@@ -240,7 +240,7 @@ def test_faces_on_goldeneye_frames_match_opencv(testdata):
     opening frame; the boxes lie inside the frame."""
     import av
 
-    from studio.backends.faces import detect_faces
+    from studio.backends.image.faces import detect_faces
 
     frames = {}
     with av.open(str(testdata / "video" / "goldeneye-vfr-drop3.mp4")) as c:

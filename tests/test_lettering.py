@@ -179,7 +179,7 @@ def test_a_face_filling_the_panel_relaxes_with_a_note():
 
 
 def test_wrap_keeps_words_and_width():
-    from studio.backends.fonts import load_font
+    from studio.comic.fonts import load_font
 
     font = load_font(16)
     text = "a supercalifragilisticexpialidocious word and some more words to wrap"

@@ -100,8 +100,8 @@ def test_cli_does_not_import_heavy_libraries():
 
 
 def test_style_presets():
-    from studio.backends.styles import apply_style, list_styles, load_style, render_prompt
-    from studio.backends.stylize import resolve_style
+    from studio.backends.image.comic_filter import resolve_style
+    from studio.backends.text.presets import apply_style, list_styles, load_style, render_prompt
 
     names = list_styles()
     for required in ("american-comic", "manga", "noir", "watercolor", "pixel-art", "flat-vector", "isometric", "pop"):

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import studio
-from studio.backends.music import synth
-from studio.backends.music.analysis import estimate_tempo, seam_discontinuity
-from studio.backends.music.composer import compose, to_pretty_midi
-from studio.backends.music.style import MINOR_LIKE, infer_style
+from studio.backends.audio.music import synth
+from studio.backends.audio.music.analysis import estimate_tempo, seam_discontinuity
+from studio.backends.audio.music.composer import compose, to_pretty_midi
+from studio.backends.audio.music.style import MINOR_LIKE, infer_style
 from studio.engine.errors import InputError, ModelNotAvailableError, UserError
 
 SR = 22050
@@ -312,14 +312,14 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def tiny_musicgen(tmp_path_factory, one_thread):
-    from studio.backends.music.tiny import build_tiny_musicgen
+    from studio.testing.tiny_musicgen import build_tiny_musicgen
 
     return build_tiny_musicgen(tmp_path_factory.mktemp("models") / "tiny-musicgen")
 
 
 @pytest.fixture(scope="module")
 def tiny_melody(tmp_path_factory, one_thread):
-    from studio.backends.music.tiny import build_tiny_musicgen
+    from studio.testing.tiny_musicgen import build_tiny_musicgen
 
     return build_tiny_musicgen(tmp_path_factory.mktemp("models") / "tiny-musicgen-melody", melody=True)
 
@@ -363,7 +363,7 @@ def test_musicgen_continues_beyond_its_window(tiny_musicgen, tmp_path):
 def test_musicgen_melody_model_and_numpy_chroma(tiny_melody, tmp_path):
     import soundfile as sf
 
-    from studio.backends.music.musicgen import melody_chroma
+    from studio.backends.audio.music.musicgen import melody_chroma
 
     sr = 32000
     t = np.arange(sr * 2) / sr

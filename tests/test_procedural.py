@@ -9,7 +9,12 @@ import pytest
 
 import studio
 from studio import Pipeline
-from studio.backends.procedural import ARCHETYPES, archetype_names, describe_prompt, generate_image
+from studio.backends.image.procedural import (
+    ARCHETYPES,
+    archetype_names,
+    describe_prompt,
+    generate_image,
+)
 from studio.engine.errors import InputError
 
 
@@ -161,7 +166,7 @@ def test_generate_step_procedural(tmp_path):
 
 
 def test_scenes_report_where_their_subjects_are():
-    from studio.backends.procedural import head_box
+    from studio.backends.image.procedural import head_box
 
     drawn: list[dict] = []
     plain = generate_image("a knight, a dog and a crow in a field", width=384, height=256, seed=3, style="outlined")
@@ -221,7 +226,7 @@ def test_contract_signature_is_stable():
 
 def test_style_words_do_not_steer_the_drawing():
     """Prompts already styled upstream ("..., bold black ink outlines") draw like the plain prompt."""
-    from studio.backends.styles import apply_style, load_style
+    from studio.backends.text.presets import apply_style, load_style
 
     styled, _ = apply_style(load_style("american-comic"), "a cat on a rooftop at night")
     info = describe_prompt(styled)
@@ -237,7 +242,7 @@ def test_style_words_do_not_steer_the_drawing():
 
 def test_new_animals_balloons_and_kites_are_drawn():
     """Common story heroes and props are archetypes, not placeholder cards."""
-    from studio.backends.procedural import ARCHETYPES
+    from studio.backends.image.procedural import ARCHETYPES
 
     for word, name in [("a mouse", "mouse"), ("two hamsters", "mouse"), ("a bunny", "rabbit"), ("a fox", "fox"),
                        ("a panda", "bear"), ("a turtle", "tortoise"), ("a toad", "frog"), ("red balloons", "balloon"),
@@ -271,7 +276,7 @@ def test_roles_adjectives_and_verbs_are_not_extra_people():
 
 def test_a_moon_in_the_prompt_is_the_only_moon(monkeypatch):
     """"A fox steals the moon at night": the night sky does not add a second moon."""
-    from studio.backends.procedural import render
+    from studio.backends.image.procedural import render
 
     seen = []
     real = render.render_background
@@ -335,8 +340,8 @@ def test_identity_keeps_a_described_subject_the_same_across_pictures():
     assert np.array_equal(girl(1, identity=7), girl(2, identity=7))
     assert not np.array_equal(girl(1), girl(2))
     assert not np.array_equal(girl(1, identity=7), girl(1, identity=8))
-    from studio.backends.procedural.prompt import Subject
-    from studio.backends.procedural.render import _identity_rngs
+    from studio.backends.image.procedural.prompt import Subject
+    from studio.backends.image.procedural.render import _identity_rngs
 
     a, b = Subject("person", "knight", count=2), Subject("person", "knight", count=2)
     r1, r2 = _identity_rngs([a, b], 3, [0, 0])
@@ -373,7 +378,7 @@ def test_a_floating_hero_is_drawn_in_the_air_under_its_balloons():
 def test_side_view_creatures_have_their_heads_at_the_front():
     """Bubble tails point at heads: a bird's, fish's, tortoise's or dragon's is at its right end,
     not in the middle of its body or shell; the generator reports the archetype for that."""
-    from studio.backends.procedural import head_box
+    from studio.backends.image.procedural import head_box
 
     for prompt in ("a crow in a field", "a turtle in a field", "a dragon in a field", "a fish in a lake"):
         drawn: list[dict] = []

@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from studio.backends import sfx
+from studio.backends.audio import sfx
 
 CORE = ("jump", "coin", "hit", "explosion", "laser", "powerup", "blip")
 

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studio.assets.atlas import (
+from studio.assets.packing import Frame, MaxRects, Rect, grid_sheet, layout, pack_frames
+from studio.export.atlas import (
     Animation,
     godot_spriteframes,
     parse_godot_regions,
     texturepacker_json,
 )
-from studio.assets.packing import Frame, MaxRects, Rect, grid_sheet, layout, pack_frames
 
 
 def _sprite(w: int, h: int, seed: int, margin: int = 3) -> Image.Image:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.backends.speakers import (
+from studio.backends.video.speakers import (
     CLEAR_RATIO,
     MIN_MOTION,
     clear_talker,

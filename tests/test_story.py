@@ -8,7 +8,7 @@ import json
 import pytest
 
 import studio
-from studio.backends import story as st
+from studio.backends.text import story as st
 from studio.engine import InputError, Pipeline
 from studio.engine.errors import ModelNotAvailableError
 
@@ -343,7 +343,7 @@ def test_step_with_tiny_llm(tiny_llm, tmp_path):
     ],
 )
 def test_unlisted_verbs_are_found_and_told_in_the_past(premise, hero, action_words):
-    from studio.backends.story import analyse_premise, template_script
+    from studio.backends.text.story import analyse_premise, template_script
 
     p = analyse_premise(premise)
     assert p.hero_noun == hero and p.kind == "action"
@@ -357,7 +357,7 @@ def test_every_look_draws_as_one_character():
     """A character's look is repeated in every panel prompt: the procedural generator must draw
     it as that one character (a cat "with a white chest" is not a cat and a treasure chest), in
     the colour the look names first."""
-    from studio.backends.procedural import describe_prompt
+    from studio.backends.image.procedural import describe_prompt
 
     nouns = {"feline": "cat", "canine": "dog", "small": "mouse", "wild": "bear", "bird": "pigeon", "sea": "fish",
              "fantasy": "dragon", "farm": "cow", "robot": "robot", "person": "girl", "thing": "lamp"}

@@ -8,7 +8,7 @@ from PIL import Image
 
 import studio
 from studio import Pipeline
-from studio.backends.stylize import STYLES, stylize
+from studio.backends.image.comic_filter import STYLES, stylize
 from studio.engine.artifacts import ImageArtifact
 
 
@@ -138,7 +138,7 @@ def test_restyle_step_keeps_meta_and_warns_on_fallback(frames, tmp_path):
 
 def test_stylize_synthetic_image_without_media():
     """Runs everywhere (no shared media): a drawn scene becomes flat colour with ink."""
-    from studio.backends.procedural import generate_image
+    from studio.backends.image.procedural import generate_image
 
     scene = generate_image("a house in a village at sunset", width=320, height=180, seed=0, style="outlined")
     for style in STYLES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import studio
-from studio.backends.templating import render_template, templates_dir
+from studio.backends.text.templating import render_template, templates_dir
 from studio.engine import StepContext, TextArtifact, UnknownNameError, get_step
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studio.backends import textures as tx
+from studio.assets import textures as tx
 
 
 @pytest.mark.parametrize("description", [
@@ -104,7 +104,7 @@ pytest.importorskip("diffusers")
 
 @pytest.fixture(scope="module")
 def tiny_pipe():
-    from studio.models.tiny_diffusers import build_tiny_pipeline
+    from studio.testing.tiny_diffusers import build_tiny_pipeline
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny models: threads only add overhead on a busy machine
@@ -198,7 +198,7 @@ def test_dit_models_are_refused():
 
 def test_texture_step_with_a_local_tiny_model(tmp_path):
     from studio import Pipeline
-    from studio.models.tiny_diffusers import save_tiny_pipeline
+    from studio.testing.tiny_diffusers import save_tiny_pipeline
 
     folder = save_tiny_pipeline(tmp_path / "tiny-sd", "sd")
     p = Pipeline("tex")

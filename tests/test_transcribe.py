@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import studio
-from studio.backends import transcribe as tr
+from studio.backends.audio import transcribe as tr
 from studio.engine import (
     AudioArtifact,
     ImageArtifact,

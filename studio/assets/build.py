@@ -24,15 +24,14 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from studio.assets.packing import Frame, grid_sheet, pack_frames
+from studio.assets.spec import AssetSpec, AssetsSpec
 from studio.engine.seeds import derive_seed
-
-from .atlas import Animation, godot_spriteframes, texturepacker_json
-from .packing import Frame, grid_sheet, pack_frames
-from .spec import AssetSpec, AssetsSpec
+from studio.export.atlas import Animation, godot_spriteframes, texturepacker_json
 
 #: subject(description, render_size, seed, style) -> RGBA image with a transparent background
 SubjectFn = Callable[[str, int, int, str], Image.Image]
-#: texture(description, width, height, seed, tile) -> studio.backends.textures.TextureSet
+#: texture(description, width, height, seed, tile) -> studio.assets.textures.TextureSet
 TextureFn = Callable[[str, int, int, int, str], Any]
 #: sound(description, kind or None, seed, duration or None) -> (samples, sample_rate, info)
 SoundFn = Callable[[str, "str | None", int, "float | None"], tuple[np.ndarray, int, dict[str, Any]]]
@@ -85,14 +84,14 @@ def write_sheet(out: Path, stem: str, frames: list[Frame], animations: list[Anim
 
 
 def _pixel(a: AssetSpec, img: Image.Image, size: tuple[int, int], palette: np.ndarray | str | None = None) -> tuple[Image.Image, np.ndarray]:
-    from studio.backends.pixelate import pixelate
+    from studio.backends.image.pixelate import pixelate
 
     pal = palette if palette is not None else a.palette
     return pixelate(img, width=size[0], height=size[1], palette=pal, colors=16, outline=a.outline is not False)
 
 
 def _fit(img: Image.Image, size: tuple[int, int], margin: float = 0.06) -> Image.Image:
-    from studio.backends.sprites import fit_on_canvas
+    from studio.assets.sprites import fit_on_canvas
 
     return fit_on_canvas(img, size, margin=margin)
 
@@ -131,9 +130,9 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
           sheet_opts: SheetOptions | None = None) -> BuildResult:
     """Make every asset of `spec` into `out` (which must exist). Asset seeds derive from `seed`
     and the asset's id, so adding an asset does not change the others."""
-    from studio.backends import sfx as sfxmod
-    from studio.backends.icons import icon_set
-    from studio.backends.sprites import animate, cleanup_alpha
+    from studio.assets.icons import icon_set
+    from studio.assets.sprites import animate, cleanup_alpha
+    from studio.backends.audio import sfx as sfxmod
 
     opts = sheet_opts or SheetOptions(**{k: v for k, v in spec.sheet.items() if k in SheetOptions.__dataclass_fields__})
     files: list[Path] = []
@@ -164,7 +163,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
                 else:
                     img = cleanup_alpha(_fit(subject, a.size), min_island=2)
                     if a.outline:
-                        from studio.backends.sprites import add_outline
+                        from studio.assets.sprites import add_outline
 
                         img = add_outline(img)
                 stem = a.id if a.count == 1 else f"{a.id}_{i + 1}"
@@ -213,7 +212,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
             atlas_pixel = atlas_pixel or pixel
 
         elif a.kind == "texture":
-            from studio.backends.textures import seam_metric
+            from studio.assets.textures import seam_metric
 
             w, h = a.size
             if pixel:
@@ -297,7 +296,7 @@ def _save_gif(frames: list[Image.Image], path: Path, duration_ms: int) -> None:
 def _palette_ramp(palette: np.ndarray, colour: np.ndarray) -> np.ndarray:
     """A dark / mid / light shading ramp for `colour` taken from `palette`: the palette colours
     nearest to the colour darkened, as is, and lightened (at least two distinct colours)."""
-    from studio.backends.pixelate import _nearest
+    from studio.backends.image.pixelate import _nearest
 
     targets = np.array([colour * 0.55, colour, colour + (255 - colour) * 0.35])
     idx = [int(i) for i in _nearest(targets, palette)]
@@ -315,14 +314,14 @@ def _pixel_texture(ts: Any, grid: tuple[int, int], palette: str, tile: str) -> A
     hue), nearest to the contrast-raised colour with ordered (position-based, hence tileable) dithering; with the
     adaptive palette, median-cut colours. Height and roughness: block means; the normal map is
     rebuilt from the reduced height; the wrap seam moves to the quietest column/row."""
-    from studio.backends.pixelate import BAYER4, _nearest, palette_colours, pixelate
-    from studio.backends.textures import (
+    from studio.assets.textures import (
         TextureSet,
         best_wrap_offset,
         normal_map,
         seam_metric,
         to_image,
     )
+    from studio.backends.image.pixelate import BAYER4, _nearest, palette_colours, pixelate
 
     gw, gh = grid
     mean = np.asarray(ts.albedo.convert("RGB").resize((gw, gh), Image.Resampling.BOX), dtype=np.float64)
@@ -358,7 +357,7 @@ def _pixel_texture(ts: Any, grid: tuple[int, int], palette: str, tile: str) -> A
 
 
 def _preview(thumbs: list[tuple[str, Image.Image]], title: str) -> Image.Image:
-    from studio.backends.imageops import contact_sheet
+    from studio.backends.image.imageops import contact_sheet
 
     if not thumbs:
         return Image.new("RGB", (64, 64), (30, 30, 36))

@@ -110,7 +110,7 @@ def infer_kind(description: str) -> str:
     if ws & _TEXTURE_WORDS:
         return "texture"
     if ws & _SURFACE_WORDS:
-        from studio.backends.textures import material_for
+        from studio.assets.textures import material_for
 
         if material_for(description) != "noise":
             return "texture"
@@ -232,7 +232,7 @@ def _asset(raw: Any, index: int, top: dict[str, Any], ck: _Checker, used: set[st
         size = ck.size(where, raw.get("size", default), lo, hi)
     a = AssetSpec(index=index, id=aid, kind=kind, description=desc, size=size, style=style)
     a.palette = str(raw.get("palette", top["palette"]))
-    from studio.backends.pixelate import PALETTE_NAMES, palette_colours
+    from studio.backends.image.pixelate import PALETTE_NAMES, palette_colours
 
     if a.palette != "adaptive":
         try:
@@ -276,7 +276,7 @@ def _asset(raw: Any, index: int, top: dict[str, Any], ck: _Checker, used: set[st
                 ck.fail(where, f"duration must be seconds between 0.02 and 30, got {d!r}")
             a.duration = float(d)
         if raw.get("sound") is not None:
-            from studio.backends.sfx import KIND_NAMES
+            from studio.backends.audio.sfx import KIND_NAMES
 
             a.sound = ck.choice(where, "sound", raw["sound"], KIND_NAMES)
     elif "duration" in raw or "sound" in raw:

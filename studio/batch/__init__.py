@@ -10,7 +10,7 @@ Each item is an ordinary run (own run folder and manifest) sharing the content-a
 
 from __future__ import annotations
 
-from .plan import BatchItem, Resources, recipe_resources
-from .runner import BatchResult, plan_batch, run_batch
+from studio.batch.plan import BatchItem, Resources, recipe_resources
+from studio.batch.runner import BatchResult, plan_batch, run_batch
 
 __all__ = ["run_batch", "plan_batch", "BatchResult", "BatchItem", "Resources", "recipe_resources"]

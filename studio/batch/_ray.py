@@ -17,11 +17,10 @@ import time
 from collections import deque
 from typing import Any
 
+from studio.batch.executors import Callbacks, _not_started
+from studio.batch.worker import ItemTask, limit_threads, run_item, worker_name
 from studio.engine.errors import UserError
 from studio.engine.progress import CancelToken, Event
-
-from .executors import Callbacks, _not_started
-from .worker import ItemTask, limit_threads, run_item, worker_name
 
 INSTALL_HINT = "install the ray extra: pip install 'studio[ray]'"
 

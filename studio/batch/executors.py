@@ -25,10 +25,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from studio.batch.worker import ItemTask, run_item
 from studio.engine.progress import CancelToken, Event
 from studio.engine.threads import available_cpus
-
-from .worker import ItemTask, run_item
 
 
 @dataclass
@@ -47,7 +46,7 @@ def _spawning(threads: int | None) -> Iterator[None]:
     """While worker processes are started: they inherit "ignore Ctrl-C" (the parent handles it)
     and thread limits in their environment, which must be there before numpy/OpenBLAS or torch
     load (an initializer runs too late for the BLAS thread pool)."""
-    from .worker import THREAD_VARS
+    from studio.batch.worker import THREAD_VARS
 
     saved = {var: os.environ.get(var) for var in THREAD_VARS}
     if threads:
@@ -139,7 +138,7 @@ class LocalExecutor:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        from .worker import init_pool_worker, pool_run
+        from studio.batch.worker import init_pool_worker, pool_run
 
         ctx = mp.get_context("spawn")
         cancel_event = ctx.Event()
@@ -254,7 +253,7 @@ def make_executor(name: str, workers: int | None = None, **options: Any) -> Any:
     if name == "local":
         return LocalExecutor(workers, **options)
     if name == "ray":
-        from ._ray import RayExecutor
+        from studio.batch._ray import RayExecutor
 
         return RayExecutor(workers, **options)
     from studio.engine.errors import UserError

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from studio.batch.plan import BatchItem
 from studio.engine.manifest import write_json_atomic
-
-from .plan import BatchItem
 
 FORMAT = 1
 NAME = "batch.json"

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.batch.expand import PATH_TYPES, Row
 from studio.engine.errors import UserError
 from studio.engine.pipeline import Pipeline, Ref, is_template
-
-from .expand import PATH_TYPES, Row
 
 
 def _canonical(value: Any) -> str:

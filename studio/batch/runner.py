@@ -15,13 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.engine.errors import UserError
-from studio.engine.pipeline import Pipeline
-from studio.engine.progress import CancelToken
-
-from .expand import Axis, Row, combine, folder_rows, parse_values, read_table
-from .manifest import BatchManifest
-from .plan import (
+from studio.batch.expand import Axis, Row, combine, folder_rows, parse_values, read_table
+from studio.batch.manifest import BatchManifest
+from studio.batch.plan import (
     BatchItem,
     Resources,
     batch_id,
@@ -31,7 +27,10 @@ from .plan import (
     recipe_digest,
     recipe_resources,
 )
-from .worker import MARKER, ItemTask, place_shipped
+from studio.batch.worker import MARKER, ItemTask, place_shipped
+from studio.engine.errors import UserError
+from studio.engine.pipeline import Pipeline
+from studio.engine.progress import CancelToken
 
 ITEMS = "items"
 
@@ -160,7 +159,7 @@ def plan_batch(
 
 
 def combine_one(row: Row, name: str, value: Any) -> None:
-    from .expand import _assign
+    from studio.batch.expand import _assign
 
     _assign(row, str(name), value, row.source)
 
@@ -289,11 +288,10 @@ def run_batch(
     not stop the others. Running the same batch again skips finished items.
     `executor`: "local" (process pool, `workers` defaults to the CPU count), "ray" (`address` of a
     cluster, else a local Ray), or "sequential"."""
+    from studio.batch.executors import Callbacks, make_executor
+    from studio.batch.progress import BatchView
     from studio.engine.cache import Cache
     from studio.engine.executor import apply_overrides, default_outputs_root
-
-    from .executors import Callbacks, make_executor
-    from .progress import BatchView
 
     if executor not in ("local", "ray", "sequential"):
         raise UserError(f"unknown executor {executor!r}; use local, ray or sequential")

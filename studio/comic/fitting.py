@@ -75,9 +75,9 @@ def parse_faces(raw: object) -> list[Box]:
 
 
 def detect_faces(img: Image.Image) -> list[Box]:
-    """Upright frontal faces via the project's Haar cascade (`studio.backends.describe`, OpenCV's
+    """Upright frontal faces via the project's Haar cascade (`studio.backends.image.describe`, OpenCV's
     classic frontal-face cascade evaluated with numpy, since OpenCV 5 wheels no longer ship it)."""
-    from studio.backends.describe import detect_faces as haar
+    from studio.backends.image.describe import detect_faces as haar
 
     return parse_faces(haar(img))
 

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageColor, ImageDraw
 
-from studio.backends.fonts import load_font
+from studio.comic.fonts import load_font
+from studio.comic.layout import PagePlan
 from studio.engine.errors import InputError
-
-from .layout import PagePlan
 
 
 def parse_colour(value: str, what: str = "colour") -> tuple[int, int, int]:

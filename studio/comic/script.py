@@ -19,9 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from studio.comic.lettering import KINDS, clean_text
 from studio.engine.errors import InputError
-
-from .lettering import KINDS, clean_text
 
 _SPEAKER = re.compile(r"^([A-Z][\w .'-]{0,39}):\s+(.+)$")
 MAX_TEXT = 2000

@@ -18,7 +18,7 @@ _WHERE = {
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
 if TYPE_CHECKING:
-    from .artifacts import (
+    from studio.engine.artifacts import (
         Artifact,
         AudioArtifact,
         DataArtifact,
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
         TextArtifact,
         VideoArtifact,
     )
-    from .cache import Cache
-    from .errors import (
+    from studio.engine.cache import Cache
+    from studio.engine.errors import (
         Cancelled,
         InputError,
         ModelNotAvailableError,
@@ -39,11 +39,19 @@ if TYPE_CHECKING:
         UnknownNameError,
         UserError,
     )
-    from .executor import RunResult, execute
-    from .pipeline import Pipeline, Ref
-    from .progress import CancelToken, Event
-    from .recipe import builtin_recipes, load_recipe, pipeline_from_text
-    from .step import STEPS, Port, Step, StepContext, StepParams, get_step, register_step
+    from studio.engine.executor import RunResult, execute
+    from studio.engine.pipeline import Pipeline, Ref
+    from studio.engine.progress import CancelToken, Event
+    from studio.engine.recipe import builtin_recipes, load_recipe, pipeline_from_text
+    from studio.engine.step import (
+        STEPS,
+        Port,
+        Step,
+        StepContext,
+        StepParams,
+        get_step,
+        register_step,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -251,7 +251,7 @@ class ImageArtifact(Artifact):
     def from_path(cls, path: Path) -> ImageArtifact:
         from PIL import Image, ImageOps, UnidentifiedImageError
 
-        from .errors import InputError
+        from studio.engine.errors import InputError
 
         path = Path(path)
         try:
@@ -433,7 +433,7 @@ class AudioArtifact(Artifact):
     def from_path(cls, path: Path) -> AudioArtifact:
         import soundfile as sf
 
-        from .errors import InputError
+        from studio.engine.errors import InputError
 
         path = Path(path)
         if not path.is_file():

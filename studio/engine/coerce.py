@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .artifacts import (
+from studio.engine.artifacts import (
     Artifact,
     AudioArtifact,
     DataArtifact,
@@ -14,8 +14,8 @@ from .artifacts import (
     TextArtifact,
     VideoArtifact,
 )
-from .errors import InputError, UserError
-from .step import element_kind, is_list_type
+from studio.engine.errors import InputError, UserError
+from studio.engine.step import element_kind, is_list_type
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
@@ -68,7 +68,7 @@ def convert_input(name: str, type_: str, value: Any, choices: list[Any] | None =
     except (TypeError, ValueError):
         raise UserError(f"{where} must be {type_}, got {value!r}") from None
     if choices and value not in choices:
-        from .registry import suggest
+        from studio.engine.registry import suggest
 
         raise UserError(f"{where}: {value!r} is not one of {', '.join(map(str, choices))}{suggest(str(value), [str(c) for c in choices])}")
     return value

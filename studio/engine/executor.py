@@ -15,18 +15,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .artifacts import Artifact, FileArtifact, ImageArtifact, canonical_json, hash_bytes
-from .cache import Cache
-from .coerce import convert_input, to_artifact
-from .errors import Cancelled, StepError, StudioError, UserError
-from .fingerprint import code_fingerprint
-from .manifest import build_manifest, write_json_atomic
-from .pipeline import Pipeline, Ref, is_template
-from .progress import CancelToken, Event, Listener
-from .registry import suggest
-from .seeds import DEFAULT_SEED, derive_seed
-from .step import STEPS, Step, StepContext, get_step, is_list_type
-from .validation import format_pydantic_error
+from studio.engine.artifacts import (
+    Artifact,
+    FileArtifact,
+    ImageArtifact,
+    canonical_json,
+    hash_bytes,
+)
+from studio.engine.cache import Cache
+from studio.engine.coerce import convert_input, to_artifact
+from studio.engine.errors import Cancelled, StepError, StudioError, UserError
+from studio.engine.fingerprint import code_fingerprint
+from studio.engine.manifest import build_manifest, write_json_atomic
+from studio.engine.pipeline import Pipeline, Ref, is_template
+from studio.engine.progress import CancelToken, Event, Listener
+from studio.engine.registry import suggest
+from studio.engine.seeds import DEFAULT_SEED, derive_seed
+from studio.engine.step import STEPS, Step, StepContext, get_step, is_list_type
+from studio.engine.validation import format_pydantic_error
 
 OUTPUTS_ENV = "STUDIO_OUTPUTS"
 
@@ -155,7 +161,7 @@ def execute(
     if run_seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {run_seed}")
     store = cache if isinstance(cache, Cache) else Cache(cache)
-    from . import artifacts as _artifacts
+    from studio.engine import artifacts as _artifacts
 
     digests_before = _artifacts._DIGEST_DIR
     if use_cache:

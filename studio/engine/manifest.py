@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .artifacts import Artifact, _json_default
+from studio.engine.artifacts import Artifact, _json_default
 
 if TYPE_CHECKING:
-    from .pipeline import Pipeline
+    from studio.engine.pipeline import Pipeline
 
 TRACKED_PACKAGES = ("torch", "diffusers", "transformers", "accelerate", "gradio", "ray", "av", "cv2", "scenedetect", "numpy", "PIL")
 

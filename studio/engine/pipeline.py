@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import Problem, RecipeError
-from .registry import suggest
-from .step import PLURALS, STEPS, Step, element_kind, is_list_type
+from studio.engine.errors import Problem, RecipeError
+from studio.engine.registry import suggest
+from studio.engine.step import PLURALS, STEPS, Step, element_kind, is_list_type
 
 if TYPE_CHECKING:
-    from .executor import RunResult
+    from studio.engine.executor import RunResult
 
 REF_RE = re.compile(r"^\$([A-Za-z_][\w-]*)\.([A-Za-z_]\w*)$")
 ID_RE = re.compile(r"^[A-Za-z_][\w-]*$")
@@ -223,7 +223,7 @@ class Pipeline:
 
     def set(self, step_id: str, key: str, value: Any) -> None:
         """Override one `with` value (what `--set STEP.PARAM=VALUE` does)."""
-        from .errors import UserError
+        from studio.engine.errors import UserError
 
         ids = [s.id for s in self.steps]
         if step_id not in ids:
@@ -285,7 +285,7 @@ class Pipeline:
     # -- running ------------------------------------------------------------------------------
     def run(self, inputs: dict[str, Any] | None = None, **kwargs: Any) -> RunResult:
         """Run the pipeline. See `studio.run` for the keyword options."""
-        from .executor import execute
+        from studio.engine.executor import execute
 
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in _RUN_OPTIONS}
         all_inputs = {**(inputs or {}), **kwargs}
@@ -377,7 +377,7 @@ def port_compatible(src_type: str, dst_type: str) -> bool:
 
 
 def validate_pipeline(p: Pipeline) -> list[Problem]:
-    from .validation import check_params
+    from studio.engine.validation import check_params
 
     problems: list[Problem] = []
     f = _file(p)

@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, RecipeError, UserError
-from .pipeline import _MISSING, InputSpec, Pipeline, Ref, StepSpec
-from .registry import suggest
+from studio.engine.errors import Problem, RecipeError, UserError
+from studio.engine.pipeline import _MISSING, InputSpec, Pipeline, Ref, StepSpec
+from studio.engine.registry import suggest
 
 MAX_RECIPE_BYTES = 256 * 1024
 TOP_KEYS = ["name", "description", "version", "seed", "inputs", "steps", "outputs"]

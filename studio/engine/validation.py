@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .errors import Problem
+from studio.engine.errors import Problem
 
 if TYPE_CHECKING:
-    from .pipeline import StepSpec
-    from .step import Step
+    from studio.engine.pipeline import StepSpec
+    from studio.engine.step import Step
 
 
 def format_pydantic_error(err: Any) -> str:

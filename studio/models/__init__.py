@@ -10,8 +10,8 @@ loaded copy per process.
 Neural backends get models only through here; procedural backends need nothing from it.
 """
 
-from . import registry
-from .manager import (
+from studio.models import registry
+from studio.models.manager import (
     LoadedModel,
     ModelManager,
     ResolvedModel,
@@ -23,7 +23,7 @@ from .manager import (
     manager,
     trust_remote_code,
 )
-from .registry import ModelSpec, register_model
+from studio.models.registry import ModelSpec, register_model
 
 __all__ = [
     "registry", "manager", "ModelManager", "ResolvedModel", "LoadedModel", "ModelSpec", "register_model",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .registry import ModelSpec, register_model
+from studio.models.registry import ModelSpec, register_model
 
 _STABILITY_COMMUNITY = "Stability AI Community License (free under USD 1M annual revenue)"
 _RAIL_PP = "CreativeML Open RAIL++-M"

@@ -3,7 +3,7 @@ fine for placeholders and personal projects, not for a game you sell."""
 
 from __future__ import annotations
 
-from .registry import ModelSpec, register_model
+from studio.models.registry import ModelSpec, register_model
 
 LICENCE = "CC-BY-NC-4.0"
 _MG = "transformers:MusicgenForConditionalGeneration"

@@ -7,7 +7,7 @@ synthesiser (`sfx.generate` backend `synth`) has no such strings attached.
 
 from __future__ import annotations
 
-from .registry import ModelSpec, register_model
+from studio.models.registry import ModelSpec, register_model
 
 for _spec in (
     ModelSpec(

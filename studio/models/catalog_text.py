@@ -10,7 +10,7 @@ Licences are the ones stated on each model card; check them before shipping what
 
 from __future__ import annotations
 
-from .registry import ModelSpec, register_model
+from studio.models.registry import ModelSpec, register_model
 
 _CAPTIONERS = [
     ModelSpec(

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from studio.engine.errors import ModelNotAvailableError, UserError
-
-from . import registry
-from .registry import ModelSpec
+from studio.models import registry
+from studio.models.registry import ModelSpec
 
 log = logging.getLogger("studio.models")
 

@@ -67,7 +67,7 @@ class ImageMaker:
                 ctx.warn(f"{resolved.hint()}; using the embedded procedural generator instead")
             return
         assert resolved is not None
-        from studio.models.diffusers_loader import load_text_to_image
+        from studio.models.loaders.diffusers import load_text_to_image
 
         loaded = load_text_to_image(resolved)
         self.pipe = loaded.pipe
@@ -86,7 +86,7 @@ class ImageMaker:
         return int(self.render_size or self.settings.get("width", 512))
 
     def subject(self, description: str, render: int, seed: int, style: str) -> Any:
-        from studio.backends import sprites
+        from studio.assets import sprites
 
         if self.pipe is None:
             return sprites.procedural_sprite(description, size=render, seed=seed, style=style, margin=0.02)
@@ -95,13 +95,13 @@ class ImageMaker:
 
     def texture(self, description: str, width: int, height: int, seed: int, tile: str, *, material: str | None = None,
                 normal_strength: float = 4.0, convention: str = "opengl") -> Any:
-        from studio.backends import textures as tx
+        from studio.assets import textures as tx
 
         if self.pipe is None:
             maps = tx.generate_procedural(description, width=width, height=height, seed=seed, material=material)
             return tx.texture_set(maps, tile=tile if tile != "none" else "both", normal_strength=normal_strength,
                                   convention=convention, reseat=tile != "none")
-        from studio.backends.diffusion import snap_size
+        from studio.backends.image.diffusion import snap_size
 
         w, h = snap_size(width, height, int(self.settings.get("multiple", 8)))
         img = tx.diffusion_texture(self.pipe, tx.texture_prompt(description), width=w, height=h, seed=seed, tile=tile,
@@ -152,8 +152,8 @@ class Sprite(Step):
         return image_cache_extra(params.backend, params.model)
 
     def run(self, ctx, inputs, params: SpriteParams):
-        from studio.backends.pixelate import pixelate
-        from studio.backends.sprites import add_outline, animate, cleanup_alpha, fit_on_canvas
+        from studio.assets.sprites import add_outline, animate, cleanup_alpha, fit_on_canvas
+        from studio.backends.image.pixelate import pixelate
         from studio.engine.seeds import derive_seed
 
         maker = ImageMaker(ctx, params.backend, params.model, params.steps, params.render_size)
@@ -259,7 +259,7 @@ class Pixelate(Step):
     Params = PixelateParams
 
     def run(self, ctx, inputs, params: PixelateParams):
-        from studio.backends.pixelate import pixelate, upscale
+        from studio.backends.image.pixelate import pixelate, upscale
 
         arts = inputs["images"]
         if not arts:
@@ -302,8 +302,8 @@ class Icons(Step):
         return {"source": "image"} if params.prompt is None else image_cache_extra(params.backend, params.model)
 
     def run(self, ctx, inputs, params: IconsParams):
-        from studio.backends.icons import icon_set
-        from studio.backends.sprites import has_transparency, remove_background
+        from studio.assets.icons import icon_set
+        from studio.assets.sprites import has_transparency, remove_background
 
         bad = [s for s in params.sizes if not 8 <= s <= 2048]
         if not params.sizes or bad:
@@ -354,9 +354,9 @@ class Sheet(Step):
     Params = SheetParams
 
     def run(self, ctx, inputs, params: SheetParams):
-        from studio.assets.atlas import Animation
         from studio.assets.build import SheetOptions, write_sheet
         from studio.assets.packing import Frame, grid_sheet
+        from studio.export.atlas import Animation
 
         arts = inputs["images"]
         if not arts:

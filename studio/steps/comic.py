@@ -313,8 +313,8 @@ class ComicLetter(Step):
     Params = LetterParams
 
     def run(self, ctx, inputs, params):
-        from studio.backends.fonts import load_font
         from studio.comic import fitting
+        from studio.comic.fonts import load_font
         from studio.comic.lettering import panel_lines, plan_panel, render_panel
         from studio.comic.script import normalise, to_lettering
 
@@ -449,7 +449,7 @@ class ComicExport(Step):
     Params = ExportParams
 
     def run(self, ctx, inputs, params):
-        from studio.comic.export import is_gray, png_pages, write_cbz, write_pdf
+        from studio.export.comic import is_gray, png_pages, write_cbz, write_pdf
 
         pages = list(inputs["pages"])
         if not pages:

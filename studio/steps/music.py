@@ -68,7 +68,7 @@ class MusicGenerate(Step):
             except UserError as exc:
                 extra["model"] = ["error", str(exc)]
         if params.backend == "audiocraft":
-            from studio.backends.music.audiocraft_backend import available
+            from studio.backends.audio.music.audiocraft_backend import available
 
             extra["audiocraft"] = available()[0]
         for key in ("melody", "soundfont"):
@@ -78,7 +78,7 @@ class MusicGenerate(Step):
         return extra
 
     def run(self, ctx, inputs, params: GenerateParams):
-        from studio.backends.music.style import parse_key, resolve_instruments
+        from studio.backends.audio.music.style import parse_key, resolve_instruments
 
         # 1. check inputs before anything expensive
         if params.instruments:
@@ -97,7 +97,7 @@ class MusicGenerate(Step):
         backend = params.backend
         resolved = None
         if backend == "audiocraft":
-            from studio.backends.music.audiocraft_backend import HINT, available
+            from studio.backends.audio.music.audiocraft_backend import HINT, available
 
             ok, why = available()
             if not ok:
@@ -121,9 +121,9 @@ class MusicGenerate(Step):
 
     # -- procedural ---------------------------------------------------------------------------
     def _procedural(self, ctx, params: GenerateParams):
-        from studio.backends.music.composer import compose, to_pretty_midi
-        from studio.backends.music.style import infer_style
-        from studio.backends.music.synth import render
+        from studio.backends.audio.music.composer import compose, to_pretty_midi
+        from studio.backends.audio.music.style import infer_style
+        from studio.backends.audio.music.synth import render
 
         style = infer_style(params.prompt, rng=ctx.rng("style"), bpm=params.bpm, key=params.key, mode=params.mode,
                             instruments=params.instruments)
@@ -190,14 +190,14 @@ class MusicGenerate(Step):
     def _neural(self, ctx, params: GenerateParams, backend: str, resolved, melody):
         import numpy as np
 
-        from studio.backends.music.analysis import estimate_tempo
+        from studio.backends.audio.music.analysis import estimate_tempo
 
         text = self._neural_prompt(params)
         mel = None
         if melody is not None:
             mel = melody.samples.mean(axis=1) if melody.samples.ndim == 2 else melody.samples
         if backend == "audiocraft":
-            from studio.backends.music.audiocraft_backend import generate as ac_generate
+            from studio.backends.audio.music.audiocraft_backend import generate as ac_generate
 
             name = self._model_name(params)
             spec_hub = resolved.spec.hub_id if resolved is not None and resolved.spec else None
@@ -206,7 +206,7 @@ class MusicGenerate(Step):
                                     melody=mel, melody_rate=melody.sample_rate if melody is not None else None, device=params.device)
             model_id, licence, info = name, "CC-BY-NC-4.0", {}
         else:
-            from studio.backends.music import musicgen
+            from studio.backends.audio.music import musicgen
 
             model, processor, family = musicgen.load(resolved.path, device=params.device)
             if mel is not None and family != "musicgen_melody":

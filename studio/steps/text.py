@@ -45,11 +45,11 @@ class TextTemplate(Step):
     Params = TemplateParams
 
     def run(self, ctx, inputs, params):
-        from studio.backends.templating import render_template
+        from studio.backends.text.templating import render_template
 
         style = None
         if params.style:
-            from studio.backends.styles import apply_style, load_style
+            from studio.backends.text.presets import apply_style, load_style
 
             style = load_style(params.style)
         data = inputs["data"].data if inputs.get("data") is not None else None
@@ -99,7 +99,7 @@ class StoryParams(StepParams):
 
 
 def _story_plan(params: StoryParams):
-    from studio.backends.captioner import resolve_model
+    from studio.backends.image.captioner import resolve_model
     from studio.models.manager import plan_backend
 
     return plan_backend(params.backend, neural="transformers", fallback="template",
@@ -125,7 +125,7 @@ class TextStory(Step):
         return {"backend": backend, "model_path": str(resolved.path), "revision": resolved.revision}
 
     def run(self, ctx, inputs, params):
-        from studio.backends import story as st
+        from studio.backends.text import story as st
 
         premise, trimmed = st.clean_premise(params.premise)
         if trimmed:
@@ -135,7 +135,7 @@ class TextStory(Step):
             )
         backend, resolved = _story_plan(params)
         if backend == "transformers":
-            from studio.backends.captioner import model_label
+            from studio.backends.image.captioner import model_label
 
             ctx.progress(0.0, "loading the language model")
             llm = st.load_llm(resolved, device=params.device, dtype=params.dtype)

@@ -12,13 +12,13 @@ from typing import Any
 
 
 def build_app(*args: Any, **kwargs: Any) -> Any:
-    from .app import build_app as _build
+    from studio.ui.app import build_app as _build
 
     return _build(*args, **kwargs)
 
 
 def launch(app: Any, **kwargs: Any) -> Any:
-    from .app import launch as _launch
+    from studio.ui.app import launch as _launch
 
     return _launch(app, **kwargs)
 

@@ -45,8 +45,8 @@ def build_app(
     root, uploads = prepare_environment(outputs_root, upload_dir)
     import gradio as gr
 
-    from .context import UIContext
-    from .tabs import comic_prompt, comic_video, game_assets, models, recipes, soundtrack
+    from studio.ui.context import UIContext
+    from studio.ui.tabs import comic_prompt, comic_video, game_assets, models, recipes, soundtrack
 
     if concurrency < 1:
         from studio.engine.errors import UserError

@@ -13,8 +13,7 @@ from studio.engine.errors import UserError
 from studio.engine.executor import RunResult
 from studio.engine.pipeline import Pipeline
 from studio.engine.progress import Event
-
-from .progress import CancelRegistry, ProgressBridge, stream_run
+from studio.ui.progress import CancelRegistry, ProgressBridge, stream_run
 
 log = logging.getLogger("studio.ui")
 

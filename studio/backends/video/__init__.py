@@ -9,6 +9,12 @@ keyframe choice, faces, subtitles and the keyframes preview.
 Heavy libraries (av, cv2, scenedetect, torch) are imported inside the functions that use them.
 """
 
-from .extract import Keyframe, KeyframeOptions, KeyframeResult, Scene, extract_keyframes
+from studio.backends.video.extract import (
+    Keyframe,
+    KeyframeOptions,
+    KeyframeResult,
+    Scene,
+    extract_keyframes,
+)
 
 __all__ = ["extract_keyframes", "KeyframeOptions", "KeyframeResult", "Keyframe", "Scene"]

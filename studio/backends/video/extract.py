@@ -13,7 +13,7 @@
    the best frame per time bucket, bounded in bytes) or a seek.
 6. Find faces. A keyframe that shows none gives way to another, nearly as good moment of the
    same shot part that does (faces are part of the choice). Where a keyframe shows several
-   faces, measure whose mouth moves (`studio.backends.speakers`). Attach subtitles.
+   faces, measure whose mouth moves (`studio.backends.video.speakers`). Attach subtitles.
 """
 
 from __future__ import annotations
@@ -27,11 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from studio.engine.errors import InputError
-from studio.engine.threads import default_threads
-
-from . import subtitles as subs
-from .decode import (
+from studio.backends.video import subtitles as subs
+from studio.backends.video.decode import (
     FrameReader,
     VideoInfo,
     frame_time,
@@ -39,10 +36,10 @@ from .decode import (
     small_frame,
     to_display_image,
 )
-from .features import FrameFeatures
-from .scan import ParallelScanFailed, Scan
-from .select import Candidate, candidates, choose, frame_scores
-from .shots import (
+from studio.backends.video.features import FrameFeatures
+from studio.backends.video.scan import ParallelScanFailed, Scan
+from studio.backends.video.select import Candidate, candidates, choose, frame_scores
+from studio.backends.video.shots import (
     DETECTORS,
     Boundary,
     Segment,
@@ -52,6 +49,8 @@ from .shots import (
     runs,
     thumb_distance,
 )
+from studio.engine.errors import InputError
+from studio.engine.threads import default_threads
 
 log = logging.getLogger("studio.video")
 
@@ -93,7 +92,7 @@ class Keyframe:
     image: Any  # PIL RGB, upright, square pixels
     faces: list[list[int]] = field(default_factory=list)
     subtitles: list[str] = field(default_factory=list)
-    talking: list[dict[str, float]] | None = None  # per face, when it shows two or more (studio.backends.speakers)
+    talking: list[dict[str, float]] | None = None  # per face, when it shows two or more (studio.backends.video.speakers)
 
 
 @dataclass
@@ -517,7 +516,7 @@ def _find_faces(keyframes: list[Keyframe], alts: dict[int, tuple[int, Any]] | No
     shot part, kept from the pass, scoring at least ALT_SCORE of the best) when that one shows a
     face: found by a quick search at ALT_SCAN_SIDE px and confirmed by the full one. Returns the
     number of keyframes that gave way."""
-    from studio.backends.faces import detect_faces
+    from studio.backends.image.faces import detect_faces
 
     swaps = 0
     for n, kf in enumerate(keyframes):
@@ -540,7 +539,7 @@ def _who_talks(keyframes: list[Keyframe], info: VideoInfo, keyframe_pts: list[in
     """Talking scores for the faces of keyframes that show several (see `speakers`)."""
     import av
 
-    from studio.backends import speakers
+    from studio.backends.video import speakers
 
     with FrameReader(info, keyframe_pts) as reader:
         for kf in sorted(keyframes, key=lambda k: k.pts):

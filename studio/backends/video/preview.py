@@ -39,7 +39,7 @@ def render_preview(
 ):
     from PIL import Image, ImageDraw
 
-    from studio.backends.fonts import load_font as get_font
+    from studio.comic.fonts import load_font as get_font
 
     n = max(len(frames), 1)
     cols = columns or min(n, 4 if n > 4 else n)

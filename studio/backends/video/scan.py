@@ -29,9 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.engine.threads import default_threads
-
-from .decode import (
+from studio.backends.video.decode import (
     OpenVideo,
     VideoInfo,
     frame_time,
@@ -40,7 +38,8 @@ from .decode import (
     rotate_array,
     small_frame,
 )
-from .features import FrameFeatures
+from studio.backends.video.features import FrameFeatures
+from studio.engine.threads import default_threads
 
 log = logging.getLogger("studio.video")
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import hamming
-from .shots import Segment, thumb_distance
+from studio.backends.video.features import hamming
+from studio.backends.video.shots import Segment, thumb_distance
 
 
 @dataclass

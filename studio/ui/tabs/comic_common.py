@@ -10,9 +10,8 @@ import gradio as gr
 from studio.engine.errors import UserError
 from studio.engine.pipeline import Pipeline
 from studio.engine.step import STEPS
-
-from . import common
-from .common import out
+from studio.ui.tabs import common
+from studio.ui.tabs.common import out
 
 #: names under which a comic recipe takes an edited script (a recipe input, else a step's param
 #: or data port), most specific first
@@ -34,13 +33,13 @@ def script_target(p: Pipeline) -> str | None:
 def style_and_layout(p: Pipeline) -> tuple[list[str], str, list[str], str]:
     """Dropdown choices and defaults for style and layout: the recipe's own choices when it
     declares them, else the installed presets (custom values, e.g. a layout .yaml, still allowed)."""
-    from ..forms import choices_of
+    from studio.ui.forms import choices_of
 
     styles, style_default = choices_of(p, "style", prefer=("image.", "comic."))
     layouts, layout_default = choices_of(p, "layout", prefer=("comic.",))
     if not styles:
         try:
-            from studio.backends.styles import list_styles
+            from studio.backends.text.presets import list_styles
 
             styles = list_styles()
         except ImportError:

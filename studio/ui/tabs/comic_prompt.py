@@ -7,13 +7,12 @@ from typing import Any
 import gradio as gr
 
 from studio.engine.errors import UserError
-
-from ..context import UIContext
-from ..errors import shown
-from ..forms import choices_of, place_values
-from . import comic_common as cc
-from . import common
-from .common import out
+from studio.ui.context import UIContext
+from studio.ui.errors import shown
+from studio.ui.forms import choices_of, place_values
+from studio.ui.tabs import comic_common as cc
+from studio.ui.tabs import common
+from studio.ui.tabs.common import out
 
 RECIPE = "comic-from-prompt"
 TAB = "comic-prompt"

@@ -16,12 +16,11 @@ from typing import Any
 import gradio as gr
 
 from studio.engine.errors import InputError, UserError
-
-from ..context import UIContext
-from ..errors import shown
-from ..forms import FILE_TYPES, choices_of, place_values
-from . import comic_common as cc
-from . import common
+from studio.ui.context import UIContext
+from studio.ui.errors import shown
+from studio.ui.forms import FILE_TYPES, choices_of, place_values
+from studio.ui.tabs import comic_common as cc
+from studio.ui.tabs import common
 
 RECIPE = "comic-from-video"
 TAB = "comic-video"

@@ -9,8 +9,7 @@ from studio.engine.errors import UserError
 from studio.engine.pipeline import Pipeline
 from studio.engine.recipe import builtin_recipes, load_recipe
 from studio.engine.step import STEPS
-
-from .. import outputs as out
+from studio.ui import outputs as out
 
 
 def recipe(name: str) -> Pipeline | None:
@@ -27,7 +26,7 @@ def load_or_problem(name: str) -> tuple[Pipeline | None, str]:
     try:
         return load_recipe(name), ""
     except UserError as exc:
-        from ..errors import message_for
+        from studio.ui.errors import message_for
 
         return None, f"**Not available**: the builtin recipe `{name}` does not load:\n```text\n{message_for(exc)}\n```"
 

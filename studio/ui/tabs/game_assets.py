@@ -11,12 +11,11 @@ from typing import Any
 import gradio as gr
 
 from studio.engine.errors import UserError
-
-from ..context import UIContext
-from ..errors import shown
-from ..forms import choices_of, place_values
-from . import common
-from .common import out
+from studio.ui.context import UIContext
+from studio.ui.errors import shown
+from studio.ui.forms import choices_of, place_values
+from studio.ui.tabs import common
+from studio.ui.tabs.common import out
 
 RECIPE = "game-assets"
 TAB = "game-assets"

@@ -12,9 +12,8 @@ from studio.engine.pipeline import Ref
 from studio.engine.recipe import builtin_recipes, load_recipe
 from studio.engine.step import STEPS
 from studio.models import manager, registry
-
-from ..context import UIContext
-from ..errors import message_for
+from studio.ui.context import UIContext
+from studio.ui.errors import message_for
 
 #: the product tabs and the recipe each one runs
 PRODUCT_TABS = {

@@ -11,11 +11,10 @@ import gradio as gr
 
 from studio.engine.errors import RecipeError, UserError
 from studio.engine.recipe import MAX_RECIPE_BYTES, builtin_recipes, pipeline_from_text
-
-from .. import outputs as out
-from ..context import UIContext
-from ..errors import message_for, shown
-from ..forms import (
+from studio.ui import outputs as out
+from studio.ui.context import UIContext
+from studio.ui.errors import message_for, shown
+from studio.ui.forms import (
     FieldSpec,
     collect,
     fields_for,

@@ -12,8 +12,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .colors import COLOURS, MOODS
-from .library import WORDS, ensure_loaded
+from studio.backends.image.procedural.colors import COLOURS, MOODS
+from studio.backends.image.procedural.library import WORDS, ensure_loaded
 
 SETTINGS: dict[str, str] = {}
 for _key, _words in {
@@ -188,7 +188,7 @@ def _is_role(words: list[str], idx: int) -> bool:
 
 def _is_creature(word: str) -> bool:
     """True when `word` names an animal, monster or robot (not a person)."""
-    from .library import ARCHETYPES
+    from studio.backends.image.procedural.library import ARCHETYPES
 
     hit = _lookup(word)
     return hit is not None and hit[0] != "person" and ARCHETYPES[hit[0]].kind in ("creature", "character")
@@ -339,7 +339,7 @@ def parse_prompt(text: str) -> PromptInfo:
         if w in ACCESSORIES and last_subject is not None and last_subject.archetype == "person":
             acc = dict(ACCESSORIES[w])
             if pending_colours and "coat" in acc:  # "in a red coat": the coat and the subject colour
-                from .colors import COLOURS as _C
+                from studio.backends.image.procedural.colors import COLOURS as _C
 
                 last_subject.variant["coat"] = _C[pending_colours[-1]]
                 if last_subject.colour is None:
@@ -405,7 +405,7 @@ def parse_prompt(text: str) -> PromptInfo:
         if hit is not None:
             phrase = []  # unknown words right before a known noun qualify it ("leather boots")
             name, variant = hit
-            from .library import ARCHETYPES as _A
+            from studio.backends.image.procedural.library import ARCHETYPES as _A
 
             if last_subject is not None and last_subject.archetype == name and idx > 0 and (
                     merged[idx - 1] == "of" or (place and _A[name].kind not in ("character", "creature"))):

@@ -52,4 +52,4 @@ def archetype(name: str, *, kind: str, words: str = "", colors: str = "", height
 
 def ensure_loaded() -> None:
     """Import the modules that register archetypes (idempotent)."""
-    from . import characters, items, world  # noqa: F401
+    from studio.backends.image.procedural import characters, items, world  # noqa: F401

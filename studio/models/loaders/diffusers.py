@@ -1,7 +1,7 @@
 """Loading diffusers pipelines through the model manager: one copy per process.
 
     from studio.models import manager
-    from studio.models.diffusers_loader import load_text_to_image, load_image_to_image
+    from studio.models.loaders.diffusers import load_text_to_image, load_image_to_image
     resolved = manager.resolve("sdxl-turbo", task="text-to-image").require()
     t2i = load_text_to_image(resolved)           # loads once (LRU-cached per path/device/dtype)
     i2i = load_image_to_image(resolved)          # derived with `from_pipe`: no second load
@@ -21,8 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from studio.engine.errors import ModelNotAvailableError, UserError
-
-from .manager import ModelManager, ResolvedModel, allow_pickle, choose_device, choose_dtype, manager
+from studio.models.manager import (
+    ModelManager,
+    ResolvedModel,
+    allow_pickle,
+    choose_device,
+    choose_dtype,
+    manager,
+)
 
 log = logging.getLogger("studio.models")
 

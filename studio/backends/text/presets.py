@@ -5,7 +5,7 @@ A preset has `name`, `description`, `prompt` (a template holding `{prompt}` or J
 diffusion model runs) and optionally `procedural_style` (flat | outlined | pixel) and `settings`
 (recommended steps/guidance/strength for diffusion).
 
-    from studio.backends.styles import load_style, list_styles, apply_style
+    from studio.backends.text.presets import load_style, list_styles, apply_style
     style = load_style("manga")
     prompt, negative = apply_style(style, "a detective in the rain", "")
 """
@@ -17,9 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from studio.backends.text.templating import templates_dir
 from studio.engine.errors import UnknownNameError, UserError
-
-from .templating import templates_dir
 
 REQUIRED = ("name", "description", "prompt", "negative_prompt", "stylizer")
 
@@ -72,7 +71,7 @@ def load_style(name: str) -> dict[str, Any]:
 def render_prompt(template: str, prompt: str) -> str:
     """Put `prompt` into a preset template (`{prompt}` or Jinja `{{ prompt }}`)."""
     if "{{" in template:
-        from .templating import render_template
+        from studio.backends.text.templating import render_template
 
         return render_template(template, prompt=prompt)
     return template.replace("{prompt}", prompt).strip().strip(",").strip()

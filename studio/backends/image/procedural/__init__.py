@@ -1,6 +1,6 @@
 """The procedural image generator: the embedded default of `image.generate` (no weights needed).
 
-    from studio.backends.procedural import generate_image, describe_prompt
+    from studio.backends.image.procedural import generate_image, describe_prompt
     img = generate_image("a red potion", width=256, height=256, seed=1, style="outlined", subject_only=True)
     scene = generate_image("a knight in front of a castle at sunset", width=768, height=512, seed=3)
 
@@ -33,9 +33,15 @@ from __future__ import annotations
 
 from PIL import Image
 
-from .library import ARCHETYPES, WORDS, Archetype, ensure_loaded
-from .prompt import describe_prompt, parse_prompt
-from .render import STYLES, generate, outline_alpha, pixelate, placeholder_card
+from studio.backends.image.procedural.library import ARCHETYPES, WORDS, Archetype, ensure_loaded
+from studio.backends.image.procedural.prompt import describe_prompt, parse_prompt
+from studio.backends.image.procedural.render import (
+    STYLES,
+    generate,
+    outline_alpha,
+    pixelate,
+    placeholder_card,
+)
 
 __all__ = [
     "generate_image", "head_box", "describe_prompt", "parse_prompt", "STYLES", "ARCHETYPES", "WORDS", "Archetype",

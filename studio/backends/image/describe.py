@@ -5,7 +5,7 @@ by name, whether the picture is black-and-white, and how light or dark it is. It
 objects, places or actions; an indoor/outdoor guess was left out because it cannot be made
 reliable from colour statistics.
 
-Faces: OpenCV's bundled frontal-face Haar cascades (see `studio.backends.faces`): upright faces
+Faces: OpenCV's bundled frontal-face Haar cascades (see `studio.backends.image.faces`): upright faces
 of about 24 px and more; profiles and small or turned faces are missed, so "no faces" is never
 claimed: a caption just does not mention faces.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.backends.faces import confirm_faces, detect_faces
+from studio.backends.image.faces import confirm_faces, detect_faces
 
 __all__ = ["Description", "colour_names", "confirm_faces", "describe_image", "detect_faces"]
 

@@ -10,9 +10,25 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .colors import COLOURS, SKIES, SKINS, Colors, apply_mood, colors_for, rotate_hue
-from .library import ARCHETYPES
-from .painter import RGB, Painter, blob_pts, ellipse_pts, mix, shade, star_pts
+from studio.backends.image.procedural.colors import (
+    COLOURS,
+    SKIES,
+    SKINS,
+    Colors,
+    apply_mood,
+    colors_for,
+    rotate_hue,
+)
+from studio.backends.image.procedural.library import ARCHETYPES
+from studio.backends.image.procedural.painter import (
+    RGB,
+    Painter,
+    blob_pts,
+    ellipse_pts,
+    mix,
+    shade,
+    star_pts,
+)
 
 #: where the horizon sits (fraction of the height) and the default time per setting
 HORIZON = {"forest": 0.6, "city": 0.64, "village": 0.6, "desert": 0.62, "beach": 0.55, "mountains": 0.62, "field": 0.6,

@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from studio.backends.audio.music.analysis import beat_grid, seam_discontinuity
 from studio.engine.errors import UserError
-
-from .analysis import beat_grid, seam_discontinuity
 
 
 @dataclass

@@ -5,7 +5,7 @@ and CLIP text encoders with hidden size 32) and an in-memory CLIP tokenizer, so 
 and load offline in a fraction of a second. Their images are noise: they exercise the real loading
 and sampling code, nothing more.
 
-    from studio.models.tiny_diffusers import save_tiny_pipeline
+    from studio.testing.tiny_diffusers import save_tiny_pipeline
     folder = save_tiny_pipeline(tmp_path / "tiny-sd", kind="sd")   # a diffusers folder
 """
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageOps
 
-from .fonts import load_font
+from studio.comic.fonts import load_font
 
 RESAMPLE = {
     "lanczos": Image.Resampling.LANCZOS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .packing import Sheet
+from studio.assets.packing import Sheet
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .painter import RGB, clamp_rgb, mix, shade
+from studio.backends.image.procedural.painter import RGB, clamp_rgb, mix, shade
 
 COLOURS: dict[str, RGB] = {
     "red": (214, 48, 49), "crimson": (190, 24, 52), "scarlet": (230, 40, 30), "maroon": (128, 24, 40),

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from studio.backends.audio.music.instruments import INSTRUMENTS, Instrument, known_names, lookup
 from studio.engine.errors import UserError
-
-from .instruments import INSTRUMENTS, Instrument, known_names, lookup
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _PITCH = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}

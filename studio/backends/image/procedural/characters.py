@@ -6,9 +6,19 @@ from typing import Any
 
 import numpy as np
 
-from .colors import Colors
-from .library import ARCHETYPES, archetype
-from .painter import Painter, bezier, blob_pts, ellipse_pts, mirror, mix, rrect_pts, shade, star_pts
+from studio.backends.image.procedural.colors import Colors
+from studio.backends.image.procedural.library import ARCHETYPES, archetype
+from studio.backends.image.procedural.painter import (
+    Painter,
+    bezier,
+    blob_pts,
+    ellipse_pts,
+    mirror,
+    mix,
+    rrect_pts,
+    shade,
+    star_pts,
+)
 
 _OUTFITS: dict[str, dict[str, Any]] = {
     "man": {"sex": "m"}, "boy": {"sex": "m", "child": True}, "guy": {"sex": "m"}, "gentleman": {"sex": "m", "hat": "bowler"},

@@ -1,6 +1,6 @@
 """The classic comic stylizer: the embedded default of `image.restyle` (no weights needed).
 
-    from studio.backends.stylize import stylize, STYLES
+    from studio.backends.image.comic_filter import stylize, STYLES
     panel = stylize(frame, "american-comic", strength=1.0, seed=0)
 
 Steps, as a comic colourist would: edge-preserving smoothing (repeated bilateral filtering at

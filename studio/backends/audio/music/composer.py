@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from . import instruments as gm
-from .instruments import Instrument
-from .style import MINOR_LIKE, MODES, NOTE_NAMES, Style
+from studio.backends.audio.music import instruments as gm
+from studio.backends.audio.music.instruments import Instrument
+from studio.backends.audio.music.style import MINOR_LIKE, MODES, NOTE_NAMES, Style
 
 
 @dataclass

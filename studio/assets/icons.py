@@ -99,7 +99,7 @@ def icon_set(subject: Image.Image, sizes: tuple[int, ...] | list[int] = DEFAULT_
     out: dict[int, Image.Image] = {}
     for s in sorted(set(int(v) for v in sizes)):
         if pixel_palette:
-            from studio.backends.pixelate import pixelate
+            from studio.backends.image.pixelate import pixelate
 
             big = render_icon(subject, max(256, s * 4), rarity=rarity, shape=shape, shadow=False)
             out[s], _ = pixelate(big, width=s, palette=pixel_palette, colors=16)

@@ -1,6 +1,6 @@
 """Diffusion sampling on a loaded diffusers pipeline: text to image and image to image.
 
-Knows nothing of recipes: give it a pipeline (from `studio.models.diffusers_loader`), prompts
+Knows nothing of recipes: give it a pipeline (from `studio.models.loaders.diffusers`), prompts
 and seeds; get PIL images. Every image has its own seeded CPU generator, so an image depends only
 on its prompt, settings and seed, not on how it was batched. Progress per denoising step goes to
 the `progress(fraction, message)` callback (which may raise to cancel).

@@ -6,9 +6,18 @@ from typing import Any
 
 import numpy as np
 
-from .colors import Colors
-from .library import archetype
-from .painter import Painter, bezier, blob_pts, ellipse_pts, mix, rrect_pts, shade, star_pts
+from studio.backends.image.procedural.colors import Colors
+from studio.backends.image.procedural.library import archetype
+from studio.backends.image.procedural.painter import (
+    Painter,
+    bezier,
+    blob_pts,
+    ellipse_pts,
+    mix,
+    rrect_pts,
+    shade,
+    star_pts,
+)
 
 
 @archetype("tree", kind="plant", height=0.6, words="oak maple birch willow sapling bush shrub",

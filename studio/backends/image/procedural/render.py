@@ -9,13 +9,19 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from studio.backends.image.procedural.colors import (
+    COLOURS,
+    LIGHTING,
+    Colors,
+    colors_for,
+    jitter,
+    rotate_hue,
+)
+from studio.backends.image.procedural.library import ARCHETYPES, ensure_loaded
+from studio.backends.image.procedural.painter import RGB, Painter, mix, shade
+from studio.backends.image.procedural.prompt import PromptInfo, Subject, parse_prompt
+from studio.backends.image.procedural.scene import SceneSpec, render_background, weather_overlay
 from studio.engine.errors import InputError
-
-from .colors import COLOURS, LIGHTING, Colors, colors_for, jitter, rotate_hue
-from .library import ARCHETYPES, ensure_loaded
-from .painter import RGB, Painter, mix, shade
-from .prompt import PromptInfo, Subject, parse_prompt
-from .scene import SceneSpec, render_background, weather_overlay
 
 STYLES = ("flat", "outlined", "pixel")
 INK: RGB = (26, 22, 32)
@@ -87,7 +93,7 @@ def outline_alpha(img: Image.Image, width: int, colour: RGB) -> Image.Image:
 
 def placeholder_card(size: int, label: str, colors: Colors) -> Image.Image:
     """A clearly labelled placeholder for a subject the generator cannot draw."""
-    from studio.backends.fonts import load_font
+    from studio.comic.fonts import load_font
 
     img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     d = ImageDraw.Draw(img)
@@ -236,7 +242,7 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         arr[..., :3] = arr[..., :3] * 0.7 + np.array(haze, dtype=np.float32) * 0.3
         img = Image.fromarray(arr.astype(np.uint8), "RGBA")
         x = int(w * (0.72 if i % 2 == 0 else 0.25)) - size // 2
-        from .scene import HORIZON
+        from studio.backends.image.procedural.scene import HORIZON
 
         y = int(h * min(0.9, HORIZON.get(setting, 0.6) + 0.04)) - size
         canvas.alpha_composite(img, dest=(x, y))

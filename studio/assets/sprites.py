@@ -7,7 +7,7 @@
 - `fit_on_canvas`: centre a subject on a square transparent canvas with a margin.
 - `animate`: idle bob, walk cycle (legs swing by shearing the lower half in opposite phases,
   body bobs), spin (horizontal squash through the profile), flash (hit flash), pulse.
-- `procedural_sprite`: the embedded default, built on `studio.backends.procedural`.
+- `procedural_sprite`: the embedded default, built on `studio.backends.image.procedural`.
 - `diffusion_sprites`: subjects from a diffusers pipeline, prompted for a plain backdrop.
 """
 
@@ -258,7 +258,7 @@ def focus_prompt(description: str) -> str:
     "round" and a shield), keep the first one it can draw and drop the other subjects' words."""
     import re
 
-    from studio.backends.procedural import describe_prompt
+    from studio.backends.image.procedural import describe_prompt
 
     subjects = describe_prompt(description).get("subjects", [])
     drawable = [s for s in subjects if s.get("archetype")]
@@ -282,7 +282,7 @@ def focus_prompt(description: str) -> str:
 def procedural_sprite(description: str, *, size: int, seed: int, style: str = "outlined", margin: float = 0.08) -> Image.Image:
     """The embedded default: the procedural generator draws the subject on transparency; the
     result is cleaned up and fitted to a `size` px square canvas."""
-    from studio.backends.procedural import generate_image
+    from studio.backends.image.procedural import generate_image
 
     render = max(size, 256)
     img = generate_image(focus_prompt(description), width=render, height=render, seed=seed, style=PROCEDURAL_STYLE.get(style, "outlined"),

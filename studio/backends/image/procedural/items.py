@@ -6,9 +6,18 @@ from typing import Any
 
 import numpy as np
 
-from .colors import Colors
-from .library import archetype
-from .painter import Painter, bezier, ellipse_pts, heart_pts, mix, rrect_pts, shade, star_pts
+from studio.backends.image.procedural.colors import Colors
+from studio.backends.image.procedural.library import archetype
+from studio.backends.image.procedural.painter import (
+    Painter,
+    bezier,
+    ellipse_pts,
+    heart_pts,
+    mix,
+    rrect_pts,
+    shade,
+    star_pts,
+)
 
 
 @archetype("potion", kind="item", height=0.16, words="flask vial elixir bottle brew tonic philter", colors="red blue green purple pink",

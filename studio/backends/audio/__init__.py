@@ -1,0 +1,1 @@
+"""Audio backends: the music composer and MusicGen, sound effects, speech transcription."""

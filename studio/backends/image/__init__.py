@@ -1,0 +1,1 @@
+"""Image backends: the procedural painter, diffusion sampling, the comic filter, pixel art, faces, describing and captioning."""

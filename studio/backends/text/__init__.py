@@ -1,0 +1,1 @@
+"""Text backends: story writers, prompt templating and style presets."""
