@@ -8,7 +8,7 @@ import json
 import pytest
 
 import studio
-from studio.backends.text import story as st
+from studio.backends.text.story import premise as st
 from studio.engine import InputError, Pipeline
 from studio.engine.errors import ModelNotAvailableError
 
@@ -343,7 +343,7 @@ def test_step_with_tiny_llm(tiny_llm, tmp_path):
     ],
 )
 def test_unlisted_verbs_are_found_and_told_in_the_past(premise, hero, action_words):
-    from studio.backends.text.story import analyse_premise, template_script
+    from studio.backends.text.story.premise import analyse_premise, template_script
 
     p = analyse_premise(premise)
     assert p.hero_noun == hero and p.kind == "action"
