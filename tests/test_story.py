@@ -8,7 +8,11 @@ import json
 import pytest
 
 import studio
-from studio.backends.text.story import premise as st
+from studio.backends.text import story as st
+from studio.backends.text.story import cast as story_cast
+from studio.backends.text.story import llm as story_llm
+from studio.backends.text.story import premise as story_premise
+from studio.backends.text.story import templates as story_templates
 from studio.engine import InputError, Pipeline
 from studio.engine.errors import ModelNotAvailableError
 
@@ -319,7 +323,7 @@ def test_free_reply_is_parsed_when_the_model_writes_json(tiny_llm, monkeypatch):
 
     llm = st.load_llm(manager.resolve(str(tiny_llm), task="text-generation"), device="cpu")
     reply = "```json\n" + json.dumps({"characters": [{"name": "Cat", "look": "a grey cat"}], "panels": PANELS}) + "\n```"
-    monkeypatch.setattr(st, "_generate", lambda *a, **k: reply)
+    monkeypatch.setattr(story_llm, "_generate", lambda *a, **k: reply)
     s = st.generate_script(llm, "a cat who wants to fly", 4, seed=0)
     assert s.source == "model" and [p["description"] for p in s.panels] == [p["description"] for p in PANELS]
     assert s.characters[0]["look"] == "a grey cat"
@@ -343,7 +347,7 @@ def test_step_with_tiny_llm(tiny_llm, tmp_path):
     ],
 )
 def test_unlisted_verbs_are_found_and_told_in_the_past(premise, hero, action_words):
-    from studio.backends.text.story.premise import analyse_premise, template_script
+    from studio.backends.text.story import analyse_premise, template_script
 
     p = analyse_premise(premise)
     assert p.hero_noun == hero and p.kind == "action"
@@ -361,9 +365,9 @@ def test_every_look_draws_as_one_character():
 
     nouns = {"feline": "cat", "canine": "dog", "small": "mouse", "wild": "bear", "bird": "pigeon", "sea": "fish",
              "fantasy": "dragon", "farm": "cow", "robot": "robot", "person": "girl", "thing": "lamp"}
-    looks = [(look.format(n=nouns[cat]), nouns[cat]) for cat, options in st._LOOKS.items() for look in options]
-    looks += [(look.format(n=noun), noun) for noun, options in st._NOUN_LOOKS.items() for look in options]
-    looks += [(look, name.lower()) for name, look, _ in st._HELPERS]
+    looks = [(look.format(n=nouns[cat]), nouns[cat]) for cat, options in story_cast._LOOKS.items() for look in options]
+    looks += [(look.format(n=noun), noun) for noun, options in story_cast._NOUN_LOOKS.items() for look in options]
+    looks += [(look, name.lower()) for name, look, _ in story_cast._HELPERS]
     for look, noun in looks:
         subjects = describe_prompt(look)["subjects"]
         assert len(subjects) == 1 and subjects[0]["archetype"] is not None, (look, subjects)
@@ -376,7 +380,7 @@ def test_species_get_their_own_looks():
     import numpy as np
 
     for noun, colour in (("pig", "pink"), ("fox", "orange"), ("bear", "brown")):
-        looks = {st._look_for(noun, np.random.default_rng(k), st._category(noun)) for k in range(8)}
+        looks = {story_cast._look_for(noun, np.random.default_rng(k), story_premise._category(noun)) for k in range(8)}
         assert looks and all(colour in look or noun == "fox" and "red" in look for look in looks), looks
 
 
@@ -399,6 +403,6 @@ def test_every_template_panel_happens_somewhere(premise):
     for n in (4, 8, 12):
         for panel in st.template_script(premise, n).panels:
             words = set(re.findall(r"[a-zé]+", panel["description"].lower())) - hero_words
-            assert words & st._SETTING_WORDS or "paris" in words, panel["description"]
-    assert st._with_place("A cat sits on a rooftop.", "in a quiet town") == "A cat sits on a rooftop."
-    assert st._with_place("A cat naps.", "in a quiet town") == "A cat naps, in a quiet town."
+            assert words & story_templates._SETTING_WORDS or "paris" in words, panel["description"]
+    assert story_templates._with_place("A cat sits on a rooftop.", "in a quiet town") == "A cat sits on a rooftop."
+    assert story_templates._with_place("A cat naps.", "in a quiet town") == "A cat naps, in a quiet town."

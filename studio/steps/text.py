@@ -125,7 +125,7 @@ class TextStory(Step):
         return {"backend": backend, "model_path": str(resolved.path), "revision": resolved.revision}
 
     def run(self, ctx, inputs, params):
-        from studio.backends.text.story import premise as st
+        from studio.backends.text import story as st
 
         premise, trimmed = st.clean_premise(params.premise)
         if trimmed:
