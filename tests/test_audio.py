@@ -15,7 +15,7 @@ import soundfile as sf
 import studio
 from studio.backends.audio.music.analysis import beat_grid, seam_discontinuity
 from studio.backends.audio.music.loops import make_loop
-from studio.export import loop_tags as tagio
+from studio.export import audio_tags as tagio
 from studio.export.audio import export_audio, measure_lufs, read_loop_tags
 
 SR = 22050

@@ -15,7 +15,6 @@ embedded defaults, on diffusers models or on test stand-ins. Per asset kind:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ from PIL import Image, ImageDraw
 from studio.assets.packing import Frame, grid_sheet, pack_frames
 from studio.assets.spec import AssetSpec, AssetsSpec
 from studio.engine.seeds import derive_seed
-from studio.export.atlas import Animation, godot_spriteframes, texturepacker_json
+from studio.export.atlas import Animation, write_atlas
 
 #: subject(description, render_size, seed, style) -> RGBA image with a transparent background
 SubjectFn = Callable[[str, int, int, str], Image.Image]
@@ -71,16 +70,10 @@ def write_sheet(out: Path, stem: str, frames: list[Frame], animations: list[Anim
                 tres_name: str | None = None, pixel_art: bool = False) -> tuple[list[Path], dict[str, Any]]:
     """Pack `frames` and write `{stem}.png`, `{stem}.json` and a Godot `.tres`."""
     sheet = pack_frames(frames, padding=opts.padding, extrude=opts.extrude, trim=opts.trim, power_of_two=opts.power_of_two)
-    png = out / f"{stem}.png"
-    sheet.image.save(png, format="PNG", compress_level=6)
-    doc = texturepacker_json(sheet, png.name, animations)
-    js = out / f"{stem}.json"
-    js.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    tres = out / f"{tres_name or stem}.tres"
-    tres.write_text(godot_spriteframes(sheet, png.name, animations, filter_clip=pixel_art), encoding="utf-8")
+    files = write_atlas(sheet, animations, out, stem, tres_stem=tres_name, filter_clip=pixel_art)
     info = {"size": list(sheet.size), "frames": len(frames), "efficiency": round(sheet.efficiency(), 4),
             "padding": opts.padding, "extrude": opts.extrude, "power_of_two": opts.power_of_two, "trim": opts.trim}
-    return [png, js, tres], info
+    return files, info
 
 
 def _pixel(a: AssetSpec, img: Image.Image, size: tuple[int, int], palette: np.ndarray | str | None = None) -> tuple[Image.Image, np.ndarray]:

@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -159,9 +160,29 @@ class Artifact:
 #: zlib level for PNGs: 1 encodes about 2x faster than 4 for files about 8% larger
 PNG_COMPRESS_LEVEL = 1
 
+# Text in PNGs is a hook: the engine encodes pixels and knows no text format. The package installs
+# the writer and the provenance formatter (studio.export.png.install, when it loads its builtin
+# steps); until then PNGs are written as encoded.
+_png_text_writer: Callable[[bytes, str | None], bytes] | None = None
+_provenance_text: Callable[[str | None, dict[str, Any]], str] | None = None
+
+
+def set_png_text(writer: Callable[[bytes, str | None], bytes] | None,
+                 provenance: Callable[[str | None, dict[str, Any]], str] | None) -> None:
+    """Install how PNGs carry text: `writer(png, text)` -> the PNG bytes carrying `text` (None: no
+    text); `provenance(own, made_by)` -> the text of an image saved into a run folder, from its
+    own `parameters` meta and what made it (studio version, recipe, step, use, backend, model, seed)."""
+    global _png_text_writer, _provenance_text
+    _png_text_writer, _provenance_text = writer, provenance
+
+
+def provenance_text(own: str | None, made_by: dict[str, Any]) -> str | None:
+    """The text an image saved into a run folder carries (None: no formatter installed)."""
+    return _provenance_text(own, made_by) if _provenance_text is not None else None
+
 
 class ImageArtifact(Artifact):
-    """A raster image (Pillow). PNG in the run folder, with a `parameters` text chunk."""
+    """A raster image (Pillow). PNG in the run folder, carrying its `parameters` text (see set_png_text)."""
 
     kind = "image"
     extension = ".png"
@@ -233,7 +254,7 @@ class ImageArtifact(Artifact):
             buf = io.BytesIO()
             self.image.save(buf, format="PNG", pnginfo=PngImagePlugin.PngInfo(), compress_level=PNG_COMPRESS_LEVEL)
             data = buf.getvalue()
-        return png_with_text(data, "parameters", parameters)
+        return _png_text_writer(data, parameters) if _png_text_writer is not None else data
 
     @property
     def mode(self) -> str:
@@ -268,32 +289,6 @@ class ImageArtifact(Artifact):
 
     def describe(self) -> str:
         return f"{self.image.size[0]}x{self.image.size[1]} {self.image.mode}"
-
-
-def png_with_text(data: bytes, keyword: str, text: str | None) -> bytes:
-    """PNG bytes with every text chunk named `keyword` replaced by one tEXt chunk (or removed
-    when `text` is None), placed right after IHDR."""
-    import struct
-    import zlib
-
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ValueError("not a PNG")
-    chunks: list[bytes] = []
-    pos = 8
-    key = keyword.encode("latin-1")
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        ctype = data[pos + 4 : pos + 8]
-        end = pos + 12 + length
-        body = data[pos + 8 : pos + 8 + length]
-        if not (ctype in (b"tEXt", b"zTXt", b"iTXt") and body.split(b"\x00", 1)[0] == key):
-            chunks.append(data[pos:end])
-        pos = end
-    if text is not None:
-        payload = key + b"\x00" + text.encode("latin-1", "replace")
-        chunk = struct.pack(">I", len(payload)) + b"tEXt" + payload + struct.pack(">I", zlib.crc32(b"tEXt" + payload) & 0xFFFFFFFF)
-        chunks.insert(1, chunk)
-    return data[:8] + b"".join(chunks)
 
 
 class TextArtifact(Artifact):

@@ -21,6 +21,7 @@ from studio.engine.artifacts import (
     ImageArtifact,
     canonical_json,
     hash_bytes,
+    provenance_text,
 )
 from studio.engine.cache import Cache
 from studio.engine.coerce import convert_input, to_artifact
@@ -344,20 +345,17 @@ def _check_outputs(cls: type[Step], outputs: dict[str, Any], where: str) -> None
             raise StepError(f"{where}: output {name!r} must be an artifact, got {type(value).__name__}")
 
 
-def _png_parameters(recipe: str, seed: int, ref: Ref, records: list[dict[str, Any]], artifact: Artifact) -> str:
+def _png_parameters(recipe: str, seed: int, ref: Ref, records: list[dict[str, Any]], artifact: Artifact) -> str | None:
+    """The text of an image saved into the run folder, from its own `parameters` and what made it
+    (formatted by the installed provenance formatter; None: none installed)."""
     from studio import __version__
 
     rec = next((r for r in records if r["id"] == ref.source), None)
-    parts = [f"studio {__version__}", f"recipe: {recipe}", f"step: {ref.source}"]
+    made_by: dict[str, Any] = {"studio": __version__, "recipe": recipe, "step": ref.source}
     if rec is not None:
-        parts.append(f"use: {rec['use']}")
-        if rec.get("backend"):
-            parts.append(f"backend: {rec['backend']}")
-        if rec.get("model"):
-            parts.append(f"model: {rec['model']}")
-    parts.append(f"seed: {seed}")
-    own = artifact.meta.get("parameters")
-    return ("\n".join([str(own), ", ".join(parts)]) if own else ", ".join(parts))
+        made_by.update(use=rec["use"], backend=rec.get("backend"), model=rec.get("model"))
+    made_by["seed"] = seed
+    return provenance_text(artifact.meta.get("parameters"), made_by)
 
 
 def _unique_names(items: list[Artifact], stem: str) -> list[str]:

@@ -7,10 +7,13 @@ Animation frames use numeric keys ("0", "1", ...) equal to their index in `frame
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from studio.assets.packing import Sheet
+if TYPE_CHECKING:  # the packer's result, read here; formats import nothing from the products above them
+    from studio.assets.packing import Sheet
 
 
 @dataclass
@@ -127,6 +130,19 @@ def godot_spriteframes(
     lines.append("[resource]")
     lines.append("animations = [" + ", ".join(anim_texts) + "]")
     return "\n".join(lines) + "\n"
+
+
+def write_atlas(sheet: Sheet, animations: list[Animation], folder: Path, stem: str, *, tres_stem: str | None = None,
+                filter_clip: bool = False) -> list[Path]:
+    """Write a packed sheet as `{stem}.png`, its JSON Hash `{stem}.json` and a Godot SpriteFrames
+    `{tres_stem or stem}.tres` into `folder`; return the three paths."""
+    png = folder / f"{stem}.png"
+    sheet.image.save(png, format="PNG", compress_level=6)
+    js = folder / f"{stem}.json"
+    js.write_text(json.dumps(texturepacker_json(sheet, png.name, animations), indent=1) + "\n", encoding="utf-8")
+    tres = folder / f"{tres_stem or stem}.tres"
+    tres.write_text(godot_spriteframes(sheet, png.name, animations, filter_clip=filter_clip), encoding="utf-8")
+    return [png, js, tres]
 
 
 def parse_godot_regions(text: str) -> dict[str, dict[str, Any]]:

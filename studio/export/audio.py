@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from studio.engine.errors import InputError, UserError
-from studio.export import loop_tags as tagio
+from studio.export import audio_tags as tagio
 
 FORMATS = ("wav", "ogg", "flac", "mp3")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from studio.export import png
+
 _loaded = False
 
 
@@ -17,6 +19,7 @@ def load_builtin() -> None:
     if _loaded:
         return
     _loaded = True
+    png.install()  # images saved by runs carry their `parameters` text
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")

@@ -20,6 +20,7 @@ from studio.engine import (
 )
 from studio.engine.coerce import images_from_path
 from studio.engine.errors import ModelNotAvailableError
+from studio.export.png import a1111_parameters
 
 
 class LoadParams(StepParams):
@@ -297,7 +298,6 @@ class GenerateImages(Step):
     def _diffusion(self, ctx, params, resolved, style, jobs, seeds, apply_style, shapes):
         from studio.backends.image.diffusion import (
             DiffusionSettings,
-            a1111_parameters,
             key_out_background,
             sampler_name,
             snap_size,
@@ -434,7 +434,6 @@ class RestyleImages(Step):
 
         from studio.backends.image.diffusion import (
             DiffusionSettings,
-            a1111_parameters,
             image_to_image,
             sampler_name,
             snap_size,

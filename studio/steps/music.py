@@ -11,6 +11,7 @@ from pydantic import Field
 from studio.engine import Port, Step, StepParams, register_step
 from studio.engine.artifacts import AudioArtifact, DataArtifact, FileArtifact, hash_file
 from studio.engine.errors import InputError, ModelNotAvailableError, UserError
+from studio.export.midi import write_midi
 
 MODES = Literal["major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "harmonic_minor"]
 DEFAULT_MODEL = "musicgen-small"
@@ -139,8 +140,7 @@ class MusicGenerate(Step):
         ctx.progress(0.05, f"{style.key_name}, {comp.bpm:.1f} bpm, {comp.bars} bars")
         rendered = render(comp, pm, sample_rate=sr, soundfont=params.soundfont,
                           progress=lambda f, m: ctx.progress(0.05 + 0.9 * f, m))
-        midi_path = ctx.scratch("music.mid")
-        pm.write(str(midi_path))
+        midi_path = write_midi(pm, ctx.scratch("music.mid"))
         sf_name = rendered.soundfont.name
         licence = ("procedural composition (no model); sounds from TimGM6mb.sf2 (GPL-2.0)" if not params.soundfont
                    else f"procedural composition (no model); sounds from {sf_name} (see that SoundFont's licence)")

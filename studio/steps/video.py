@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from studio.engine import FileArtifact, ImageArtifact, Port, Step, StepParams, register_step
+from studio.export.scenes import write_scenes
 
 DETECTOR_DOC = (
     "shot detector: adaptive (PySceneDetect AdaptiveDetector, default), content, histogram, hash "
@@ -74,7 +75,6 @@ class Keyframes(Step):
         return {"sidecar": _file_key(side)} if side is not None else {}
 
     def run(self, ctx, inputs, params):
-        import json
         from pathlib import Path
 
         from studio.backends.video import KeyframeOptions, extract_keyframes
@@ -108,8 +108,7 @@ class Keyframes(Step):
             images.append(ImageArtifact(kf.image, meta=meta, name=name))
         doc = result.scenes_json(paths)
         doc["video"] = source
-        scenes_path = ctx.scratch("scenes.json")
-        scenes_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        scenes_path = write_scenes(doc, ctx.scratch("scenes.json"))
         preview = render_preview(
             [kf.image for kf in result.keyframes],
             [f"{fmt_time(kf.time)}  shot {kf.scene + 1}" + (f"  {len(kf.faces)} face(s)" if kf.faces else "") for kf in result.keyframes],

@@ -15,6 +15,7 @@ from typing import Any
 from PIL import Image
 
 from studio.engine.errors import InputError, UserError
+from studio.export.png import A1111_SAMPLERS
 
 Progress = Callable[[float, str], None]
 
@@ -33,16 +34,6 @@ SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
     "lcm": ("LCMScheduler", {}),
 }
 
-#: A1111 sampler names for the `parameters` text
-_A1111 = {
-    "EulerDiscreteScheduler": "Euler", "EulerAncestralDiscreteScheduler": "Euler a",
-    "DPMSolverMultistepScheduler": "DPM++ 2M", "DPMSolverSinglestepScheduler": "DPM++ SDE",
-    "DDIMScheduler": "DDIM", "PNDMScheduler": "PLMS", "LMSDiscreteScheduler": "LMS",
-    "HeunDiscreteScheduler": "Heun", "UniPCMultistepScheduler": "UniPC", "LCMScheduler": "LCM",
-    "FlowMatchEulerDiscreteScheduler": "Euler (flow)",
-}
-
-
 def snap_size(width: int, height: int, multiple: int = 8) -> tuple[int, int]:
     """Round a size to the nearest multiple the model needs (at least one multiple)."""
     if width < 1 or height < 1:
@@ -54,7 +45,7 @@ def snap_size(width: int, height: int, multiple: int = 8) -> tuple[int, int]:
 
 def sampler_name(pipe: Any) -> str:
     name = type(pipe.scheduler).__name__
-    label = _A1111.get(name, name)
+    label = A1111_SAMPLERS.get(name, name)
     if getattr(pipe.scheduler.config, "use_karras_sigmas", False):
         label += " Karras"
     return label
@@ -131,18 +122,6 @@ class DiffusionSettings:
     strength: float | None = None  # image to image only
     max_sequence_length: int | None = None
     batch_size: int = 4
-
-
-def a1111_parameters(prompt: str, negative: str, *, steps: int, sampler: str, guidance: float, seed: int,
-                     width: int, height: int, model: str, extra: dict[str, Any] | None = None) -> str:
-    """Generation parameters in the AUTOMATIC1111 text layout (read by many image tools)."""
-    lines = [prompt]
-    if negative:
-        lines.append(f"Negative prompt: {negative}")
-    fields = {"Steps": steps, "Sampler": sampler, "CFG scale": guidance, "Seed": seed, "Size": f"{width}x{height}", "Model": model}
-    fields.update(extra or {})
-    lines.append(", ".join(f"{k}: {v}" for k, v in fields.items()))
-    return "\n".join(lines)
 
 
 def _call_kwargs(pipe: Any, s: DiffusionSettings) -> dict[str, Any]:

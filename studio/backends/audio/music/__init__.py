@@ -1,5 +1,6 @@
 """Music backends: the procedural composer and its SoundFont renderer, MusicGen (transformers),
-audiocraft (when it imports), loops, loudness-normalised export with loop tags, previews.
+audiocraft (when it imports), loops, previews. The files (WAV / OGG / FLAC / MP3 with loop tags,
+MIDI) are written by studio.export (audio.py, audio_tags.py, midi.py).
 
     style.py      prompt -> genre, mood, tempo, key, mode, meter, band
     composer.py   style -> sections, harmony, voiced parts, drums -> pretty_midi
@@ -8,10 +9,7 @@ audiocraft (when it imports), loops, loudness-normalised export with loop tags, 
     audiocraft_backend.py   the same models via audiocraft, only where it imports
     analysis.py   onset envelope, tempo, beat grid, loop-seam discontinuity
     loops.py      bar-exact seamless loops
-    export.py     WAV / OGG / FLAC / MP3 at a target LUFS, loop tags, sidecar JSON (export_audio)
-    tags.py       Vorbis comments in OGG and FLAC, WAV smpl loop chunks
     preview.py    waveform PNG with bars, sections and loop points
-    tiny.py       tiny random MusicGen checkpoints for tests and benchmarks
 
 Modules import numpy at most at top level; torch, transformers, scipy and soundfile are imported
 inside the functions that need them.

@@ -1,4 +1,5 @@
-"""Loop tags in the containers game engines read, written and read without extra libraries.
+"""Tags inside audio files (Vorbis comments, the WAV `smpl` chunk), written and read without extra
+libraries; they carry the loop points game engines read, the title, licence and encoder.
 
 * OGG Vorbis: libsndfile cannot write arbitrary comments, so the Ogg stream it wrote is re-paged:
   the comment header (Vorbis packet 2) is replaced by one carrying ``LOOPSTART``/``LOOPLENGTH``
