@@ -83,12 +83,12 @@ def bench_musicgen(seconds: float, repeat: int) -> dict:
     import torch
 
     import studio
-    from studio.backends.audio.music import musicgen
+    from studio.models.loaders.audio import load_musicgen
     from studio.testing.tiny_musicgen import build_tiny_musicgen
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-musicgen-"))
     path = build_tiny_musicgen(tmp / "tiny")
-    model, processor, family = musicgen.load(path)  # the manager's copy, shared with the engine
+    model, processor, family = load_musicgen(path)  # the manager's copy, shared with the engine
     kwargs = {"do_sample": True, "guidance_scale": 3.0, "temperature": 1.0, "top_k": 250}
     frames = int(np.ceil(seconds * 50))
 

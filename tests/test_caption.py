@@ -189,7 +189,8 @@ def _colour_images():
 
 
 def test_tiny_blip_loads_once_and_captions_in_order(tiny_blip):
-    from studio.backends.image.captioner import caption_images, load_captioner
+    from studio.backends.image.captioner import caption_images
+    from studio.models.loaders.transformers import load_captioner
     from studio.models.manager import manager
 
     resolved = manager.resolve(str(tiny_blip), task="image-captioning")
@@ -264,7 +265,8 @@ def tiny_llava(tmp_path_factory):
 
 
 def test_tiny_chat_vlm_follows_the_chat_path(tiny_llava):
-    from studio.backends.image.captioner import caption_images, load_captioner
+    from studio.backends.image.captioner import caption_images
+    from studio.models.loaders.transformers import load_captioner
     from studio.models.manager import manager
 
     cap = load_captioner(manager.resolve(str(tiny_llava), task="image-captioning"), device="cpu")

@@ -152,12 +152,13 @@ def _speechy(seconds: float = 4.0) -> np.ndarray:
 
 
 def test_tiny_whisper_through_the_manager(tiny_whisper):
+    from studio.models.loaders.transformers import load_whisper
     from studio.models.manager import manager
 
     resolved = manager.resolve(str(tiny_whisper), task="speech-recognition")
     before = manager.load_count
-    asr = tr.load_whisper(resolved, device="cpu")
-    assert tr.load_whisper(resolved, device="cpu") is asr and manager.load_count == before + 1
+    asr = load_whisper(resolved, device="cpu")
+    assert load_whisper(resolved, device="cpu") is asr and manager.load_count == before + 1
     audio = _speechy(4.0)
     a = tr.transcribe(asr, audio, language="en", max_new_tokens=12)
     b = tr.transcribe(asr, audio, language="en", max_new_tokens=12)

@@ -123,19 +123,45 @@ class LoadedModel:
 
 
 def plan_backend(
-    requested: str, *, neural: str, fallback: str, resolve: Callable[[], ResolvedModel]
+    requested: str, *, neural: str, fallback: str, resolve: Callable[[], ResolvedModel], strict: bool = True
 ) -> tuple[str, ResolvedModel | None]:
     """Which backend a step runs: `fallback` when asked for; else the neural backend when
     `resolve()` finds weights locally; else, for `auto`, the fallback (the step announces it);
-    an explicitly requested neural backend without weights is an error naming how to get them."""
+    an explicitly requested neural backend without weights is an error naming how to get them
+    (with `strict=False` it comes back as `(neural, resolved)` and the step raises it when it runs).
+    Resolving is cheap and offline."""
     if requested == fallback:
         return fallback, None
     resolved = resolve()
     if resolved.available:
         return neural, resolved
     if requested == neural:
+        if not strict:
+            return neural, resolved
         raise ModelNotAvailableError(resolved.hint())
     return fallback, resolved
+
+
+def resolve_for_task(task: str, model: str | None) -> ResolvedModel:
+    """The model to use for `task`: the one named, else the catalogue default, else any other
+    catalogued model of that task already present locally. Never touches the network unless the
+    user allowed downloads. Shared by the word backends (captions, speech, story)."""
+    mgr = manager  # the process-wide manager, looked up at call time (tests may swap it)
+    if model:
+        return mgr.resolve(model, task=task)
+    default = registry.default_for(task)
+    if default is None:
+        raise UserError(f"no model is catalogued for {task}; pass model: a hub id or a local folder")
+    first = mgr.resolve(default.name, task=task)
+    if first.available:
+        return first
+    for spec in registry.all_models(task):
+        if spec.name == default.name:
+            continue
+        other = mgr.resolve(spec.name, task=task, allow_download=False)
+        if other.available:
+            return other
+    return first
 
 
 def choose_device(device: str = "auto") -> str:

@@ -187,12 +187,11 @@ class TranscribeParams(StepParams):
 
 
 def _plan(params: TranscribeParams):
-    from studio.backends.image.captioner import resolve_model
-    from studio.models.manager import plan_backend
+    from studio.models.manager import plan_backend, resolve_for_task
 
     requested = "skipped" if params.backend == "skip" else params.backend
     return plan_backend(requested, neural="transformers", fallback="skipped",
-                        resolve=lambda: resolve_model("speech-recognition", params.model))
+                        resolve=lambda: resolve_for_task("speech-recognition", params.model))
 
 
 def _span(meta: dict) -> tuple[float, float] | None:
@@ -252,11 +251,11 @@ class Transcribe(Step):
             SAMPLE_RATE,
             NoAudioError,
             audio_from_video,
-            load_whisper,
             to_mono_16k,
             transcribe,
         )
         from studio.backends.image.captioner import model_label
+        from studio.models.loaders.transformers import load_whisper
 
         ctx.progress(0.0, "reading audio")
         try:

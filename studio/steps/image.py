@@ -177,17 +177,12 @@ def _model_cache_key(resolved) -> dict[str, Any]:
 
 
 def _plan(backend: str, model: str, task: str, embedded: str):
-    """(backend that will run, resolved model or None). Resolving is cheap and offline."""
-    if backend == embedded:
-        return embedded, None
-    from studio.models import manager
+    """(backend that will run, resolved model or None). Resolving is cheap and offline; an
+    explicit `diffusers` without weights is reported by `run` (with the step's name)."""
+    from studio.models.manager import manager, plan_backend
 
-    resolved = manager.resolve(model, task=task)
-    if resolved.available:
-        return "diffusers", resolved
-    if backend == "diffusers":
-        return "diffusers", resolved
-    return embedded, resolved
+    return plan_backend(backend, neural="diffusers", fallback=embedded,
+                        resolve=lambda: manager.resolve(model, task=task), strict=False)
 
 
 class GenerateParams(StepParams):
@@ -520,11 +515,10 @@ class CaptionParams(StepParams):
 
 def _plan_caption(params: CaptionParams):
     """(backend, resolved model or None) for these params, without loading anything."""
-    from studio.backends.image.captioner import resolve_model
-    from studio.models.manager import plan_backend
+    from studio.models.manager import plan_backend, resolve_for_task
 
     return plan_backend(params.backend, neural="transformers", fallback="describe",
-                        resolve=lambda: resolve_model("image-captioning", params.model))
+                        resolve=lambda: resolve_for_task("image-captioning", params.model))
 
 
 @register_step
@@ -581,7 +575,8 @@ class CaptionImages(Step):
 
     # -- backends --------------------------------------------------------------------------
     def _model(self, ctx, images, params, resolved):
-        from studio.backends.image.captioner import caption_images, load_captioner
+        from studio.backends.image.captioner import caption_images
+        from studio.models.loaders.transformers import load_captioner
 
         ctx.progress(0.0, "loading captioner")
         cap = load_captioner(resolved, device=params.device, dtype=params.dtype)

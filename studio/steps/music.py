@@ -207,8 +207,9 @@ class MusicGenerate(Step):
             model_id, licence, info = name, "CC-BY-NC-4.0", {}
         else:
             from studio.backends.audio.music import musicgen
+            from studio.models.loaders.audio import load_musicgen
 
-            model, processor, family = musicgen.load(resolved.path, device=params.device)
+            model, processor, family = load_musicgen(resolved.path, device=params.device)
             if mel is not None and family != "musicgen_melody":
                 ctx.warn(f"model {resolved.id!r} is not a melody model; the melody reference was not used (use model=musicgen-melody)")
                 mel = None

@@ -42,31 +42,6 @@ def resolve_sfx_model(model: str | None) -> Any:
     return manager.resolve(name, task="text-to-audio")
 
 
-def load_audio_pipeline(resolved: Any) -> Any:
-    """A diffusers AudioLDM2 / Stable Audio pipeline, loaded once per process by the manager."""
-    from studio.models import manager
-    from studio.models.manager import choose_device, choose_dtype
-
-    resolved.require()
-    device = choose_device("auto")
-    dtype = choose_dtype(device)
-    path = resolved.path
-
-    def loader() -> Any:
-        from diffusers import DiffusionPipeline
-
-        if path.is_file():
-            raise InputError(f"{path}: a text-to-audio model must be a diffusers folder (with model_index.json), not a single file")
-        if not (path / "model_index.json").is_file():
-            raise InputError(f"{path}: not a diffusers pipeline folder (no model_index.json)")
-        pipe = DiffusionPipeline.from_pretrained(str(path), torch_dtype=dtype, local_files_only=True, use_safetensors=True)
-        pipe.to(device)
-        pipe.set_progress_bar_config(disable=True)
-        return pipe
-
-    return manager.load(("diffusers-audio", str(path), resolved.revision or "", device, str(dtype)), loader)
-
-
 class SoundMaker:
     """Chooses the backend once, then makes sounds: (samples, rate, info)."""
 
@@ -84,7 +59,9 @@ class SoundMaker:
                 ctx.warn(f"{resolved.hint()}; using the embedded sfxr-style synthesiser instead")
             return
         assert resolved is not None
-        self.pipe = load_audio_pipeline(resolved)
+        from studio.models.loaders.audio import load_text_to_audio
+
+        self.pipe = load_text_to_audio(resolved)
         self.backend = "neural"
         self.model_label = resolved.describe() if hasattr(resolved, "describe") else str(resolved.path)
         self.licence = resolved.licence

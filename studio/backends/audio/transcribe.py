@@ -3,7 +3,8 @@
 Audio comes from an audio artifact or straight from a video's soundtrack (decoded with PyAV,
 resampled to 16 kHz mono). Lines come back as `{start, end, text}` in seconds, cleaned (control
 characters dropped, times clamped into the audio and made monotonic) and can be attached to
-keyframes by time, like subtitles.
+keyframes by time, like subtitles. The model is loaded once per process by
+`studio.models.loaders.transformers.load_whisper`.
 """
 
 from __future__ import annotations
@@ -15,17 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from studio.engine.errors import InputError, UserError
-from studio.models.manager import ResolvedModel
+from studio.engine.errors import InputError
 
 SAMPLE_RATE = 16_000
-
-def _model_manager():
-    """The process-wide model manager (looked up at call time, so tests may swap it)."""
-    from studio.models.manager import manager
-
-    return manager
-
 
 
 class NoAudioError(InputError):
@@ -74,34 +67,6 @@ def to_mono_16k(samples: np.ndarray, sample_rate: int) -> np.ndarray:
         g = gcd(int(sample_rate), SAMPLE_RATE)
         x = resample_poly(x, SAMPLE_RATE // g, int(sample_rate) // g).astype(np.float32)
     return x
-
-
-def load_whisper(resolved: ResolvedModel, *, device: str = "auto", dtype: str = "auto") -> Any:
-    """An ASR pipeline for `resolved`, loaded once per process."""
-    from studio.models import choose_device, choose_dtype
-
-    path = resolved.transformers_folder("a speech model")
-    dev = choose_device(device)
-    torch_dtype = choose_dtype(dev, dtype)
-
-    def loader() -> Any:
-        from transformers import AutoModelForSpeechSeq2Seq, AutoProcessor, pipeline
-
-        try:
-            model = AutoModelForSpeechSeq2Seq.from_pretrained(str(path), dtype=torch_dtype)
-        except ValueError as exc:
-            raise UserError(f"{resolved.id}: not a speech-to-text model transformers can load ({exc})") from None
-        processor = AutoProcessor.from_pretrained(str(path))
-        tok = processor.tokenizer
-        if tok.pad_token_id is None:  # batching needs one; Whisper pads with end-of-text
-            tok.pad_token = tok.eos_token
-        model.to(dev).eval()
-        return pipeline(
-            "automatic-speech-recognition", model=model, tokenizer=processor.tokenizer,
-            feature_extractor=processor.feature_extractor, device=dev, dtype=torch_dtype,
-        )
-
-    return _model_manager().load(("speech-recognition", str(path), dev, str(torch_dtype)), loader)
 
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]")

@@ -1,5 +1,5 @@
 """Image captioning with transformers image-text-to-text models (BLIP, Florence-2, SmolVLM,
-Qwen-VL...), loaded once per process through the model manager.
+Qwen-VL...); the model is loaded once per process by `studio.models.loaders.transformers.load_captioner`.
 
 transformers 5 has no `image-to-text` pipeline, so this drives `AutoModelForImageTextToText` +
 `AutoProcessor` directly. Three prompt styles cover the catalogue:
@@ -15,43 +15,13 @@ beam search), so captions are deterministic.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from studio.engine.errors import UserError
-from studio.models import registry
+from studio.models.loaders.transformers import Captioner
 from studio.models.manager import ResolvedModel
+from studio.models.manager import resolve_for_task as resolve_model  # noqa: F401 - steps/text.py still imports it from here
 
 DEFAULT_INSTRUCTION = "Describe this image in one short sentence."
-
-def _model_manager():
-    """The process-wide model manager (looked up at call time, so tests may swap it)."""
-    from studio.models.manager import manager
-
-    return manager
-
-
-
-def resolve_model(task: str, model: str | None) -> ResolvedModel:
-    """The model to use for `task`: the one named, else the catalogue default, else any other
-    catalogued model of that task already present locally. Never touches the network unless the
-    user allowed downloads. Shared by the word backends (captions, speech, story)."""
-    mgr = _model_manager()
-    if model:
-        return mgr.resolve(model, task=task)
-    default = registry.default_for(task)
-    if default is None:
-        raise UserError(f"no model is catalogued for {task}; pass model: a hub id or a local folder")
-    first = mgr.resolve(default.name, task=task)
-    if first.available:
-        return first
-    for spec in registry.all_models(task):
-        if spec.name == default.name:
-            continue
-        other = mgr.resolve(spec.name, task=task, allow_download=False)
-        if other.available:
-            return other
-    return first
 
 
 def model_label(resolved: ResolvedModel) -> str:
@@ -59,56 +29,6 @@ def model_label(resolved: ResolvedModel) -> str:
     if resolved.spec is not None:
         return resolved.spec.hub_id
     return resolved.id
-
-
-@dataclass
-class Captioner:
-    model: Any
-    processor: Any
-    style: str  # plain | florence | chat
-    device: str
-    dtype: Any
-    spec_settings: dict
-
-
-def _style_for(resolved: ResolvedModel, config: Any) -> str:
-    if resolved.spec is not None and resolved.spec.settings.get("style"):
-        return str(resolved.spec.settings["style"])
-    mtype = getattr(config, "model_type", "")
-    if mtype == "florence2":
-        return "florence"
-    if mtype in ("blip", "git", "pix2struct", "kosmos-2"):
-        return "plain"
-    return "chat"
-
-
-def load_captioner(resolved: ResolvedModel, *, device: str = "auto", dtype: str = "auto") -> Captioner:
-    """Load (once per process) the model and processor behind `resolved`."""
-    from studio.models import choose_device, choose_dtype
-
-    path = resolved.transformers_folder("a captioning model")
-    dev = choose_device(device)
-    torch_dtype = choose_dtype(dev, dtype)
-
-    def loader() -> Captioner:
-        from transformers import AutoModelForImageTextToText, AutoProcessor
-
-        try:
-            model = AutoModelForImageTextToText.from_pretrained(str(path), dtype=torch_dtype)
-        except ValueError as exc:
-            raise UserError(
-                f"{resolved.id}: not an image-text-to-text model that transformers can load natively ({exc}); "
-                "use a captioner from `studio models` (task image-captioning)"
-            ) from None
-        processor = AutoProcessor.from_pretrained(str(path))
-        model.to(dev).eval()  # type: ignore[arg-type]
-        style = _style_for(resolved, model.config)
-        tok = getattr(processor, "tokenizer", None)
-        if style == "chat" and tok is not None:
-            tok.padding_side = "left"  # decoder-only generation needs left padding in batches
-        return Captioner(model, processor, style, dev, torch_dtype, dict(resolved.spec.settings) if resolved.spec else {})
-
-    return _model_manager().load(("image-captioning", str(path), dev, str(torch_dtype)), loader)
 
 
 _SPACES = re.compile(r"\s+")

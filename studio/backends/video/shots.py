@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from studio.backends.video.detector import FrameDetector
+
 DETECTORS = ("adaptive", "content", "histogram", "hash", "transnetv2")
 
 #: tuned defaults (documented in docs/keyframes.md); `threshold` overrides the first value
@@ -21,18 +23,6 @@ DEFAULT_THRESHOLDS = {
     "hash": 0.35,  # normalised Hamming distance of perceptual hashes
     "transnetv2": 0.5,  # per-frame transition probability
 }
-
-
-class FrameDetector:
-    """Gets frames one at a time (small BGR, full video rate or a subset), reports cut times."""
-
-    name = ""
-
-    def push(self, pts: int, t: float, bgr: np.ndarray) -> list[float]:
-        raise NotImplementedError
-
-    def finish(self) -> list[float]:
-        return []
 
 
 def _import_scenedetect() -> None:

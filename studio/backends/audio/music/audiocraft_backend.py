@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from studio.engine.errors import ModelNotAvailableError
+from studio.models.loaders.audio import load_audiocraft
 
 HINT = (
     "the audiocraft package is not installed or does not import here (audiocraft 1.3 pins torch 2.1, "
@@ -38,12 +39,8 @@ def generate(model_name: str, prompt: str, duration: float, *, seed: int, guidan
     if not ok:
         raise ModelNotAvailableError(f"{HINT} ({why})")
     import torch
-    from audiocraft.models import MusicGen
 
-    from studio.models import choose_device, manager
-
-    dev = choose_device(device)
-    model = manager.load(("audiocraft", model_name, dev), lambda: MusicGen.get_pretrained(model_name, device=dev))
+    model = load_audiocraft(model_name, device=device)
     model.set_generation_params(duration=float(duration), top_k=int(top_k), temperature=float(temperature),
                                 cfg_coef=float(guidance), extend_stride=float(extend_stride), use_sampling=True)
     with torch.random.fork_rng(devices=[]):

@@ -1,5 +1,6 @@
 """MusicGen through transformers (MusicgenForConditionalGeneration and
-MusicgenMelodyForConditionalGeneration), loaded once per process through the model manager.
+MusicgenMelodyForConditionalGeneration); the model is loaded once per process by
+`studio.models.loaders.audio.load_musicgen`.
 
 Durations beyond the model's window (30 s for the released checkpoints: the transformers port
 stops at 1503 tokens) are made by windowed continuation, as audiocraft's ``extend_stride`` does:
@@ -11,59 +12,13 @@ same tokens, so the two sides are near-identical and a linear fade keeps the lev
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from studio.engine.errors import UserError
-
-
-def model_family(path: Path) -> str:
-    """'musicgen' or 'musicgen_melody', from the checkpoint's config.json."""
-    cfg = Path(path) / "config.json"
-    if not cfg.is_file():
-        raise UserError(f"{path}: no config.json; a MusicGen model folder is a transformers checkpoint (save_pretrained)")
-    data = json.loads(cfg.read_text())
-    mt = data.get("model_type", "")
-    if mt not in ("musicgen", "musicgen_melody"):
-        raise UserError(f"{path}: model_type {mt!r} is not a MusicGen model (musicgen or musicgen_melody)")
-    return mt
-
-
-def load(path: Path, *, device: str = "auto", dtype: str = "auto") -> tuple[Any, Any, str]:
-    """(model, processor, family), loaded once per process (model manager)."""
-    from studio.models import choose_device, choose_dtype, manager
-
-    family = model_family(path)
-    dev = choose_device(device)
-    dt = choose_dtype(dev, dtype)
-
-    def loader():
-        from transformers import (
-            AutoProcessor,
-            AutoTokenizer,
-            MusicgenForConditionalGeneration,
-            MusicgenMelodyForConditionalGeneration,
-        )
-
-        if family == "musicgen_melody":
-            model = MusicgenMelodyForConditionalGeneration.from_pretrained(str(path), dtype=dt)
-            # the melody processor's chroma extractor needs torchaudio; chroma is computed here
-            # with numpy (melody_chroma) and only the tokenizer is loaded
-            processor = AutoTokenizer.from_pretrained(str(path))
-        else:
-            model = MusicgenForConditionalGeneration.from_pretrained(str(path), dtype=dt)
-            processor = AutoProcessor.from_pretrained(str(path))
-        model.to(dev)
-        model.eval()
-        return model, processor
-
-    model, processor = manager.load(("musicgen", str(path), family, dev, str(dt)), loader)
-    return model, processor, family
 
 
 def melody_chroma(audio: np.ndarray, sample_rate: int, *, model_rate: int = 32000, n_fft: int = 16384,
