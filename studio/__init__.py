@@ -12,7 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from studio._version import __version__
+from studio.engine.registry import add_builtin_loader
+
+
+def _load_builtin_steps() -> None:
+    from studio.steps import load_builtin
+
+    load_builtin()
+
+
+# the engine's step registry is generic: the package hands it the builtin steps, which load
+# (and register) on the first lookup, so `import studio` stays cheap
+add_builtin_loader("step", _load_builtin_steps)
 
 # The engine (pydantic, yaml, ...) loads on first use, so `import studio.backends.video` and
 # other backend-only uses start fast; `studio.Pipeline` etc. work as before.

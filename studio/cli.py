@@ -8,21 +8,8 @@ import os
 import sys
 from typing import Any
 
-from studio import __version__
+from studio._version import __version__
 from studio.engine.errors import Cancelled, RecipeError, StudioError, UserError
-
-
-def parse_pairs(pairs: list[str] | None, flag: str) -> list[tuple[str, str]]:
-    """`NAME=VALUE` command-line items (for -i and --set) as (name, raw value) pairs."""
-    out = []
-    for item in pairs or []:
-        if "=" not in item:
-            raise UserError(f"{flag} {item!r}: use NAME=VALUE")
-        k, v = item.split("=", 1)
-        if not k.strip():
-            raise UserError(f"{flag} {item!r}: the name before '=' is empty")
-        out.append((k.strip(), v))
-    return out
 
 
 def cmd_recipes(args: argparse.Namespace) -> int:
@@ -86,7 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from studio.engine.coerce import parse_cli_value
+    from studio.engine.coerce import parse_cli_value, parse_pairs
     from studio.engine.executor import execute
     from studio.engine.recipe import load_recipe
 

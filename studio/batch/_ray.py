@@ -17,8 +17,14 @@ import time
 from collections import deque
 from typing import Any
 
-from studio.batch.executors import Callbacks, _not_started
-from studio.batch.worker import ItemTask, limit_threads, run_item, worker_name
+from studio.batch.worker import (
+    Callbacks,
+    ItemTask,
+    limit_threads,
+    not_started,
+    run_item,
+    worker_name,
+)
 from studio.engine.errors import UserError
 from studio.engine.progress import CancelToken, Event
 
@@ -188,13 +194,13 @@ class RayExecutor:
                     deadline = time.monotonic() + self.stop_timeout
                     while todo:
                         t = todo.popleft()
-                        cb.done(t.index, _not_started(t))
+                        cb.done(t.index, not_started(t))
                     for actor, _t in inflight.values():
                         actor.cancel.remote()
                 if deadline is not None and time.monotonic() > deadline:
                     for ref, (actor, t) in list(inflight.items()):
                         ray.kill(actor)
-                        cb.done(t.index, _not_started(t, "stopped: still running when the cancel timeout ran out"))
+                        cb.done(t.index, not_started(t, "stopped: still running when the cancel timeout ran out"))
                         inflight.pop(ref)
                     break
                 while idle and todo and not cancel.cancelled:
@@ -213,7 +219,7 @@ class RayExecutor:
                         actors.remove(actor)
                         attempts[t.index] = attempts.get(t.index, 0) + 1
                         if cancel.cancelled:  # stopped by the cancel (or by Ctrl-C reaching it)
-                            cb.done(t.index, _not_started(t, "stopped"))
+                            cb.done(t.index, not_started(t, "stopped"))
                             continue
                         replacement = new_actor()
                         actors.append(replacement)
@@ -248,6 +254,6 @@ class RayExecutor:
             cancel.cancel()
             for actor, t in list(inflight.values()):
                 ray.kill(actor)
-                cb.done(t.index, _not_started(t, "stopped"))
+                cb.done(t.index, not_started(t, "stopped"))
             for t in todo:
-                cb.done(t.index, _not_started(t))
+                cb.done(t.index, not_started(t))

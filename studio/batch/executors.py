@@ -21,24 +21,12 @@ import queue as queue_mod
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from studio.batch.worker import ItemTask, run_item
+from studio.batch.worker import Callbacks, ItemTask, not_started, run_item
 from studio.engine.progress import CancelToken, Event
 from studio.engine.threads import available_cpus
-
-
-@dataclass
-class Callbacks:
-    started: Callable[[int, str], None]
-    event: Callable[[int, str, str | None, float | None, str], None]
-    done: Callable[[int, dict[str, Any]], None]
-
-
-def _not_started(task: ItemTask, why: str = "cancelled before it started") -> dict[str, Any]:
-    return {"index": task.index, "key": task.key, "status": "cancelled", "seconds": 0.0, "error": why}
 
 
 @contextlib.contextmanager
@@ -84,14 +72,14 @@ class SequentialExecutor:
         for n, task in enumerate(tasks):
             if cancel.cancelled:
                 for rest in tasks[n:]:
-                    cb.done(rest.index, _not_started(rest))
+                    cb.done(rest.index, not_started(rest))
                 return
             cb.started(task.index, "main")
             try:
                 outcome = run_item(task, cancel=cancel, emit=emit)
             except KeyboardInterrupt:  # outside the engine's own handling (between steps)
                 cancel.cancel()
-                outcome = _not_started(task, "cancelled")
+                outcome = not_started(task, "cancelled")
             if outcome["status"] == "cancelled":
                 cancel.cancel()
             cb.done(task.index, outcome)
@@ -128,7 +116,7 @@ class LocalExecutor:
         while pending:
             if cancel.cancelled:
                 for t in pending:
-                    cb.done(t.index, _not_started(t))
+                    cb.done(t.index, not_started(t))
                 return
             pending = self._round(pending, cb, cancel, attempts)
 
@@ -191,12 +179,12 @@ class LocalExecutor:
                     for f in list(remaining):
                         if f.cancel():
                             remaining.discard(f)
-                            finish(futures[f].index, _not_started(futures[f]))
+                            finish(futures[f].index, not_started(futures[f]))
                 if deadline is not None and time.monotonic() > deadline:
                     stop_now()
                     for f in remaining:
                         t = futures[f]
-                        finish(t.index, _not_started(t, "stopped: still running when the cancel timeout ran out") if t.index in started else _not_started(t))
+                        finish(t.index, not_started(t, "stopped: still running when the cancel timeout ran out") if t.index in started else not_started(t))
                     remaining.clear()
                     break
                 done, _ = wait(remaining, timeout=0.1, return_when=FIRST_COMPLETED)
@@ -222,7 +210,7 @@ class LocalExecutor:
             stop_now()
             for t in futures.values():
                 if t.index not in finished:
-                    finish(t.index, _not_started(t, "stopped") if t.index in started else _not_started(t))
+                    finish(t.index, not_started(t, "stopped") if t.index in started else not_started(t))
         finally:
             if broken:
                 drain()

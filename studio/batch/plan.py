@@ -19,7 +19,8 @@ from typing import Any
 
 from studio.batch.expand import PATH_TYPES, Row
 from studio.engine.errors import UserError
-from studio.engine.pipeline import Pipeline, Ref, is_template
+from studio.engine.pipeline import Pipeline
+from studio.engine.refs import Ref, is_template
 
 
 def _canonical(value: Any) -> str:

@@ -27,7 +27,7 @@ from studio.batch.plan import (
     recipe_digest,
     recipe_resources,
 )
-from studio.batch.worker import MARKER, ItemTask, place_shipped
+from studio.batch.worker import MARKER, Callbacks, ItemTask, place_shipped
 from studio.engine.errors import UserError
 from studio.engine.pipeline import Pipeline
 from studio.engine.progress import CancelToken
@@ -288,7 +288,7 @@ def run_batch(
     not stop the others. Running the same batch again skips finished items.
     `executor`: "local" (process pool, `workers` defaults to the CPU count), "ray" (`address` of a
     cluster, else a local Ray), or "sequential"."""
-    from studio.batch.executors import Callbacks, make_executor
+    from studio.batch.executors import make_executor
     from studio.batch.progress import BatchView
     from studio.engine.cache import Cache
     from studio.engine.executor import apply_overrides, default_outputs_root

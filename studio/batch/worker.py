@@ -47,6 +47,21 @@ class ItemTask:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Callbacks:
+    """How an executor reports on the items it runs: started, each relayed event, and the
+    outcome (exactly once per item)."""
+
+    started: Callable[[int, str], None]
+    event: Callable[[int, str, str | None, float | None, str], None]
+    done: Callable[[int, dict[str, Any]], None]
+
+
+def not_started(task: ItemTask, why: str = "cancelled before it started") -> dict[str, Any]:
+    """The outcome of an item that never ran."""
+    return {"index": task.index, "key": task.key, "status": "cancelled", "seconds": 0.0, "error": why}
+
+
 _PIPELINES: dict[str, Any] = {}
 
 

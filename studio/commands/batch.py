@@ -55,8 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _arguments(args: argparse.Namespace) -> dict[str, Any]:
     from studio.batch.expand import parse_axis, parse_zip
-    from studio.cli import parse_pairs
-    from studio.engine.coerce import parse_cli_value
+    from studio.engine.coerce import parse_cli_value, parse_pairs
     from studio.engine.errors import UserError
 
     product: dict[str, Any] = {}

@@ -10,9 +10,10 @@ _WHERE = {
     "errors": ("Cancelled", "InputError", "ModelNotAvailableError", "Problem", "RecipeError", "StepError", "StudioError",
                "UnknownNameError", "UserError"),
     "executor": ("RunResult", "execute"),
-    "pipeline": ("Pipeline", "Ref"),
+    "pipeline": ("Pipeline",),
     "progress": ("CancelToken", "Event"),
     "recipe": ("builtin_recipes", "load_recipe", "pipeline_from_text"),
+    "refs": ("Ref",),
     "step": ("STEPS", "Port", "Step", "StepContext", "StepParams", "get_step", "register_step"),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
@@ -40,9 +41,10 @@ if TYPE_CHECKING:
         UserError,
     )
     from studio.engine.executor import RunResult, execute
-    from studio.engine.pipeline import Pipeline, Ref
+    from studio.engine.pipeline import Pipeline
     from studio.engine.progress import CancelToken, Event
     from studio.engine.recipe import builtin_recipes, load_recipe, pipeline_from_text
+    from studio.engine.refs import Ref
     from studio.engine.step import (
         STEPS,
         Port,

@@ -30,6 +30,19 @@ def parse_cli_value(text: str) -> Any:
         return text
 
 
+def parse_pairs(pairs: list[str] | None, flag: str) -> list[tuple[str, str]]:
+    """`NAME=VALUE` command-line items (for -i and --set) as (name, raw value) pairs."""
+    out = []
+    for item in pairs or []:
+        if "=" not in item:
+            raise UserError(f"{flag} {item!r}: use NAME=VALUE")
+        k, v = item.split("=", 1)
+        if not k.strip():
+            raise UserError(f"{flag} {item!r}: the name before '=' is empty")
+        out.append((k.strip(), v))
+    return out
+
+
 def convert_input(name: str, type_: str, value: Any, choices: list[Any] | None = None) -> Any:
     """Convert a recipe input value to its declared type, or raise a UserError naming it."""
     where = f"input {name!r}"

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -28,12 +28,15 @@ from studio.engine.coerce import convert_input, to_artifact
 from studio.engine.errors import Cancelled, StepError, StudioError, UserError
 from studio.engine.fingerprint import code_fingerprint
 from studio.engine.manifest import build_manifest, write_json_atomic
-from studio.engine.pipeline import Pipeline, Ref, is_template
 from studio.engine.progress import CancelToken, Event, Listener
+from studio.engine.refs import Ref, is_template
 from studio.engine.registry import suggest
 from studio.engine.seeds import DEFAULT_SEED, derive_seed
 from studio.engine.step import STEPS, Step, StepContext, get_step, is_list_type
 from studio.engine.validation import format_pydantic_error
+
+if TYPE_CHECKING:
+    from studio.engine.pipeline import Pipeline
 
 OUTPUTS_ENV = "STUDIO_OUTPUTS"
 
@@ -348,7 +351,7 @@ def _check_outputs(cls: type[Step], outputs: dict[str, Any], where: str) -> None
 def _png_parameters(recipe: str, seed: int, ref: Ref, records: list[dict[str, Any]], artifact: Artifact) -> str | None:
     """The text of an image saved into the run folder, from its own `parameters` and what made it
     (formatted by the installed provenance formatter; None: none installed)."""
-    from studio import __version__
+    from studio._version import __version__
 
     rec = next((r for r in records if r["id"] == ref.source), None)
     made_by: dict[str, Any] = {"studio": __version__, "recipe": recipe, "step": ref.source}

@@ -25,9 +25,7 @@ def _files(root: Path) -> list[Path]:
 
 def code_roots() -> list[Path]:
     """The folders whose files make up the fingerprint."""
-    import studio
-
-    pkg = Path(studio.__file__).resolve().parent
+    pkg = Path(__file__).resolve().parents[1]  # the studio package folder (engine/..)
     roots = [pkg]
     checkout_templates = pkg.parent / "templates"
     if (pkg.parent / "pyproject.toml").is_file() and checkout_templates.is_dir():

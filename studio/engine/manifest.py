@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio._version import __version__
 from studio.engine.artifacts import Artifact, _json_default
 
 if TYPE_CHECKING:
@@ -49,8 +50,6 @@ def build_manifest(
     started: float,
     seconds: float,
 ) -> dict[str, Any]:
-    from studio import __version__
-
     hits = sum(1 for s in steps if s["cached"])
     warnings = [f"{s['id']}: {w}" for s in steps for w in s.get("warnings", [])]
     return {

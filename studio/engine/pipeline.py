@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.engine.errors import Problem, RecipeError
+from studio.engine.refs import Ref, is_template
 from studio.engine.registry import suggest
 from studio.engine.step import PLURALS, STEPS, Step, element_kind, is_list_type
 
 if TYPE_CHECKING:
     from studio.engine.executor import RunResult
 
-REF_RE = re.compile(r"^\$([A-Za-z_][\w-]*)\.([A-Za-z_]\w*)$")
 ID_RE = re.compile(r"^[A-Za-z_][\w-]*$")
 RESERVED_IDS = {"inputs", "seed", "outputs"}
 
@@ -40,31 +40,6 @@ class _Missing:
 
 
 _MISSING: Any = _Missing()
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A reference to a recipe input (`source == "inputs"`) or a step's output."""
-
-    source: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"${self.source}.{self.name}"
-
-    @classmethod
-    def parse(cls, value: Any) -> Ref | None:
-        if isinstance(value, Ref):
-            return value
-        if isinstance(value, str):
-            m = REF_RE.match(value.strip())
-            if m:
-                return cls(m.group(1), m.group(2))
-        return None
-
-
-def is_template(value: Any) -> bool:
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
 @dataclass

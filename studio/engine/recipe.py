@@ -191,9 +191,7 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 def builtin_dirs() -> list[Path]:
     """Where builtin recipes live: the repo's `pipelines/` (editable install) or the copy
     installed inside the package (`studio/_data/pipelines`)."""
-    import studio
-
-    pkg = Path(studio.__file__).resolve().parent
+    pkg = Path(__file__).resolve().parents[1]  # the studio package folder (engine/..)
     return [d for d in (pkg / "_data" / "pipelines", pkg.parent / "pipelines") if d.is_dir()]
 
 

@@ -17,6 +17,22 @@ def suggest(name: str, choices: list[str]) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
+#: loaders handed in by name of registry (`what`) before or after the registry exists; see
+#: `add_builtin_loader`
+_BUILTIN_LOADERS: dict[str, list[Callable[[], None]]] = {}
+
+
+def add_builtin_loader(what: str, loader: Callable[[], None]) -> None:
+    """Have the registries of `what` ("step", ...) call `loader` on their first lookup.
+
+    This is how an application registers its builtin entries (studio's `__init__` hands in a
+    loader that imports `studio.steps`) without the engine importing the application, and
+    without importing the registry's module (and what it needs) just to do so."""
+    loaders = _BUILTIN_LOADERS.setdefault(what, [])
+    if loader not in loaders:
+        loaders.append(loader)
+
+
 class Registry(Generic[T]):
     """Maps names to objects. `what` names the kind of thing in error messages."""
 
@@ -24,19 +40,17 @@ class Registry(Generic[T]):
         self.what = what
         self._items: dict[str, T] = {}
         self._loaders: list[Callable[[], None]] = []
-        self._loaded = False
+        self._called: list[Callable[[], None]] = []
 
     def add_loader(self, loader: Callable[[], None]) -> None:
         """Register a callable that imports the modules which register builtin entries."""
         self._loaders.append(loader)
-        self._loaded = False
 
     def _ensure_loaded(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        for loader in self._loaders:
-            loader()
+        for loader in (*self._loaders, *_BUILTIN_LOADERS.get(self.what, ())):
+            if loader not in self._called:
+                self._called.append(loader)  # before calling: a loader may look names up
+                loader()
 
     def register(self, name: str, item: T, *, replace: bool = False) -> T:
         if name in self._items and not replace and self._items[name] is not item:

@@ -307,17 +307,10 @@ def _describe_param(prop: dict[str, Any], defs: dict[str, Any], required: bool) 
     return desc
 
 
+#: every registered step; the package hands in a loader for its builtin steps
+#: (`registry.add_builtin_loader("step", ...)`), called on the first lookup
 STEPS: Registry[type[Step]] = Registry("step")
 
-
-def _load_builtin_steps() -> None:
-    # the builtin steps live in the application package; they register on the first lookup
-    import importlib
-
-    importlib.import_module("studio.steps").load_builtin()
-
-
-STEPS.add_loader(_load_builtin_steps)
 
 
 def register_step(cls: type[Step]) -> type[Step]:

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from studio.backends.image.procedural.colors import Colors
-from studio.backends.image.procedural.library import ARCHETYPES, archetype
 from studio.backends.image.procedural.painter import (
     Painter,
     bezier,
@@ -19,6 +18,7 @@ from studio.backends.image.procedural.painter import (
     shade,
     star_pts,
 )
+from studio.backends.image.procedural.registry import ARCHETYPES, archetype
 
 _OUTFITS: dict[str, dict[str, Any]] = {
     "man": {"sex": "m"}, "boy": {"sex": "m", "child": True}, "guy": {"sex": "m"}, "gentleman": {"sex": "m", "hat": "bowler"},

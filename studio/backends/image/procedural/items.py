@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from studio.backends.image.procedural.colors import Colors
-from studio.backends.image.procedural.library import archetype
 from studio.backends.image.procedural.painter import (
     Painter,
     bezier,
@@ -18,6 +17,7 @@ from studio.backends.image.procedural.painter import (
     shade,
     star_pts,
 )
+from studio.backends.image.procedural.registry import archetype
 
 
 @archetype("potion", kind="item", height=0.16, words="flask vial elixir bottle brew tonic philter", colors="red blue green purple pink",

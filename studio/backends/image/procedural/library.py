@@ -9,47 +9,18 @@ a trench coat and a fedora).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from studio.backends.image.procedural.registry import (
+    ARCHETYPES,
+    WORDS,
+    Archetype,
+    DrawFn,
+    archetype,
+)
 
-DrawFn = Callable[..., None]
-
-
-@dataclass(frozen=True)
-class Archetype:
-    name: str
-    kind: str  # character | creature | item | plant | structure | vehicle | celestial | prop
-    words: tuple[str, ...]
-    colors: tuple[str, ...]
-    height: float
-    draw: DrawFn
-    grounded: bool = True
-    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-ARCHETYPES: dict[str, Archetype] = {}
-#: word (singular, lower case) -> (archetype name, variant options)
-WORDS: dict[str, tuple[str, dict[str, Any]]] = {}
-
-
-def archetype(name: str, *, kind: str, words: str = "", colors: str = "", height: float = 0.5,
-              grounded: bool = True, variants: dict[str, dict[str, Any]] | None = None) -> Callable[[DrawFn], DrawFn]:
-    """Register a drawing function as an archetype named `name` (also matched by `words`)."""
-
-    def deco(fn: DrawFn) -> DrawFn:
-        ws = tuple(dict.fromkeys([name, *words.split()]))
-        arch = Archetype(name, kind, ws, tuple(colors.split()) or ("grey",), height, fn, grounded, dict(variants or {}))
-        ARCHETYPES[name] = arch
-        for w in ws:
-            WORDS.setdefault(w, (name, {}))
-        for w, v in (variants or {}).items():
-            WORDS[w] = (name, dict(v))
-        return fn
-
-    return deco
+__all__ = ["ARCHETYPES", "WORDS", "Archetype", "DrawFn", "archetype", "ensure_loaded"]
 
 
 def ensure_loaded() -> None:
-    """Import the modules that register archetypes (idempotent)."""
+    """Import the modules that register archetypes (idempotent; the order fixes which archetype
+    a shared word names, so it stays characters, items, world)."""
     from studio.backends.image.procedural import characters, items, world  # noqa: F401

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from studio.backends.image.procedural.colors import Colors
-from studio.backends.image.procedural.library import archetype
 from studio.backends.image.procedural.painter import (
     Painter,
     bezier,
@@ -18,6 +17,7 @@ from studio.backends.image.procedural.painter import (
     shade,
     star_pts,
 )
+from studio.backends.image.procedural.registry import archetype
 
 
 @archetype("tree", kind="plant", height=0.6, words="oak maple birch willow sapling bush shrub",
