@@ -8,12 +8,14 @@ import os
 import sys
 from typing import Any
 
+from studio import list_recipes, steps_schema
 from studio._version import __version__
+from studio.commands import register_all
 from studio.engine.errors import Cancelled, RecipeError, StudioError, UserError
+from studio.progress_view import ProgressView
 
 
 def cmd_recipes(args: argparse.Namespace) -> int:
-    from studio import list_recipes
 
     recipes = list_recipes()
     if args.json:
@@ -26,7 +28,6 @@ def cmd_recipes(args: argparse.Namespace) -> int:
 
 
 def cmd_steps(args: argparse.Namespace) -> int:
-    from studio import steps_schema
 
     schema = steps_schema()
     if args.name:
@@ -90,7 +91,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         for i, s in enumerate(q.order()):
             print(f"  {i + 1}. {s.id} ({s.use}) with {json.dumps(s.with_, default=str)}")
         return 0
-    from studio.progress_view import ProgressView
 
     with ProgressView(enabled=not args.quiet) as view:
         result = execute(
@@ -148,7 +148,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_run)
 
-    from studio.commands import register_all
 
     register_all(sub)
     return parser

@@ -23,8 +23,11 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from studio.assets.icons import icon_set
 from studio.assets.packing import Frame, grid_sheet, pack_frames
 from studio.assets.spec import AssetSpec, AssetsSpec
+from studio.backends.audio import sfx as sfxmod
+from studio.backends.image.imageops import contact_sheet
 from studio.engine.seeds import derive_seed
 from studio.export.atlas import Animation, write_atlas
 
@@ -123,9 +126,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
           sheet_opts: SheetOptions | None = None) -> BuildResult:
     """Make every asset of `spec` into `out` (which must exist). Asset seeds derive from `seed`
     and the asset's id, so adding an asset does not change the others."""
-    from studio.assets.icons import icon_set
     from studio.assets.sprites import animate, cleanup_alpha
-    from studio.backends.audio import sfx as sfxmod
 
     opts = sheet_opts or SheetOptions(**{k: v for k, v in spec.sheet.items() if k in SheetOptions.__dataclass_fields__})
     files: list[Path] = []
@@ -350,7 +351,6 @@ def _pixel_texture(ts: Any, grid: tuple[int, int], palette: str, tile: str) -> A
 
 
 def _preview(thumbs: list[tuple[str, Image.Image]], title: str) -> Image.Image:
-    from studio.backends.image.imageops import contact_sheet
 
     if not thumbs:
         return Image.new("RGB", (64, 64), (30, 30, 36))

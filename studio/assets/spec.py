@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.backends.audio.sfx import KIND_NAMES
 from studio.engine.errors import InputError
+from studio.engine.registry import suggest
 
 KINDS = ("sprite", "animation", "texture", "icon", "sfx")
 KIND_ALIASES = {
@@ -155,7 +157,6 @@ class _Checker:
     def choice(self, where: str, key: str, value: Any, choices: tuple[str, ...] | list[str]) -> str:
         v = str(value).strip().lower()
         if v not in choices:
-            from studio.engine.registry import suggest
 
             self.fail(where, f"unknown {key} {value!r}{suggest(v, list(choices))}; use one of: {', '.join(choices)}")
         return v
@@ -188,7 +189,6 @@ def _asset(raw: Any, index: int, top: dict[str, Any], ck: _Checker, used: set[st
         ck.fail(where, f"give a mapping with at least a description, got {raw!r}")
     for k in raw:
         if k not in ASSET_KEYS:
-            from studio.engine.registry import suggest
 
             ck.fail(where, f"unknown key {k!r}{suggest(str(k), list(ASSET_KEYS))}; allowed: {', '.join(ASSET_KEYS)}")
     desc = raw.get("description")
@@ -206,7 +206,6 @@ def _asset(raw: Any, index: int, top: dict[str, Any], ck: _Checker, used: set[st
     if "kind" in raw and raw["kind"] is not None:
         k = str(raw["kind"]).strip().lower()
         if k not in KIND_ALIASES:
-            from studio.engine.registry import suggest
 
             ck.fail(where, f"unknown kind {raw['kind']!r}{suggest(k, list(KINDS))}; use one of: {', '.join(KINDS)}")
         kind = KIND_ALIASES[k]
@@ -276,7 +275,6 @@ def _asset(raw: Any, index: int, top: dict[str, Any], ck: _Checker, used: set[st
                 ck.fail(where, f"duration must be seconds between 0.02 and 30, got {d!r}")
             a.duration = float(d)
         if raw.get("sound") is not None:
-            from studio.backends.audio.sfx import KIND_NAMES
 
             a.sound = ck.choice(where, "sound", raw["sound"], KIND_NAMES)
     elif "duration" in raw or "sound" in raw:
@@ -297,7 +295,6 @@ def parse_spec_data(data: Any, source: str = "spec") -> AssetsSpec:
         ck.fail("top level", "a spec is a mapping with an `assets:` list (or just a list of assets)")
     for k in data:
         if k not in TOP_KEYS:
-            from studio.engine.registry import suggest
 
             ck.fail("top level", f"unknown key {k!r}{suggest(str(k), list(TOP_KEYS))}; allowed: {', '.join(TOP_KEYS)}")
     assets = data.get("assets")

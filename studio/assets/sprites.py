@@ -21,6 +21,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from studio.backends.image.procedural import describe_prompt, generate_image
+
 ANIMATIONS = ("idle", "walk", "spin", "flash", "pulse")
 
 #: our style -> the procedural generator's style (pixel art is drawn smooth, then pixelated here)
@@ -258,7 +260,6 @@ def focus_prompt(description: str) -> str:
     "round" and a shield), keep the first one it can draw and drop the other subjects' words."""
     import re
 
-    from studio.backends.image.procedural import describe_prompt
 
     subjects = describe_prompt(description).get("subjects", [])
     drawable = [s for s in subjects if s.get("archetype")]
@@ -282,7 +283,6 @@ def focus_prompt(description: str) -> str:
 def procedural_sprite(description: str, *, size: int, seed: int, style: str = "outlined", margin: float = 0.08) -> Image.Image:
     """The embedded default: the procedural generator draws the subject on transparency; the
     result is cleaned up and fitted to a `size` px square canvas."""
-    from studio.backends.image.procedural import generate_image
 
     render = max(size, 256)
     img = generate_image(focus_prompt(description), width=render, height=render, seed=seed, style=PROCEDURAL_STYLE.get(style, "outlined"),

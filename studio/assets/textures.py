@@ -20,6 +20,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from studio.engine.errors import UserError
+
 # -- words -> material and colour -----------------------------------------------------------------
 
 MATERIALS: dict[str, tuple[str, ...]] = {
@@ -525,7 +527,6 @@ def _conv_modules(pipe: Any) -> list[Any]:
 
 def check_tileable_model(pipe: Any) -> None:
     """Refuse models where circular padding does not make tiles (DiT: SD3, Flux, PixArt)."""
-    from studio.engine.errors import UserError
 
     if getattr(pipe, "unet", None) is None:
         kind = type(getattr(pipe, "transformer", None)).__name__ if getattr(pipe, "transformer", None) is not None else "no UNet"

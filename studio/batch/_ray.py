@@ -27,6 +27,7 @@ from studio.batch.worker import (
 )
 from studio.engine.errors import UserError
 from studio.engine.progress import CancelToken, Event
+from studio.engine.step import STEPS
 
 INSTALL_HINT = "install the ray extra: pip install 'studio[ray]'"
 
@@ -46,7 +47,6 @@ class StudioWorker:
 
     def __init__(self, threads: int | None = None):
         limit_threads(threads)
-        from studio.engine.step import STEPS
 
         STEPS.names()
         self._cancel = CancelToken()

@@ -24,7 +24,17 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from studio.batch.worker import Callbacks, ItemTask, not_started, run_item
+from studio.batch._ray import RayExecutor
+from studio.batch.worker import (
+    THREAD_VARS,
+    Callbacks,
+    ItemTask,
+    init_pool_worker,
+    not_started,
+    pool_run,
+    run_item,
+)
+from studio.engine.errors import UserError
 from studio.engine.progress import CancelToken, Event
 from studio.engine.threads import available_cpus
 
@@ -34,7 +44,6 @@ def _spawning(threads: int | None) -> Iterator[None]:
     """While worker processes are started: they inherit "ignore Ctrl-C" (the parent handles it)
     and thread limits in their environment, which must be there before numpy/OpenBLAS or torch
     load (an initializer runs too late for the BLAS thread pool)."""
-    from studio.batch.worker import THREAD_VARS
 
     saved = {var: os.environ.get(var) for var in THREAD_VARS}
     if threads:
@@ -126,7 +135,6 @@ class LocalExecutor:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        from studio.batch.worker import init_pool_worker, pool_run
 
         ctx = mp.get_context("spawn")
         cancel_event = ctx.Event()
@@ -241,9 +249,7 @@ def make_executor(name: str, workers: int | None = None, **options: Any) -> Any:
     if name == "local":
         return LocalExecutor(workers, **options)
     if name == "ray":
-        from studio.batch._ray import RayExecutor
 
         return RayExecutor(workers, **options)
-    from studio.engine.errors import UserError
 
     raise UserError(f"unknown executor {name!r}; use local, ray or sequential")

@@ -21,6 +21,8 @@ from studio.batch.expand import PATH_TYPES, Row
 from studio.engine.errors import UserError
 from studio.engine.pipeline import Pipeline
 from studio.engine.refs import Ref, is_template
+from studio.engine.registry import suggest
+from studio.engine.step import get_step
 
 
 def _canonical(value: Any) -> str:
@@ -84,7 +86,6 @@ def item_key(recipe_sha: str, inputs: dict[str, Any], seed: int | None, override
 
 def check_names(p: Pipeline, rows: list[Row]) -> None:
     """Unknown inputs or override targets are a mistake in the whole batch: say so before running."""
-    from studio.engine.registry import suggest
 
     step_ids = {s.id for s in p.steps}
     for row in rows:
@@ -153,7 +154,6 @@ def feed_input(p: Pipeline, feed: str | None) -> tuple[str, str]:
     candidates = path_inputs(p)
     if feed:
         if feed not in p.inputs:
-            from studio.engine.registry import suggest
 
             raise UserError(f"--feed {feed!r}: recipe {p.name!r} has no such input{suggest(feed, list(p.inputs))}; inputs: {', '.join(p.inputs)}")
         return feed, p.inputs[feed].type
@@ -254,7 +254,6 @@ EMBEDDED_BACKENDS = {
 def recipe_resources(p: Pipeline, sample_inputs: dict[str, Any] | None = None) -> Resources:
     from pydantic import ValidationError
 
-    from studio.engine.step import get_step
 
     res = Resources()
     sample = sample_inputs or {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio import load_recipe
 from studio.batch.expand import Axis, Row, combine, folder_rows, parse_values, read_table
 from studio.batch.manifest import BatchManifest
 from studio.batch.plan import (
@@ -28,7 +29,9 @@ from studio.batch.plan import (
     recipe_resources,
 )
 from studio.batch.worker import MARKER, Callbacks, ItemTask, place_shipped
+from studio.engine.cache import Cache
 from studio.engine.errors import UserError
+from studio.engine.executor import apply_overrides, default_outputs_root
 from studio.engine.pipeline import Pipeline
 from studio.engine.progress import CancelToken
 
@@ -110,7 +113,6 @@ def plan_batch(
     advancing together; `zip_groups`: names of `product` axes to advance together. Values may be
     lists, ranges or strings such as "1..8" and "manga,noir". Names: recipe inputs, `seed`, or
     `STEP.PARAM` overrides."""
-    from studio import load_recipe
 
     p = recipe if isinstance(recipe, Pipeline) else load_recipe(recipe)
     p.check()
@@ -290,8 +292,6 @@ def run_batch(
     cluster, else a local Ray), or "sequential"."""
     from studio.batch.executors import make_executor
     from studio.batch.progress import BatchView
-    from studio.engine.cache import Cache
-    from studio.engine.executor import apply_overrides, default_outputs_root
 
     if executor not in ("local", "ray", "sequential"):
         raise UserError(f"unknown executor {executor!r}; use local, ray or sequential")

@@ -16,8 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.engine.cache import Cache
 from studio.engine.errors import Cancelled, StudioError, UserError
+from studio.engine.executor import execute
 from studio.engine.progress import CancelToken, Event
+from studio.engine.recipe import pipeline_from_text
+from studio.engine.step import STEPS
 
 MARKER = ".studio-batch"
 NEW_SESSION_ENV = "STUDIO_BATCH_NEW_SESSION"
@@ -67,7 +71,6 @@ _PIPELINES: dict[str, Any] = {}
 
 def _pipeline(text: str, path: str | None) -> Any:
     """Parsed recipes are kept per process (one parse per worker, not per item)."""
-    from studio.engine.recipe import pipeline_from_text
 
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     p = _PIPELINES.get(digest)
@@ -109,8 +112,6 @@ def run_item(
     emit: Callable[[int, Event], None] | None = None,
 ) -> dict[str, Any]:
     """Run one item. Returns {status: done|failed|cancelled, seconds, error, ...}."""
-    from studio.engine.cache import Cache
-    from studio.engine.executor import execute
 
     t0 = time.perf_counter()
     base: dict[str, Any] = {"index": task.index, "key": task.key, "worker": worker_name()}
@@ -235,7 +236,6 @@ def init_pool_worker(cancel_event: Any, events: Any, threads: int | None, counte
         os.environ["CUDA_VISIBLE_DEVICES"] = gpus[slot % len(gpus)]  # one of the parent's GPUs each
     _STATE["cancel"] = _SharedCancel(cancel_event)
     _STATE["events"] = events
-    from studio.engine.step import STEPS
 
     STEPS.names()  # import the builtin steps once, before the first item
 

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageFilter
 
+from studio.backends.image.describe import detect_faces as haar
+
 Box = tuple[float, float, float, float]  # x, y, w, h in pixels
 
 
@@ -77,7 +79,6 @@ def parse_faces(raw: object) -> list[Box]:
 def detect_faces(img: Image.Image) -> list[Box]:
     """Upright frontal faces via the project's Haar cascade (`studio.backends.image.describe`, OpenCV's
     classic frontal-face cascade evaluated with numpy, since OpenCV 5 wheels no longer ship it)."""
-    from studio.backends.image.describe import detect_faces as haar
 
     return parse_faces(haar(img))
 

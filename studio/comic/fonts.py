@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from studio.engine.errors import InputError
+
 
 @lru_cache(maxsize=64)
 def load_font(size: int, path: str | None = None) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -14,7 +16,6 @@ def load_font(size: int, path: str | None = None) -> ImageFont.FreeTypeFont | Im
     if path:
         p = Path(path).expanduser()
         if not p.is_file():
-            from studio.engine.errors import InputError
 
             raise InputError(f"font {p}: no such file; give a .ttf/.otf path or leave it empty for the built-in font")
         return ImageFont.truetype(str(p), size=size)

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from studio.engine.errors import InputError
+from studio.engine.registry import suggest
 
 Rect = tuple[float, float, float, float]  # x, y, w, h in 0..1 of the live area
 
@@ -218,7 +219,6 @@ def get_layout(name_or_path: str) -> Layout:
         return load_layout_file(p)
     layouts = _builtin()
     if s not in layouts:
-        from studio.engine.registry import suggest
 
         raise InputError(f"unknown layout {s!r}{suggest(s, list(layouts))}; builtin layouts: auto, {', '.join(sorted(layouts))} (or a path to a .yaml layout)")
     return layouts[s]

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from studio.backends.video.speakers import clear_talker
 from studio.comic.fonts import load_font
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
@@ -358,7 +359,6 @@ def plan_panel(
     names = list(face_names) if isinstance(face_names, (list, tuple)) and len(face_names) == len(face_rects) else None
     talker = None
     if isinstance(talking, list) and len(talking) == len(face_rects):
-        from studio.backends.video.speakers import clear_talker
 
         talker = clear_talker(talking)
     targets = _speaker_targets(lines, face_rects, direction, (W, H), names, talker)

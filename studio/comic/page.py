@@ -10,6 +10,7 @@ from PIL import Image, ImageColor, ImageDraw
 from studio.comic.fonts import load_font
 from studio.comic.layout import PagePlan
 from studio.engine.errors import InputError
+from studio.models import registry
 
 
 def parse_colour(value: str, what: str = "colour") -> tuple[int, int, int]:
@@ -86,7 +87,6 @@ def picture_models(meta: dict) -> list[tuple[str, str | None]]:
     out = []
     for model, lic in found:
         if not lic:
-            from studio.models import registry
 
             spec = registry.find_any(model)
             lic = spec.licence if spec else None

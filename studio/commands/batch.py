@@ -9,6 +9,8 @@ import os
 import sys
 from typing import Any
 
+from studio.engine.errors import Cancelled, UserError
+
 EPILOG = """\
 examples:
   studio batch contact-sheet --inputs shoots/                      one run per sub-folder
@@ -56,7 +58,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _arguments(args: argparse.Namespace) -> dict[str, Any]:
     from studio.batch.expand import parse_axis, parse_zip
     from studio.engine.coerce import parse_cli_value, parse_pairs
-    from studio.engine.errors import UserError
 
     product: dict[str, Any] = {}
     for spec in args.product:
@@ -82,7 +83,6 @@ def _arguments(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from studio.engine.errors import Cancelled, UserError
 
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, got {args.workers}")

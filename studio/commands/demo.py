@@ -7,6 +7,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+import studio
+from studio import list_recipes
+from studio.progress_view import ProgressView
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the builtin demo jobs on embedded defaults (no weights needed)")
@@ -28,7 +32,6 @@ def _sample_images(folder: Path) -> Path:
 
 def demo_jobs(workdir: Path) -> list[tuple[str, dict]]:
     """(recipe, inputs) pairs for every demo whose recipe is installed, richest first."""
-    from studio import list_recipes
 
     recipes = list_recipes()
     jobs: list[tuple[str, dict]] = []
@@ -48,8 +51,6 @@ def demo_jobs(workdir: Path) -> list[tuple[str, dict]]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    import studio
-    from studio.progress_view import ProgressView
 
     with tempfile.TemporaryDirectory(prefix="studio-demo-") as tmp:
         for recipe, inputs in demo_jobs(Path(tmp)):

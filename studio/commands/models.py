@@ -14,9 +14,11 @@ import argparse
 import json
 import sys
 
+from studio.engine.errors import UnknownNameError
+from studio.models import hf_cache_dir, manager, registry
+
 
 def _rows(task: str | None) -> list[dict]:
-    from studio.models import manager, registry
 
     rows = []
     for spec in registry.all_models(task):
@@ -31,8 +33,6 @@ def _rows(task: str | None) -> list[dict]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from studio.engine.errors import UnknownNameError
-    from studio.models import hf_cache_dir, registry
 
     if args.task and args.task not in registry.tasks():
         raise UnknownNameError(f"unknown task {args.task!r}; tasks: {', '.join(registry.tasks())}")
@@ -63,12 +63,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from studio.models import manager, registry
 
     spec = registry.find_any(args.id)
     hub_id = spec.hub_id if spec else args.id
     if "/" not in hub_id:
-        from studio.engine.errors import UnknownNameError
 
         names = sorted({m.name for m in registry.all_models()})
         raise UnknownNameError(f"unknown model {args.id!r}; give a registry name ({', '.join(names)}) or a hub id org/name")

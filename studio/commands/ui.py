@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from studio.engine.errors import UserError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ui", help="start the web UI (comics, game assets, soundtracks, recipes) in the browser")
@@ -19,7 +21,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_auth(text: str | None) -> tuple[str, str] | None:
-    from studio.engine.errors import UserError
 
     if text is None:
         return None
@@ -30,7 +31,6 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
 
 
 def run_ui(args: argparse.Namespace) -> int:
-    from studio.engine.errors import UserError
 
     auth = parse_auth(args.auth)
     if not 0 <= args.port <= 65535:

@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from studio.engine.errors import InputError
+
 log = logging.getLogger("studio")
 
 
@@ -272,7 +274,6 @@ class ImageArtifact(Artifact):
     def from_path(cls, path: Path) -> ImageArtifact:
         from PIL import Image, ImageOps, UnidentifiedImageError
 
-        from studio.engine.errors import InputError
 
         path = Path(path)
         try:
@@ -428,7 +429,6 @@ class AudioArtifact(Artifact):
     def from_path(cls, path: Path) -> AudioArtifact:
         import soundfile as sf
 
-        from studio.engine.errors import InputError
 
         path = Path(path)
         if not path.is_file():

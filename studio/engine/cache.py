@@ -15,7 +15,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from studio.engine.artifacts import Artifact, dump_artifact, load_artifact
+from studio.engine.artifacts import Artifact, ImageArtifact, dump_artifact, load_artifact
+from studio.engine.threads import default_threads
 
 CACHE_ENV = "STUDIO_CACHE_DIR"
 FORMAT = 2
@@ -33,7 +34,6 @@ def default_cache_dir() -> Path:
 def _point_at_entry(outputs: dict[str, Any], specs: dict[str, Any], folder: Path) -> None:
     """Let images just stored remember their encoded PNG in the entry, so saving them into the
     run folder copies bytes instead of encoding the same pixels a second time."""
-    from studio.engine.artifacts import ImageArtifact
 
     for name, value in outputs.items():
         items = value if isinstance(value, list) else [value]
@@ -140,7 +140,6 @@ def _dump_all(artifacts: list[Any], folder: Path, name: str) -> list[dict[str, A
         return [dump_artifact(a, folder, key) for a, key in jobs]
     from concurrent.futures import ThreadPoolExecutor
 
-    from studio.engine.threads import default_threads
 
     with ThreadPoolExecutor(min(len(jobs), default_threads()), thread_name_prefix="studio-cache") as pool:
         return list(pool.map(lambda job: dump_artifact(job[0], folder, job[1]), jobs))

@@ -15,6 +15,7 @@ from studio.engine.artifacts import (
     VideoArtifact,
 )
 from studio.engine.errors import InputError, UserError
+from studio.engine.registry import suggest
 from studio.engine.step import element_kind, is_list_type
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -81,7 +82,6 @@ def convert_input(name: str, type_: str, value: Any, choices: list[Any] | None =
     except (TypeError, ValueError):
         raise UserError(f"{where} must be {type_}, got {value!r}") from None
     if choices and value not in choices:
-        from studio.engine.registry import suggest
 
         raise UserError(f"{where}: {value!r} is not one of {', '.join(map(str, choices))}{suggest(str(value), [str(c) for c in choices])}")
     return value

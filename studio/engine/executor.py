@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from studio._version import __version__
+from studio.engine import artifacts as _artifacts
 from studio.engine.artifacts import (
     Artifact,
     FileArtifact,
@@ -165,7 +167,6 @@ def execute(
     if run_seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {run_seed}")
     store = cache if isinstance(cache, Cache) else Cache(cache)
-    from studio.engine import artifacts as _artifacts
 
     digests_before = _artifacts._DIGEST_DIR
     if use_cache:
@@ -351,7 +352,6 @@ def _check_outputs(cls: type[Step], outputs: dict[str, Any], where: str) -> None
 def _png_parameters(recipe: str, seed: int, ref: Ref, records: list[dict[str, Any]], artifact: Artifact) -> str | None:
     """The text of an image saved into the run folder, from its own `parameters` and what made it
     (formatted by the installed provenance formatter; None: none installed)."""
-    from studio._version import __version__
 
     rec = next((r for r in records if r["id"] == ref.source), None)
     made_by: dict[str, Any] = {"studio": __version__, "recipe": recipe, "step": ref.source}

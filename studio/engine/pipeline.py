@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.engine.errors import Problem, RecipeError
+from studio.engine.errors import Problem, RecipeError, UserError
+from studio.engine.executor import execute
 from studio.engine.refs import Ref, is_template
 from studio.engine.registry import suggest
 from studio.engine.step import PLURALS, STEPS, Step, element_kind, is_list_type
+from studio.engine.validation import check_params
 
 if TYPE_CHECKING:
     from studio.engine.executor import RunResult
@@ -198,7 +200,6 @@ class Pipeline:
 
     def set(self, step_id: str, key: str, value: Any) -> None:
         """Override one `with` value (what `--set STEP.PARAM=VALUE` does)."""
-        from studio.engine.errors import UserError
 
         ids = [s.id for s in self.steps]
         if step_id not in ids:
@@ -260,7 +261,6 @@ class Pipeline:
     # -- running ------------------------------------------------------------------------------
     def run(self, inputs: dict[str, Any] | None = None, **kwargs: Any) -> RunResult:
         """Run the pipeline. See `studio.run` for the keyword options."""
-        from studio.engine.executor import execute
 
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in _RUN_OPTIONS}
         all_inputs = {**(inputs or {}), **kwargs}
@@ -352,7 +352,6 @@ def port_compatible(src_type: str, dst_type: str) -> bool:
 
 
 def validate_pipeline(p: Pipeline) -> list[Problem]:
-    from studio.engine.validation import check_params
 
     problems: list[Problem] = []
     f = _file(p)

@@ -16,9 +16,11 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from studio.engine.artifacts import canonical_json, hash_bytes
 from studio.engine.errors import Cancelled
 from studio.engine.progress import CancelToken, Event, Listener
 from studio.engine.registry import Registry
+from studio.engine.seeds import derive_seed
 from studio.engine.threads import default_threads
 
 T = TypeVar("T")
@@ -196,7 +198,6 @@ class StepContext:
         if self._memo_store is None:
             self.memo_misses += 1
             return compute()
-        from studio.engine.artifacts import canonical_json, hash_bytes
 
         k = hash_bytes("memo", self._memo_salt, canonical_json(key))
         hit = self._memo_store.get(k)
@@ -210,7 +211,6 @@ class StepContext:
 
     def rng(self, salt: str = "") -> np.random.Generator:
         """A numpy generator derived from this step's seed (and an optional salt)."""
-        from studio.engine.seeds import derive_seed
 
         return np.random.default_rng(derive_seed(self.seed, salt) if salt else self.seed)
 

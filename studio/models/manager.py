@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.engine.errors import ModelNotAvailableError, UserError
+from studio.engine.errors import InputError, ModelNotAvailableError, UserError
 from studio.models import registry
 from studio.models.registry import ModelSpec
 
@@ -105,7 +105,6 @@ class ResolvedModel:
     def transformers_folder(self, what: str) -> Path:
         """The local folder of a transformers model (`what` names it in errors, e.g. "a speech
         model"); raises when the weights are missing or the folder has no config.json."""
-        from studio.engine.errors import InputError
 
         path = self.require().path
         if path is None or not path.is_dir() or not (path / "config.json").is_file():

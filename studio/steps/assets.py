@@ -20,6 +20,11 @@ from studio.engine import (
     register_step,
 )
 from studio.engine.errors import UserError
+from studio.engine.seeds import derive_seed
+from studio.export.atlas import Animation
+from studio.models import manager, registry
+from studio.models.loaders.diffusers import load_text_to_image
+from studio.models.manager import plan_backend
 from studio.steps.sfx import _FORMATS, AudioFormat
 
 Style = Literal["outlined", "flat", "pixel"]
@@ -32,7 +37,6 @@ AnimationKind = Literal["idle", "walk", "spin", "flash", "pulse"]
 
 
 def resolve_image_model(model: str | None) -> Any:
-    from studio.models import manager, registry
 
     spec = registry.default_for("text-to-image")
     return manager.resolve(model or (spec.name if spec else "sdxl-turbo"), task="text-to-image")
@@ -59,7 +63,6 @@ class ImageMaker:
         self.licence: str | None = None
         self.settings: dict[str, Any] = {}
         self.steps = steps
-        from studio.models.manager import plan_backend
 
         chosen, resolved = plan_backend(backend, neural="diffusers", fallback="procedural", resolve=lambda: resolve_image_model(model))
         if chosen == "procedural":
@@ -67,7 +70,6 @@ class ImageMaker:
                 ctx.warn(f"{resolved.hint()}; using the embedded procedural generator instead")
             return
         assert resolved is not None
-        from studio.models.loaders.diffusers import load_text_to_image
 
         loaded = load_text_to_image(resolved)
         self.pipe = loaded.pipe
@@ -154,7 +156,6 @@ class Sprite(Step):
     def run(self, ctx, inputs, params: SpriteParams):
         from studio.assets.sprites import add_outline, animate, cleanup_alpha, fit_on_canvas
         from studio.backends.image.pixelate import pixelate
-        from studio.engine.seeds import derive_seed
 
         maker = ImageMaker(ctx, params.backend, params.model, params.steps, params.render_size)
         pixel = params.style == "pixel"
@@ -356,7 +357,6 @@ class Sheet(Step):
     def run(self, ctx, inputs, params: SheetParams):
         from studio.assets.build import SheetOptions, write_sheet
         from studio.assets.packing import Frame, grid_sheet
-        from studio.export.atlas import Animation
 
         arts = inputs["images"]
         if not arts:

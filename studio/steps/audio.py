@@ -10,9 +10,12 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from studio.backends.image.captioner import model_label
 from studio.engine import Port, Step, StepParams, register_step
 from studio.engine.artifacts import AudioArtifact, DataArtifact, FileArtifact, ImageArtifact
 from studio.engine.errors import InputError, UserError
+from studio.models.loaders.transformers import load_whisper
+from studio.models.manager import plan_backend, resolve_for_task
 
 
 def _data(inputs) -> dict:
@@ -187,7 +190,6 @@ class TranscribeParams(StepParams):
 
 
 def _plan(params: TranscribeParams):
-    from studio.models.manager import plan_backend, resolve_for_task
 
     requested = "skipped" if params.backend == "skip" else params.backend
     return plan_backend(requested, neural="transformers", fallback="skipped",
@@ -254,8 +256,6 @@ class Transcribe(Step):
             to_mono_16k,
             transcribe,
         )
-        from studio.backends.image.captioner import model_label
-        from studio.models.loaders.transformers import load_whisper
 
         ctx.progress(0.0, "reading audio")
         try:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from studio.comic.layout import PagePlan, PageSetup, get_layout, list_layouts, mm_to_px, plan_pages
 from studio.engine import (
     DataArtifact,
     FileArtifact,
@@ -35,7 +36,6 @@ KEEP_META = ("time", "scene", "score", "subtitles", "speech", "caption", "captio
 
 
 def _layout_names() -> str:
-    from studio.comic.layout import list_layouts
 
     return ", ".join(["auto", *sorted(list_layouts())])
 
@@ -55,12 +55,10 @@ class PageGeometry(StepParams):
     def check_layout(self) -> None:
         """Fail on an unknown layout name or file before any work."""
         if self.layout != "auto":
-            from studio.comic.layout import get_layout
 
             get_layout(self.layout)
 
     def setup(self) -> Any:
-        from studio.comic.layout import PageSetup
 
         return PageSetup(dpi=self.dpi, page=self.page, margin_mm=self.margin_mm, gutter_mm=self.gutter_mm,
                          width_px=self.width_px, height_px=self.height_px)
@@ -94,7 +92,6 @@ class ComicPanels(Step):
 
     def run(self, ctx, inputs, params):
         from studio.comic import fitting
-        from studio.comic.layout import plan_pages
 
         arts = list(inputs["images"])
         if not arts:
@@ -175,7 +172,6 @@ def _layout_data(pages: list[Any], dpi: int, title: str | None, notes: list[str]
 
 def _planned_pages(data: Any, count: int) -> list[Any] | None:
     """The PagePlans of a comic.plan layout when they hold exactly `count` panels, else None."""
-    from studio.comic.layout import PagePlan
 
     if not isinstance(data, dict) or not isinstance(data.get("pages"), list) or not data["pages"]:
         raise InputError("comic.panels: `plan` is not a page plan; connect the `layout` output of a comic.plan step")
@@ -203,7 +199,6 @@ class ComicPlan(Step):
     Params = PlanParams
 
     def run(self, ctx, inputs, params):
-        from studio.comic.layout import plan_pages
 
         texts = list(inputs["texts"])
         if not texts:
@@ -387,7 +382,6 @@ class ComicPage(Step):
     Params = PageParams
 
     def run(self, ctx, inputs, params):
-        from studio.comic.layout import PagePlan, mm_to_px
         from studio.comic.page import credits_line, parse_colour, render_page
 
         parse_colour(params.background, "background")

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from studio.backends.image.captioner import caption_images, model_label
+from studio.backends.text.presets import apply_style, list_styles, load_style, render_prompt
 from studio.engine import (
     ImageArtifact,
     InputError,
@@ -21,6 +23,9 @@ from studio.engine import (
 from studio.engine.coerce import images_from_path
 from studio.engine.errors import ModelNotAvailableError
 from studio.export.png import a1111_parameters
+from studio.models.loaders.diffusers import load_image_to_image, load_text_to_image
+from studio.models.loaders.transformers import load_captioner
+from studio.models.manager import manager, plan_backend, resolve_for_task
 
 
 class LoadParams(StepParams):
@@ -127,7 +132,6 @@ Offload = Literal["auto", "none", "model", "sequential"]
 def _check_style(v: str | None) -> str | None:
     if v is None or v == "":
         return None
-    from studio.backends.text.presets import list_styles
 
     names = list_styles()
     key = v.strip().lower().replace("_", "-").replace(" ", "-")
@@ -179,7 +183,6 @@ def _model_cache_key(resolved) -> dict[str, Any]:
 def _plan(backend: str, model: str, task: str, embedded: str):
     """(backend that will run, resolved model or None). Resolving is cheap and offline; an
     explicit `diffusers` without weights is reported by `run` (with the step's name)."""
-    from studio.models.manager import manager, plan_backend
 
     return plan_backend(backend, neural="diffusers", fallback=embedded,
                         resolve=lambda: manager.resolve(model, task=task), strict=False)
@@ -226,7 +229,6 @@ class GenerateImages(Step):
         return {"backend": backend, **_model_cache_key(resolved)}
 
     def run(self, ctx, inputs, params: GenerateParams):
-        from studio.backends.text.presets import apply_style, load_style
 
         given = [t for t in (inputs.get("prompts") or []) if t.text.strip()]
         prompts = [t.text for t in given] or ([params.prompt] if params.prompt and params.prompt.strip() else [])
@@ -257,7 +259,6 @@ class GenerateImages(Step):
         out = []
         suffix = ""
         if style:  # the preset's own words ("..., bold black ink outlines") must not steer the drawing
-            from studio.backends.text.presets import render_prompt
 
             suffix = render_prompt(str(style["prompt"]), "\x00").split("\x00", 1)[-1].strip(" ,")
         for i, ((_pi, _n, prompt), seed, shape) in enumerate(zip(jobs, seeds, shapes)):
@@ -298,8 +299,6 @@ class GenerateImages(Step):
             snap_size,
             text_to_image,
         )
-        from studio.models import manager
-        from studio.models.loaders.diffusers import load_text_to_image
 
         rec = resolved.spec.settings if resolved.spec else {}
         multiple = int(rec.get("multiple", 8))
@@ -391,7 +390,6 @@ class RestyleImages(Step):
         return {"backend": backend, **_model_cache_key(resolved)}
 
     def run(self, ctx, inputs, params: RestyleParams):
-        from studio.backends.text.presets import load_style
 
         arts = inputs["images"]
         if not arts:
@@ -433,9 +431,6 @@ class RestyleImages(Step):
             sampler_name,
             snap_size,
         )
-        from studio.backends.text.presets import apply_style
-        from studio.models import manager
-        from studio.models.loaders.diffusers import load_image_to_image
 
         rec = resolved.spec.settings if resolved.spec else {}
         multiple = int(rec.get("multiple", 8))
@@ -515,7 +510,6 @@ class CaptionParams(StepParams):
 
 def _plan_caption(params: CaptionParams):
     """(backend, resolved model or None) for these params, without loading anything."""
-    from studio.models.manager import plan_backend, resolve_for_task
 
     return plan_backend(params.backend, neural="transformers", fallback="describe",
                         resolve=lambda: resolve_for_task("image-captioning", params.model))
@@ -565,7 +559,6 @@ class CaptionImages(Step):
             out_images.append(img.with_meta({**img.meta, "caption": caption, "caption_source": source}))
         counts = {s: sources.count(s) for s in ("model", "subtitles", "describe") if sources.count(s)}
         if backend == "transformers":
-            from studio.backends.image.captioner import model_label
 
             ctx.report(backend="transformers", model=model_label(resolved), licence=resolved.licence, count=len(texts), sources=counts)
         else:
@@ -575,8 +568,6 @@ class CaptionImages(Step):
 
     # -- backends --------------------------------------------------------------------------
     def _model(self, ctx, images, params, resolved):
-        from studio.backends.image.captioner import caption_images
-        from studio.models.loaders.transformers import load_captioner
 
         ctx.progress(0.0, "loading captioner")
         cap = load_captioner(resolved, device=params.device, dtype=params.dtype)

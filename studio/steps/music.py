@@ -12,6 +12,8 @@ from studio.engine import Port, Step, StepParams, register_step
 from studio.engine.artifacts import AudioArtifact, DataArtifact, FileArtifact, hash_file
 from studio.engine.errors import InputError, ModelNotAvailableError, UserError
 from studio.export.midi import write_midi
+from studio.models import manager
+from studio.models.loaders.audio import load_musicgen
 
 MODES = Literal["major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "harmonic_minor"]
 DEFAULT_MODEL = "musicgen-small"
@@ -61,7 +63,6 @@ class MusicGenerate(Step):
     def cache_extra(self, params: GenerateParams) -> dict:
         extra: dict = {}
         if params.backend in ("auto", "musicgen"):
-            from studio.models import manager
 
             try:
                 r = manager.resolve(self._model_name(params), task="text-to-music")
@@ -104,7 +105,6 @@ class MusicGenerate(Step):
             if not ok:
                 raise ModelNotAvailableError(f"{HINT} ({why})")
         if backend in ("auto", "musicgen"):
-            from studio.models import manager
 
             resolved = manager.resolve(self._model_name(params), task="text-to-music")
             if resolved.available:
@@ -207,7 +207,6 @@ class MusicGenerate(Step):
             model_id, licence, info = name, "CC-BY-NC-4.0", {}
         else:
             from studio.backends.audio.music import musicgen
-            from studio.models.loaders.audio import load_musicgen
 
             model, processor, family = load_musicgen(resolved.path, device=params.device)
             if mel is not None and family != "musicgen_melody":

@@ -17,6 +17,10 @@ from studio.engine import (
     StepParams,
     register_step,
 )
+from studio.engine.seeds import derive_seed
+from studio.models import manager, registry
+from studio.models.loaders.audio import load_text_to_audio
+from studio.models.manager import plan_backend
 
 AudioFormat = Literal["wav", "ogg"]
 _FORMATS: tuple[AudioFormat, ...] = ("wav", "ogg")
@@ -35,7 +39,6 @@ class SfxParams(StepParams):
 
 
 def resolve_sfx_model(model: str | None) -> Any:
-    from studio.models import manager, registry
 
     spec = registry.default_for("text-to-audio")
     name = model or (spec.name if spec else "audioldm2")
@@ -51,7 +54,6 @@ class SoundMaker:
         self.model_label: str | None = None
         self.licence: str | None = None
         self.steps = steps
-        from studio.models.manager import plan_backend
 
         chosen, resolved = plan_backend(backend, neural="neural", fallback="synth", resolve=lambda: resolve_sfx_model(model))
         if chosen == "synth":
@@ -59,7 +61,6 @@ class SoundMaker:
                 ctx.warn(f"{resolved.hint()}; using the embedded sfxr-style synthesiser instead")
             return
         assert resolved is not None
-        from studio.models.loaders.audio import load_text_to_audio
 
         self.pipe = load_text_to_audio(resolved)
         self.backend = "neural"
@@ -124,7 +125,6 @@ class GenerateSfx(Step):
 
     def run(self, ctx, inputs, params: SfxParams):
         from studio.backends.audio import sfx as sfxmod
-        from studio.engine.seeds import derive_seed
 
         if not params.prompt.strip():
             raise InputError("sfx.generate: prompt is empty; describe the sound, e.g. 'coin pickup'")

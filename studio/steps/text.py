@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from studio.backends.image.captioner import model_label, resolve_model
+from studio.backends.text.presets import apply_style, load_style
+from studio.backends.text.templating import render_template
 from studio.engine import (
     DataArtifact,
     Port,
@@ -15,6 +18,7 @@ from studio.engine import (
     UserError,
     register_step,
 )
+from studio.models.manager import plan_backend
 
 
 class TemplateParams(StepParams):
@@ -45,11 +49,9 @@ class TextTemplate(Step):
     Params = TemplateParams
 
     def run(self, ctx, inputs, params):
-        from studio.backends.text.templating import render_template
 
         style = None
         if params.style:
-            from studio.backends.text.presets import apply_style, load_style
 
             style = load_style(params.style)
         data = inputs["data"].data if inputs.get("data") is not None else None
@@ -99,8 +101,6 @@ class StoryParams(StepParams):
 
 
 def _story_plan(params: StoryParams):
-    from studio.backends.image.captioner import resolve_model
-    from studio.models.manager import plan_backend
 
     return plan_backend(params.backend, neural="transformers", fallback="template",
                         resolve=lambda: resolve_model("text-generation", params.model))
@@ -135,7 +135,6 @@ class TextStory(Step):
             )
         backend, resolved = _story_plan(params)
         if backend == "transformers":
-            from studio.backends.image.captioner import model_label
 
             ctx.progress(0.0, "loading the language model")
             llm = st.load_llm(resolved, device=params.device, dtype=params.dtype)

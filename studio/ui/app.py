@@ -8,6 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from studio.engine.errors import UserError
+from studio.engine.executor import default_outputs_root
+from studio.ui.context import UIContext
+
 DEFAULT_MAX_UPLOAD = "500mb"
 TITLE = "studio"
 
@@ -20,7 +24,6 @@ footer {display: none !important}
 def prepare_environment(outputs_root: Path | str | None = None, upload_dir: Path | str | None = None) -> tuple[Path, Path]:
     """Set Gradio's environment before it is imported or builds anything: no analytics, and its
     upload/cache folder inside a folder studio controls. Returns (outputs_root, upload_dir)."""
-    from studio.engine.executor import default_outputs_root
 
     root = Path(outputs_root) if outputs_root else default_outputs_root()
     root = root.expanduser().resolve()
@@ -45,11 +48,9 @@ def build_app(
     root, uploads = prepare_environment(outputs_root, upload_dir)
     import gradio as gr
 
-    from studio.ui.context import UIContext
     from studio.ui.tabs import comic_prompt, comic_video, game_assets, models, recipes, soundtrack
 
     if concurrency < 1:
-        from studio.engine.errors import UserError
 
         raise UserError(f"concurrency must be at least 1, got {concurrency}")
     ctx = UIContext(outputs_root=root, upload_dir=uploads, concurrency=concurrency)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.engine.coerce import parse_cli_value
 from studio.engine.errors import UserError
 from studio.engine.pipeline import Pipeline, Ref
 from studio.engine.step import STEPS, element_kind
@@ -255,7 +256,6 @@ def params_reference(p: Pipeline) -> str:
 
 def parse_overrides(text: str | None) -> dict[str, Any]:
     """`STEP.PARAM=VALUE` lines (like `--set`) to an overrides dict."""
-    from studio.engine.coerce import parse_cli_value
 
     out: dict[str, Any] = {}
     for raw in (text or "").splitlines():

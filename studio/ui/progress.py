@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.engine.errors import Cancelled
+from studio.engine.executor import execute
 from studio.engine.pipeline import Pipeline
 from studio.engine.progress import CancelToken, Event
 
@@ -78,7 +79,6 @@ def stream_run(
     """Run `pipeline` in a worker thread; yield ("event", Event) as they happen and finally
     ("result", RunResult). The worker's exception is re-raised here. Closing the iterator early
     (the request was cancelled or abandoned) cancels the run."""
-    from studio.engine.executor import execute
 
     cancel = cancel or CancelToken()
     events: queue.Queue[Any] = queue.Queue()

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from studio.backends.text.templating import templates_dir
+from studio.backends.text.templating import render_template, templates_dir
 from studio.engine.errors import UnknownNameError, UserError
 
 REQUIRED = ("name", "description", "prompt", "negative_prompt", "stylizer")
@@ -71,7 +71,6 @@ def load_style(name: str) -> dict[str, Any]:
 def render_prompt(template: str, prompt: str) -> str:
     """Put `prompt` into a preset template (`{prompt}` or Jinja `{{ prompt }}`)."""
     if "{{" in template:
-        from studio.backends.text.templating import render_template
 
         return render_template(template, prompt=prompt)
     return template.replace("{prompt}", prompt).strip().strip(",").strip()

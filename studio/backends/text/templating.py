@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import studio
 from studio.engine.errors import UserError
 
 
 def templates_dir() -> Path:
     """The templates folder: inside the installed package, or the repo's `templates/`."""
-    import studio
 
     pkg = Path(studio.__file__).resolve().parent
     for d in (pkg / "_data" / "templates", pkg.parent / "templates"):

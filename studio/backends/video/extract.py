@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from studio.backends.image.faces import detect_faces
 from studio.backends.video import subtitles as subs
 from studio.backends.video.decode import (
     FrameReader,
@@ -516,7 +517,6 @@ def _find_faces(keyframes: list[Keyframe], alts: dict[int, tuple[int, Any]] | No
     shot part, kept from the pass, scoring at least ALT_SCORE of the best) when that one shows a
     face: found by a quick search at ALT_SCAN_SIDE px and confirmed by the full one. Returns the
     number of keyframes that gave way."""
-    from studio.backends.image.faces import detect_faces
 
     swaps = 0
     for n, kf in enumerate(keyframes):

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from studio.comic.fonts import load_font as get_font
+
 BG = (24, 24, 30)
 FG = (235, 235, 240)
 DIM = (150, 150, 160)
@@ -39,7 +41,6 @@ def render_preview(
 ):
     from PIL import Image, ImageDraw
 
-    from studio.comic.fonts import load_font as get_font
 
     n = max(len(frames), 1)
     cols = columns or min(n, 4 if n > 4 else n)

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from studio.backends.video.decode import to_display_image
+
 #: seconds of video either side of the keyframe that are looked at
 WINDOW = 0.25
 #: a face is the talker when its score is at least this many times every other face's
@@ -91,7 +93,6 @@ def measure(reader: Any, info: Any, pts: int, faces: Sequence[Sequence[float]]) 
     """Talking scores of `faces` (display-image pixels) around the frame at `pts`, decoding with a
     `FrameReader` (frames are rotated and stretched like the keyframes). Only the face regions
     are kept, so memory does not depend on the frame size."""
-    from studio.backends.video.decode import to_display_image
 
     half = max(1, int(round(WINDOW / float(info.time_base))))
     crops = []

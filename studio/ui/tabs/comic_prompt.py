@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from studio.engine.errors import UserError
+from studio.engine.step import STEPS
 from studio.ui.context import UIContext
 from studio.ui.errors import shown
 from studio.ui.forms import choices_of, place_values
@@ -36,7 +37,6 @@ def _place(p: Any, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
 
 
 def _has_param(p: Any, key: str) -> bool:
-    from studio.engine.step import STEPS
 
     return any(s.use in STEPS and key in STEPS.get(s.use).Params.model_fields for s in p.steps)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import gradio as gr
 
+from studio.engine.artifacts import hash_bytes, hash_file
 from studio.engine.errors import InputError, UserError
 from studio.ui.context import UIContext
 from studio.ui.errors import shown
@@ -57,7 +58,6 @@ def pair_with_subtitles(ctx: UIContext, video: str, subs: str) -> str:
     """Put the video and its subtitles in one folder under one name (`clip.mp4` + `clip.srt`),
     the way the keyframe and transcript steps find subtitles. The folder is named by the files'
     contents, so the same upload gives the same path (and the step cache hits on re-lettering)."""
-    from studio.engine.artifacts import hash_bytes, hash_file
 
     folder = ctx.staging_dir / ("pair-" + hash_bytes(hash_file(Path(video)), hash_file(Path(subs)))[:16])
     target = folder / ("clip" + Path(video).suffix.lower())

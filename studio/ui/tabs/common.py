@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.engine.artifacts import ImageArtifact
+from studio.engine.artifacts import DataArtifact, ImageArtifact
 from studio.engine.errors import UserError
-from studio.engine.pipeline import Pipeline
+from studio.engine.pipeline import Pipeline, Ref
 from studio.engine.recipe import builtin_recipes, load_recipe
 from studio.engine.step import STEPS
 from studio.ui import outputs as out
@@ -165,7 +165,6 @@ def dataframe_value(value: Any) -> tuple[list[str], list[list[Any]]]:
 
 def data_output(result: Any, *names: str) -> tuple[str | None, Any]:
     """(output name, value) of the first data output whose name contains one of `names`."""
-    from studio.engine.artifacts import DataArtifact
 
     for name, value in result.outputs.items():
         if isinstance(value, DataArtifact) and any(n in name.lower() for n in names):
@@ -179,7 +178,6 @@ def step_using(p: Pipeline, *prefixes: str) -> Any:
 
 def sub_pipeline(p: Pipeline, step_id: str) -> Pipeline:
     """The part of `p` that `step_id` needs, ending at it, with all its outputs as outputs."""
-    from studio.engine.pipeline import Ref
 
     needed: set[str] = set()
     todo = [step_id]

@@ -6,6 +6,7 @@ from typing import Any
 
 import gradio as gr
 
+from studio.engine.errors import UserError
 from studio.ui.context import UIContext
 from studio.ui.errors import shown
 from studio.ui.forms import choices_of, place_values
@@ -26,7 +27,6 @@ EXAMPLES = [
 def run_soundtrack(ctx: UIContext, prompt: str, duration: Any, bpm: Any, backend: str | None, loopable: Any, request: Any, progress: Any):
     p = common.require(RECIPE)
     if not (prompt or "").strip():
-        from studio.engine.errors import UserError
 
         raise UserError("write a prompt: the mood, genre, tempo or instruments you want")
     values = {"prompt": prompt, "duration": float(duration) if duration else None,

@@ -21,6 +21,7 @@ from studio.backends.image.procedural.library import ARCHETYPES, ensure_loaded
 from studio.backends.image.procedural.painter import RGB, Painter, mix, shade
 from studio.backends.image.procedural.prompt import PromptInfo, Subject, parse_prompt
 from studio.backends.image.procedural.scene import SceneSpec, render_background, weather_overlay
+from studio.comic.fonts import load_font
 from studio.engine.errors import InputError
 
 STYLES = ("flat", "outlined", "pixel")
@@ -93,7 +94,6 @@ def outline_alpha(img: Image.Image, width: int, colour: RGB) -> Image.Image:
 
 def placeholder_card(size: int, label: str, colors: Colors) -> Image.Image:
     """A clearly labelled placeholder for a subject the generator cannot draw."""
-    from studio.comic.fonts import load_font
 
     img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     d = ImageDraw.Draw(img)
