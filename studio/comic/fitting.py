@@ -13,18 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageFilter
 
+from studio.backends.image.colorspace import srgb_to_lab
 from studio.backends.image.describe import detect_faces as haar
 
 Box = tuple[float, float, float, float]  # x, y, w, h in pixels
-
-
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (0..1) to CIE Lab (D65)."""
-    c = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
-    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]], dtype=np.float32)
-    xyz = c @ m.T / np.array([0.9505, 1.0, 1.089], dtype=np.float32)
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
 
 
 def _norm(a: np.ndarray) -> np.ndarray:
@@ -42,7 +34,7 @@ def saliency_map(img: Image.Image, width: int = 160) -> np.ndarray:
     small = img.convert("RGB").resize((max(8, round(w * scale)), max(8, round(h * scale))), Image.Resampling.BILINEAR)
     arr = np.asarray(small, dtype=np.float32) / 255.0
     blurred = np.asarray(small.filter(ImageFilter.GaussianBlur(1.5)), dtype=np.float32) / 255.0
-    lab = _lab(blurred)
+    lab = srgb_to_lab(blurred, scale=1.0, dtype=np.float32)
     ft = np.sqrt(((lab - lab.reshape(-1, 3).mean(axis=0)) ** 2).sum(axis=-1))
     gray = arr @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     gx = np.zeros_like(gray)

@@ -11,6 +11,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from studio.backends.image.colorspace import srgb_to_lab
+
 
 def _hex(*codes: str) -> np.ndarray:
     return np.array([[int(c[i:i + 2], 16) for i in (0, 2, 4)] for c in codes], dtype=np.uint8)
@@ -61,12 +63,7 @@ def palette_colours(name: str) -> np.ndarray:
 
 def to_lab(rgb: np.ndarray) -> np.ndarray:
     """sRGB (0..255, (..., 3)) to CIE L*a*b* (D65)."""
-    c = np.asarray(rgb, dtype=np.float64) / 255.0
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    m = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]])
-    xyz = lin @ m.T / np.array([0.95047, 1.0, 1.08883])
-    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+    return srgb_to_lab(rgb)
 
 
 def _nearest(rgb: np.ndarray, palette: np.ndarray, palette_lab: np.ndarray | None = None) -> np.ndarray:
