@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from studio.backends.image.captioner import model_label, resolve_model
+from studio.backends.image.captioner import model_label
 from studio.backends.text.presets import apply_style, load_style
 from studio.backends.text.templating import render_template
 from studio.engine import (
@@ -18,7 +18,7 @@ from studio.engine import (
     UserError,
     register_step,
 )
-from studio.models.manager import plan_backend
+from studio.models.manager import plan_backend, resolve_for_task
 
 
 class TemplateParams(StepParams):
@@ -103,7 +103,7 @@ class StoryParams(StepParams):
 def _story_plan(params: StoryParams):
 
     return plan_backend(params.backend, neural="transformers", fallback="template",
-                        resolve=lambda: resolve_model("text-generation", params.model))
+                        resolve=lambda: resolve_for_task("text-generation", params.model))
 
 
 @register_step

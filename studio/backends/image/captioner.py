@@ -19,7 +19,6 @@ from typing import Any
 
 from studio.models.loaders.transformers import Captioner
 from studio.models.manager import ResolvedModel
-from studio.models.manager import resolve_for_task as resolve_model  # noqa: F401 - steps/text.py still imports it from here
 
 DEFAULT_INSTRUCTION = "Describe this image in one short sentence."
 
