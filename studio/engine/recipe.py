@@ -12,6 +12,10 @@ from studio.engine.pipeline import _MISSING, InputSpec, Pipeline, Ref, StepSpec
 from studio.engine.registry import suggest
 
 MAX_RECIPE_BYTES = 256 * 1024
+#: deepest nesting of mappings and lists a recipe may have (builtin recipes use 5)
+MAX_DEPTH = 64
+#: most values a recipe may hold once every alias is expanded (a "billion laughs" bomb has 10^9)
+MAX_NODES = 200_000
 TOP_KEYS = ["name", "description", "version", "seed", "inputs", "steps", "outputs"]
 STEP_KEYS = ["id", "use", "with", "description"]
 INPUT_KEYS = ["type", "default", "description", "choices"]
@@ -68,11 +72,46 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def check_yaml_shape(text: str, file: str | None = None) -> None:
+    """Refuse YAML that is too deep or expands (through aliases) to too many values, from the
+    parser's event stream, before any object is built: nothing here recurses or expands."""
+    sizes: dict[str, int] = {}  # anchor -> expanded number of values
+    stack: list[list[Any]] = []  # [values so far, anchor] of each open collection
+    total = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            stack.append([0, event.anchor])
+            if len(stack) > MAX_DEPTH:
+                raise RecipeError([Problem(f"recipe is nested more than {MAX_DEPTH} levels deep; refusing to load it", file, line)])
+            continue
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            count, anchor = stack.pop()
+            n = count + 1
+        elif isinstance(event, yaml.ScalarEvent):
+            n, anchor = 1, event.anchor
+        elif isinstance(event, yaml.AliasEvent):
+            n, anchor = sizes.get(event.anchor, 1), None  # an undefined alias: the loader reports it
+        else:
+            continue
+        if anchor:
+            sizes[anchor] = n
+        if stack:
+            stack[-1][0] += n
+        else:
+            total += n
+        if total > MAX_NODES or (stack and stack[-1][0] > MAX_NODES):
+            raise RecipeError([Problem(f"recipe expands to more than {MAX_NODES} values once its aliases are expanded; refusing to load it", file, line)])
+
+
 def parse_yaml(text: str, file: str | None = None) -> Any:
     if len(text.encode("utf-8")) > MAX_RECIPE_BYTES:
         raise RecipeError([Problem(f"recipe is larger than {MAX_RECIPE_BYTES // 1024} KiB; refusing to load it", file)])
     try:
+        check_yaml_shape(text, file)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except RecursionError:
+        raise RecipeError([Problem("recipe is nested too deeply; refusing to load it", file)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
