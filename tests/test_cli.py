@@ -180,3 +180,80 @@ def test_sigint_leaves_no_corrupt_cache_and_rerun_succeeds(tmp_path):
     assert done.returncode == 0, done.stderr
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert [s["cached"] for s in manifest["steps"]] == [True, False]
+
+
+DICT_RECIPE = """\
+name: takes-data
+inputs:
+  script: {type: dict, default: null}
+  names: {type: list, default: []}
+steps:
+  - id: show
+    use: text.template
+    with: {template: "{{ inputs.script }} {{ inputs.names }}"}
+outputs:
+  text: $show.text
+"""
+
+
+@pytest.mark.parametrize("form", ["json", "at", "path"])
+def test_dict_and_list_inputs_parse_json_and_files(form, tmp_path, capsys):
+    from studio.engine.coerce import convert_input
+
+    data = {"panels": [{"caption": "Hi, there", "speech": ["Ann: Go!"]}]}
+    f = tmp_path / "script.json"
+    f.write_text(json.dumps(data))
+    value = {"json": json.dumps(data), "at": f"@{f}", "path": str(f)}[form]
+    assert convert_input("script", "dict", value) == data
+    lst = tmp_path / "names.json"
+    lst.write_text('["a", "b; c"]')
+    assert convert_input("names", "list", f"@{lst}") == ["a", "b; c"]
+    assert convert_input("names", "list", '["x", 2]') == ["x", 2]
+    assert convert_input("names", "list", "a; b") == ["a", "b"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("{not json", "is not valid JSON (line 1"),
+    ("@missing.json", "missing.json: no such file"),
+    ("nowhere/script.json", "script.json: no such file"),
+    ("just words", "must be dict"),
+    ("[1, 2]", "must be dict"),
+])
+def test_bad_dict_input_is_one_line_exit_2(value, message, tmp_path, capsys):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(DICT_RECIPE)
+    code = main(["run", str(recipe), "-i", f"script={value}", "--out", str(tmp_path / "o"), "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_documented_relettering_commands_work(tmp_path):
+    """The re-lettering commands in docs/comics.md, run as written in a shell (clip and run folder filled in)."""
+    from studio.comic.demo_clip import make_demo_clip
+
+    clip = make_demo_clip(tmp_path / "clip.mp4")
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "STUDIO_CACHE_DIR": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    base = [sys.executable, "-m", "studio", "run", "comic-from-video", "-i", f"video={clip}", "-q"]
+    first = subprocess.run([*base, "--out", str(tmp_path / "first")], capture_output=True, text=True, env=env, timeout=300)
+    assert first.returncode == 0, first.stderr
+    script = json.loads((tmp_path / "first" / "script.json").read_text())
+    script["panels"][0]["caption"] = "A new opening line."
+    edited = tmp_path / "edited" / "script.json"
+    edited.parent.mkdir()
+    edited.write_text(json.dumps(script))
+
+    doc = (REPO / "docs" / "comics.md").read_text()
+    commands = [line.strip() for line in doc.splitlines()
+                if line.startswith("studio run comic-from-video") and "-i script=" in line]
+    assert len(commands) == 3, commands
+    studio_cmd = f"{sys.executable} -m studio"
+    for i, cmd in enumerate(commands):
+        shell = (cmd.replace("studio run", f"{studio_cmd} run", 1)
+                 .replace("video=clip.mp4", f"video={clip}")
+                 .replace("outputs/comic-from-video/<run>/script.json", str(edited)))
+        out = tmp_path / f"re{i}"
+        done = subprocess.run(["bash", "-c", f"{shell} --out {out} -q"], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, (cmd, done.stderr)
+        assert json.loads((out / "script.json").read_text())["panels"][0]["caption"] == "A new opening line."

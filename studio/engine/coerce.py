@@ -44,9 +44,45 @@ def parse_pairs(pairs: list[str] | None, flag: str) -> list[tuple[str, str]]:
     return out
 
 
+def structured_from_text(name: str, type_: str, text: str) -> Any:
+    """A dict/list input given as text (`-i NAME=VALUE`): JSON, `@file.json`, or a path to a .json file.
+
+    Returns the parsed value, or the text unchanged when it is none of those (a list input then
+    falls back to `a; b; c`)."""
+    import json
+
+    raw = text.strip()
+    source = None
+    if raw.startswith("@"):
+        source = Path(raw[1:]).expanduser()
+        if not source.is_file():
+            raise InputError(f"input {name!r}: {source}: no such file (after '@' give a JSON file)")
+    elif raw.lower().endswith(".json") and not raw.startswith(("{", "[")):
+        source = Path(raw).expanduser()
+        if not source.is_file():
+            raise InputError(f"input {name!r}: {source}: no such file (expected a JSON file for a {type_} input)")
+    if source is not None:
+        try:
+            raw = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"input {name!r}: cannot read {source}: {exc}") from None
+    elif not raw.startswith(("{", "[")):
+        return text
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        where = f"{source}" if source is not None else "the value"
+        raise UserError(
+            f"input {name!r}: {where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg});"
+            f" give a {type_} as JSON, @file.json or a path to a .json file"
+        ) from None
+
+
 def convert_input(name: str, type_: str, value: Any, choices: list[Any] | None = None) -> Any:
     """Convert a recipe input value to its declared type, or raise a UserError naming it."""
     where = f"input {name!r}"
+    if type_ in ("dict", "list") and isinstance(value, str):
+        value = structured_from_text(name, type_, value)
     try:
         if type_ == "int":
             if isinstance(value, bool):
@@ -73,6 +109,8 @@ def convert_input(name: str, type_: str, value: Any, choices: list[Any] | None =
         elif type_ == "list":
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(";") if v.strip()]
+            if isinstance(value, dict):
+                raise ValueError
             value = list(value)
         elif type_ == "dict":
             if not isinstance(value, dict):
@@ -80,7 +118,8 @@ def convert_input(name: str, type_: str, value: Any, choices: list[Any] | None =
         elif type_ == "path" and not isinstance(value, (str, Path, Artifact)):
             raise ValueError
     except (TypeError, ValueError):
-        raise UserError(f"{where} must be {type_}, got {value!r}") from None
+        hint = " (give JSON, @file.json or a path to a .json file)" if type_ == "dict" else ""
+        raise UserError(f"{where} must be {type_}, got {value!r}{hint}") from None
     if choices and value not in choices:
 
         raise UserError(f"{where}: {value!r} is not one of {', '.join(map(str, choices))}{suggest(str(value), [str(c) for c in choices])}")
