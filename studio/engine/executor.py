@@ -29,6 +29,7 @@ from studio.engine.cache import Cache
 from studio.engine.coerce import convert_input, to_artifact
 from studio.engine.errors import Cancelled, StepError, StudioError, UserError
 from studio.engine.fingerprint import code_fingerprint
+from studio.engine.jinja import render_sandboxed
 from studio.engine.manifest import build_manifest, write_json_atomic
 from studio.engine.progress import CancelToken, Event, Listener
 from studio.engine.refs import Ref, is_template
@@ -96,14 +97,9 @@ def _emit(listeners: Iterable[Listener], event: Event) -> None:
 
 
 def _render(template: str, context: dict[str, Any], where: str) -> str:
-    import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
-
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
-    try:
-        return env.from_string(template).render(**context)
-    except jinja2.TemplateError as exc:
-        raise UserError(f"{where}: template {template!r} failed: {exc}") from None
+    """A `with:` template, in the sandbox with a time and size budget (engine/jinja.py)."""
+    shown = template if len(template) <= 80 else template[:77] + "..."
+    return render_sandboxed(template, context, where=f"{where}: template {shown!r}")
 
 
 def apply_overrides(p: Pipeline, overrides: dict[str, Any] | Iterable[tuple[str, Any]] | None) -> Pipeline:

@@ -7,6 +7,7 @@ from typing import Any
 
 import studio
 from studio.engine.errors import UserError
+from studio.engine.jinja import render_sandboxed
 
 
 def templates_dir() -> Path:
@@ -20,9 +21,6 @@ def templates_dir() -> Path:
 
 
 def render_template(template: str, **context: Any) -> str:
-    import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
-
     text = template
     if "{" not in template and template.endswith((".j2", ".jinja", ".txt")):
         path = templates_dir() / "prompts" / template
@@ -30,8 +28,4 @@ def render_template(template: str, **context: Any) -> str:
             names = sorted(p.name for p in (templates_dir() / "prompts").glob("*")) if (templates_dir() / "prompts").is_dir() else []
             raise UserError(f"prompt template {template!r} not found in templates/prompts/; available: {', '.join(names) or 'none'}")
         text = path.read_text(encoding="utf-8")
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
-    try:
-        return env.from_string(text).render(**context).strip()
-    except jinja2.TemplateError as exc:
-        raise UserError(f"template failed: {exc}") from None
+    return render_sandboxed(text, context, where="template", trim_blocks=True, lstrip_blocks=True).strip()

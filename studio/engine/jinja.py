@@ -1,0 +1,112 @@
+"""Jinja2 rendering for recipes and prompt templates, in a sandbox with a budget.
+
+The sandbox (jinja2.sandbox) blocks attribute tricks; the budget stops templates that would eat
+the machine: a deadline checked on every loop iteration and call, a cap on the rendered text,
+and caps on `*` / `**` results (`"x" * 10**9`). Any breach is a `UserError` (one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from studio.engine.errors import UserError
+
+#: longest text a template may render
+MAX_OUTPUT_CHARS = 1_000_000
+#: longest a template may take to render
+MAX_SECONDS = 5.0
+#: most items one range() may give (jinja2's sandbox default)
+MAX_RANGE = 100_000
+
+
+class TemplateBudgetError(UserError):
+    """A template went over its time or size budget."""
+
+
+def _environment(deadline: float, max_seconds: float, max_chars: int, **options: Any) -> Any:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    def check() -> None:
+        if time.monotonic() > deadline:
+            raise TemplateBudgetError(f"template took longer than its {max_seconds:g} s budget")
+
+    class BudgetedEnvironment(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+            check()
+            if op == "**":
+                if isinstance(right, (int, float)) and abs(right) > 64 and isinstance(left, (int, float)) and abs(left) > 1:
+                    raise TemplateBudgetError(f"template computes {left!r} ** {right!r}, too large")
+                return operator.pow(left, right)
+            seq, times = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
+            if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > max_chars:
+                raise TemplateBudgetError(f"template builds a value longer than {max_chars} items")
+            return operator.mul(left, right)
+
+        def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            check()
+            return super().call(__context, __obj, *args, **kwargs)
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            check()
+            return super().getattr(obj, attribute)
+
+        def getitem(self, obj: Any, argument: Any) -> Any:
+            check()
+            return super().getitem(obj, argument)
+
+    def budgeted_range(*args: int) -> Iterator[int]:
+        rng = range(*args)
+        if len(rng) > MAX_RANGE:
+            raise TemplateBudgetError(f"range() of {len(rng)} items; at most {MAX_RANGE}")
+        for i, value in enumerate(rng):
+            if not i % 256:
+                check()
+            yield value
+
+    env = BudgetedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, **options)
+    env.globals["range"] = budgeted_range
+    return env
+
+
+def render_sandboxed(
+    text: str,
+    context: dict[str, Any],
+    *,
+    where: str = "template",
+    max_chars: int = MAX_OUTPUT_CHARS,
+    max_seconds: float = MAX_SECONDS,
+    **options: Any,
+) -> str:
+    """Render `text` with `context`; UserError (one line) on a syntax error, an undefined name,
+    or a breach of the time or size budget."""
+    import jinja2
+
+    deadline = time.monotonic() + max_seconds
+    env = _environment(deadline, max_seconds, max_chars, **options)
+    parts: list[str] = []
+    size = 0
+    try:
+        for chunk in env.from_string(text).generate(**context):
+            size += len(chunk)
+            if size > max_chars:
+                raise TemplateBudgetError(f"template renders more than {max_chars} characters")
+            if time.monotonic() > deadline:
+                raise TemplateBudgetError(f"template took longer than its {max_seconds:g} s budget")
+            parts.append(chunk)
+    except TemplateBudgetError as exc:
+        raise TemplateBudgetError(f"{where}: {exc}") from None
+    except jinja2.TemplateError as exc:
+        raise UserError(f"{where}: template failed: {exc}") from None
+    except RecursionError:
+        raise UserError(f"{where}: template recurses too deeply") from None
+    except (MemoryError, OverflowError) as exc:
+        raise UserError(f"{where}: template is too large to render ({type(exc).__name__})") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise UserError(f"{where}: template failed: {type(exc).__name__}: {exc}") from None
+    return "".join(parts)
