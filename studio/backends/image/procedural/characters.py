@@ -730,7 +730,7 @@ def draw_bird(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]
         p.shape(ellipse_pts(0.5, 0.5, 0.45, 0.3, start=180, end=360) + [(0.95, 0.5), (0.7, 0.8), (0.3, 0.85)], shade(body, 0.8))
 
 
-@archetype("fish", kind="creature", height=0.18, grounded=False, words="shark whale goldfish carp salmon dolphin", colors="orange blue teal yellow")
+@archetype("fish", kind="creature", height=0.18, grounded=False, words="shark goldfish carp salmon dolphin", colors="orange blue teal yellow")
 def draw_fish(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
     body = c.main
     p.shape([(0.26, 0.5), (0.06, 0.3), (0.12, 0.5), (0.06, 0.7)], shade(body, 0.8))

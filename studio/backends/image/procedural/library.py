@@ -22,5 +22,6 @@ __all__ = ["ARCHETYPES", "WORDS", "Archetype", "DrawFn", "archetype", "ensure_lo
 
 def ensure_loaded() -> None:
     """Import the modules that register archetypes (idempotent; the order fixes which archetype
-    a shared word names, so it stays characters, items, world)."""
-    from studio.backends.image.procedural import characters, items, world  # noqa: F401
+    a shared word names, so it stays characters, items, world, extras)."""
+    from studio.backends.image.procedural import characters, items, world  # noqa: F401, I001
+    from studio.backends.image.procedural import extras  # noqa: F401  (after the first three: theirs keep shared words)
