@@ -4,6 +4,7 @@ order, saves outputs atomically into a run folder and writes the manifest."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -40,6 +41,14 @@ from studio.engine.validation import format_pydantic_error
 
 if TYPE_CHECKING:
     from studio.engine.pipeline import Pipeline
+
+#: the same rule the validator applies to recipe and output names
+_NAME_RE = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]{0,99}$")
+
+
+def bad_name(name: Any) -> bool:
+    """True when `name` is not one plain file name (`../x`, `/abs/x`, `a/b`, `.hidden`, empty)."""
+    return not isinstance(name, str) or not _NAME_RE.match(name)
 
 OUTPUTS_ENV = "STUDIO_OUTPUTS"
 
@@ -169,7 +178,9 @@ def execute(
         # large inputs (videos) are hashed once, not on every run: digests live beside the cache
         _artifacts.remember_file_digests(store.root / "files")
     run_id = run_id or new_run_id()
-    final = Path(out) if out else (Path(outputs_root) if outputs_root else default_outputs_root()) / (p.name or "recipe") / run_id
+    if bad_name(run_id):
+        raise UserError(f"run id {run_id!r} is not a plain name")
+    final = Path(out) if out else (Path(outputs_root) if outputs_root else default_outputs_root()) / plain_filename(p.name, "recipe") / run_id
     if final.exists() and (not final.is_dir() or any(final.iterdir())):
         raise UserError(f"output folder {final} already exists and is not empty; choose another --out")
 
@@ -357,11 +368,26 @@ def _png_parameters(recipe: str, seed: int, ref: Ref, records: list[dict[str, An
     return provenance_text(artifact.meta.get("parameters"), made_by)
 
 
+def plain_filename(name: str, fallback: str) -> str:
+    """`name` made one plain file name: separators and control characters become '_', leading
+    dots go (so `../../x`, `/abs/x` and `a/b` all land inside the run folder)."""
+    cleaned = "".join("_" if (c in "/\\" or ord(c) < 32) else c for c in str(name)).lstrip(". ")
+    return cleaned[:200] or fallback
+
+
+def _inside(folder: Path, fname: str) -> Path:
+    target = folder / fname
+    if target.resolve().parent != folder.resolve():
+        raise StepError(f"refusing to write {fname!r} outside the run folder")
+    return target
+
+
 def _unique_names(items: list[Artifact], stem: str) -> list[str]:
     names = []
     seen: set[str] = set()
     for i, a in enumerate(items):
-        base = a.default_filename(a.name) if a.name else a.default_filename(f"{stem}_{i:03d}")
+        fallback = f"{stem}_{i:03d}"
+        base = a.default_filename(plain_filename(a.name, fallback)) if a.name else a.default_filename(fallback)
         if base in seen:
             base = a.default_filename(f"{i:03d}_{Path(base).stem}")
         seen.add(base)
@@ -373,20 +399,20 @@ def _save_output(name: str, value: Any, folder: Path, recipe: str, seed: int, re
     if value is None:
         return None
     if isinstance(value, list):
-        sub = folder / name
+        sub = _inside(folder, plain_filename(name, "output"))
         sub.mkdir(parents=True, exist_ok=True)
         rels = []
         for a, fname in zip(value, _unique_names(value, name)):
             opts = {"parameters": _png_parameters(recipe, seed, ref, records, a)} if isinstance(a, ImageArtifact) else {}
-            written = a.save(sub / fname, **opts)
+            written = a.save(_inside(sub, fname), **opts)
             rels.append(str(written.relative_to(folder)))
         return rels
     if isinstance(value, FileArtifact) and value.name:
-        fname = value.name
+        fname = plain_filename(value.name, value.default_filename(name))
     else:
-        fname = value.default_filename(name)
+        fname = value.default_filename(plain_filename(name, "output"))
     opts = {"parameters": _png_parameters(recipe, seed, ref, records, value)} if isinstance(value, ImageArtifact) else {}
-    written = value.save(folder / fname, **opts)
+    written = value.save(_inside(folder, fname), **opts)
     return str(written.relative_to(folder))
 
 

@@ -8,6 +8,7 @@ and caps on `*` / `**` results (`"x" * 10**9`). Any breach is a `UserError` (one
 from __future__ import annotations
 
 import operator
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from studio.engine.errors import UserError
 
 #: longest text a template may render
 MAX_OUTPUT_CHARS = 1_000_000
-#: longest a template may take to render
+#: longest a template may take to render (env STUDIO_TEMPLATE_SECONDS overrides)
 MAX_SECONDS = 5.0
 #: most items one range() may give (jinja2's sandbox default)
 MAX_RANGE = 100_000
@@ -80,13 +81,15 @@ def render_sandboxed(
     *,
     where: str = "template",
     max_chars: int = MAX_OUTPUT_CHARS,
-    max_seconds: float = MAX_SECONDS,
+    max_seconds: float | None = None,
     **options: Any,
 ) -> str:
     """Render `text` with `context`; UserError (one line) on a syntax error, an undefined name,
     or a breach of the time or size budget."""
     import jinja2
 
+    if max_seconds is None:
+        max_seconds = float(os.environ.get("STUDIO_TEMPLATE_SECONDS") or MAX_SECONDS)
     deadline = time.monotonic() + max_seconds
     env = _environment(deadline, max_seconds, max_chars, **options)
     parts: list[str] = []

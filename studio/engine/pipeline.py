@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.engine.errors import Problem, RecipeError, UserError
-from studio.engine.executor import execute
+from studio.engine.executor import bad_name, execute
 from studio.engine.refs import Ref, is_template
 from studio.engine.registry import suggest
 from studio.engine.step import PLURALS, STEPS, Step, element_kind, is_list_type
@@ -358,6 +358,8 @@ def validate_pipeline(p: Pipeline) -> list[Problem]:
 
     if not p.name or not isinstance(p.name, str):
         problems.append(Problem("recipe has no name", f, p.line_of_name))
+    elif bad_name(p.name):
+        problems.append(Problem(f"recipe name {p.name!r} is not a plain name: it names the outputs folder, so no '/', '\\', leading '.' or control characters (100 characters at most)", f, p.line_of_name))
     for spec in p.inputs.values():
         if spec.type not in INPUT_TYPES:
             problems.append(
@@ -426,6 +428,9 @@ def validate_pipeline(p: Pipeline) -> list[Problem]:
                 for r in refs:
                     if r is None:
                         continue
+                    if r.source == s.id:
+                        problems.append(Problem(f"{where}: input {key!r} reads {r}, the step's own output; a step can only read earlier steps", f, line))
+                        continue
                     t = ref_type(r, line, where)
                     if t is not None and not port_compatible(t, port.type) and not (isinstance(value, list) and port_compatible(t, element_kind(port.type))):
                         problems.append(Problem(f"{where}: input {key!r} expects {port.type}, but {r} is {t}", f, line))
@@ -433,6 +438,9 @@ def validate_pipeline(p: Pipeline) -> list[Problem]:
             if key in params_fields:
                 pref = Ref.parse(value)
                 if pref is not None:
+                    if pref.source == s.id:
+                        problems.append(Problem(f"{where}: param {key!r} reads {pref}, the step's own output; a step can only read earlier steps", f, line))
+                        continue
                     ref_type(pref, line, where)
                     if pref.source == "inputs" and pref.name in p.inputs and not p.inputs[pref.name].required:
                         literal_params[key] = p.inputs[pref.name].default
@@ -451,7 +459,13 @@ def validate_pipeline(p: Pipeline) -> list[Problem]:
         problems.extend(check_params(cls, literal_params, given, s, f))
 
     for name, ref in p.outputs.items():
-        ref_type(ref, p.output_lines.get(name), f"output {name!r}")
+        oline = p.output_lines.get(name)
+        if bad_name(name):
+            problems.append(Problem(f"output name {name!r} is not a plain name: it names a file or folder in the run folder, so no '/', '\\', leading '.' or control characters", f, oline))
+        if ref.source == "inputs" and ref.name in p.inputs:
+            problems.append(Problem(f"output {name!r}: {ref} is a recipe input; outputs name what a step made, like $step.output", f, oline))
+            continue
+        ref_type(ref, oline, f"output {name!r}")
 
     _, cyc = _toposort(p)
     problems.extend(cyc)
