@@ -124,7 +124,7 @@ class MusicGenerate(Step):
     def _procedural(self, ctx, params: GenerateParams):
         from studio.backends.audio.music.composer import compose, to_pretty_midi
         from studio.backends.audio.music.style import infer_style
-        from studio.backends.audio.music.synth import render
+        from studio.backends.audio.music.synth import FALLBACK_NOTE, render, renderer
 
         style = infer_style(params.prompt, rng=ctx.rng("style"), bpm=params.bpm, key=params.key, mode=params.mode,
                             instruments=params.instruments)
@@ -137,6 +137,8 @@ class MusicGenerate(Step):
                      f"({comp.bars} bars); {fix}")
         pm = to_pretty_midi(comp, humanize_rng=ctx.rng("humanize"))
         sr = params.sample_rate or 44100
+        if renderer() != "tinysoundfont":
+            ctx.warn(FALLBACK_NOTE)
         ctx.progress(0.05, f"{style.key_name}, {comp.bpm:.1f} bpm, {comp.bars} bars")
         rendered = render(comp, pm, sample_rate=sr, soundfont=params.soundfont,
                           progress=lambda f, m: ctx.progress(0.05 + 0.9 * f, m))

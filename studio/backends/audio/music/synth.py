@@ -1,5 +1,12 @@
 """Rendering a composition through a General MIDI SoundFont (TinySoundFont, no system libraries).
 
+Two renderers, chosen by what is installed: TinySoundFont (`tinysoundfont`, installed by the
+Makefile with `--no-deps`: its one requirement, pyaudio, is for live playback and needs system
+headers to build) renders at any sample rate; without it, `midirenderer` (a plain wheel, a
+dependency of studio, so `pip install .` always has a renderer) renders each track from a one-track
+MIDI file at 48 kHz, resampled to the output rate. The two sound alike but are not
+sample-identical; `renderer()` names the one in use and the run announces a fallback.
+
 How the stems are made so that they sum to the mix exactly:
 
 * every track is rendered on its own by TinySoundFont into its own stereo buffer (its own voices,
@@ -42,12 +49,37 @@ def default_soundfont() -> Path:
 _SF_BYTES: dict[tuple[str, int], bytes] = {}
 
 
+#: the sample rate midirenderer renders at (fixed by that library)
+MIDIRENDERER_RATE = 48000
+
+#: the fallback announcement (one line, once per run, from music.generate)
+FALLBACK_NOTE = ("tinysoundfont is not installed: rendering the soundfont with midirenderer "
+                 "(similar sound; `pip install --no-deps tinysoundfont` for the usual renderer)")
+
+
+def renderer() -> str:
+    """'tinysoundfont' when it imports, else 'midirenderer' (a studio dependency)."""
+    try:
+        import tinysoundfont  # noqa: F401
+    except ImportError:
+        return "midirenderer"
+    return "tinysoundfont"
+
+
+@dataclass
+class _MidiRendererFont:
+    """What `load_soundfont` hands back when tinysoundfont is missing: the font's bytes, rendered
+    per track by midirenderer in `render_instrument`."""
+
+    data: bytes
+    sample_rate: int
+
+
 def load_soundfont(path: str | Path | None, sample_rate: int) -> tuple[Any, Path]:
     """A fresh TinySoundFont instance (the file's bytes are read once per process). A fresh
     instance per track matters: `reset()` leaves some voice state behind, and a reused instance
-    made the second render of the same notes differ slightly."""
-    from tinysoundfont import _tinysoundfont as tsf
-
+    made the second render of the same notes differ slightly. Without tinysoundfont: the font's
+    bytes for midirenderer."""
     p = Path(path).expanduser() if path else default_soundfont()
     if not p.is_file():
         raise InputError(f"soundfont {p}: no such file; give a .sf2/.sf3 file or leave soundfont empty for the bundled General MIDI font")
@@ -59,6 +91,12 @@ def load_soundfont(path: str | Path | None, sample_rate: int) -> tuple[Any, Path
         data = p.read_bytes()
         _SF_BYTES.clear()
         _SF_BYTES[key] = data
+    if renderer() == "midirenderer":
+        if not data.startswith(b"RIFF") or data[8:12] != b"sfbk":
+            raise InputError(f"soundfont {p}: not a readable SoundFont (no RIFF sfbk header)")
+        return _MidiRendererFont(data, int(sample_rate)), p
+    from tinysoundfont import _tinysoundfont as tsf
+
     try:
         font = tsf.SoundFont(data)
     except (RuntimeError, ValueError, OSError) as exc:
@@ -71,6 +109,8 @@ def load_soundfont(path: str | Path | None, sample_rate: int) -> tuple[Any, Path
 def render_instrument(font: Any, inst: Any, n_samples: int, sample_rate: int) -> np.ndarray:
     """One pretty_midi Instrument -> stereo float32 (n_samples, 2), rendered on its own by a
     fresh synth instance `font`."""
+    if isinstance(font, _MidiRendererFont):
+        return _render_with_midirenderer(font, inst, n_samples, sample_rate)
     ch = 9 if inst.is_drum else 0
     try:
         font.channel_set_preset_number(ch, int(inst.program), bool(inst.is_drum))
@@ -98,6 +138,47 @@ def render_instrument(font: Any, inst: Any, n_samples: int, sample_rate: int) ->
             font.channel_note_off(ch, pitch)
     if pos < n_samples:
         font.render(memoryview(out[pos:]).cast("B"), False)  # type: ignore[arg-type]
+    return out
+
+
+def _render_with_midirenderer(font: _MidiRendererFont, inst: Any, n_samples: int, sample_rate: int) -> np.ndarray:
+    """One track through midirenderer: a one-track MIDI file (its notes, program and drum flag; its
+    volume and pan controllers are left out, as with TinySoundFont, since level and pan are
+    applied in numpy), rendered at 48 kHz and resampled to `sample_rate`."""
+    import io
+    import wave
+    from math import gcd
+
+    import midirenderer
+    import pretty_midi
+    from scipy.signal import resample_poly
+
+    out = np.zeros((n_samples, 2), dtype=np.float32)
+    notes = [n for n in inst.notes if n.start * sample_rate < n_samples]
+    if not notes:
+        return out
+    one = pretty_midi.PrettyMIDI(initial_tempo=120.0)
+    track = pretty_midi.Instrument(program=int(inst.program), is_drum=bool(inst.is_drum))
+    track.notes = [pretty_midi.Note(n.velocity, n.pitch, n.start, max(n.start + 1.0 / sample_rate, min(n.end, n_samples / sample_rate)))
+                   for n in notes]
+    one.instruments.append(track)
+    buf = io.BytesIO()
+    one.write(buf)
+    try:
+        wav = midirenderer.render_wave_from(font.data, buf.getvalue())
+    except (ValueError, RuntimeError) as exc:
+        raise InputError(f"soundfont: midirenderer could not render with it ({exc})") from None
+    with wave.open(io.BytesIO(wav)) as w:
+        rate, channels = w.getframerate(), w.getnchannels()
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+    x = pcm.reshape(-1, channels)
+    if channels == 1:
+        x = np.repeat(x, 2, axis=1)
+    if rate != sample_rate:
+        g = gcd(int(rate), int(sample_rate))
+        x = resample_poly(x, sample_rate // g, rate // g, axis=0).astype(np.float32)
+    m = min(n_samples, x.shape[0])
+    out[:m] = x[:m, :2]
     return out
 
 
@@ -222,7 +303,7 @@ def render(comp: Any, pm: Any, *, sample_rate: int = 44100, soundfont: str | Pat
                     cc.value = vol
     return Rendered(mix=mix, stems=stems, sample_rate=sample_rate, soundfont=sf_path,
                     info={"track_gain_db": gains, "reverb_rt60": rt60, "normalise_gain_db": round(20 * np.log10(g), 2) if g > 0 else 0.0,
-                          "soundfont": os.path.basename(str(sf_path))})
+                          "soundfont": os.path.basename(str(sf_path)), "renderer": renderer()})
 
 
 def _sum(stems: dict[str, np.ndarray]) -> np.ndarray:
