@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 
 from studio.backends.image.procedural.colors import Colors
-from studio.backends.image.procedural.painter import Painter, bezier, ellipse_pts, mix, shade, star_pts
+from studio.backends.image.procedural.painter import (
+    Painter,
+    bezier,
+    ellipse_pts,
+    mix,
+    shade,
+    star_pts,
+)
 from studio.backends.image.procedural.registry import archetype
 
 _EYE = (20, 20, 28)

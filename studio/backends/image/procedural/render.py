@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from studio.backends.image.procedural import settings as places
 from studio.backends.image.procedural.colors import (
     COLOURS,
     LIGHTING,
@@ -20,7 +21,12 @@ from studio.backends.image.procedural.colors import (
 from studio.backends.image.procedural.library import ARCHETYPES, ensure_loaded
 from studio.backends.image.procedural.painter import RGB, Painter, mix, shade
 from studio.backends.image.procedural.prompt import PromptInfo, Subject, parse_prompt
-from studio.backends.image.procedural.scene import SceneSpec, render_background, weather_overlay
+from studio.backends.image.procedural.scene import (
+    SceneSpec,
+    horizon_of,
+    render_background,
+    weather_overlay,
+)
 from studio.comic.fonts import load_font
 from studio.engine.errors import InputError
 
@@ -226,9 +232,11 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         canvas = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         ground, haze = {"beach": 0.93, "city": 0.95, "sky": 0.75}.get(setting, 0.95), (200, 210, 220)
     else:
-        bg, ground, haze = render_background((w, h), spec, rng, look.mode, 0.0015 if style == "outlined" else 0.0)
+        prng = np.random.default_rng(stable_seed("palette", identity, setting)) if identity is not None else None
+        bg, ground, haze = render_background((w, h), spec, rng, look.mode, 0.0015 if style == "outlined" else 0.0, prng)
         canvas = bg.convert("RGBA")
-    light: tuple[float, ...] = LIGHTING.get(time, (1.0, 1.0, 1.0)) if setting not in ("interior", "cave", "underwater") else {"cave": (0.9, 0.78, 0.66), "underwater": (0.7, 0.9, 1.0)}.get(setting, (1.0, 1.0, 1.0) if not night else (0.8, 0.72, 0.62))
+    base = places.BASE.get(setting, setting)
+    light: tuple[float, ...] = LIGHTING.get(time, (1.0, 1.0, 1.0)) if base not in ("interior", "cave", "underwater") else {"cave": (0.9, 0.78, 0.66), "underwater": (0.7, 0.9, 1.0)}.get(base, (1.0, 1.0, 1.0) if not night else (0.8, 0.72, 0.62))
     light = tuple(min(1.1, 0.45 + 0.6 * v) for v in light) if night else light  # keep subjects readable at night
     # backdrops: smaller, hazed, on the horizon
     for i, b in enumerate(info.backdrops[:3]):
@@ -242,9 +250,7 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         arr[..., :3] = arr[..., :3] * 0.7 + np.array(haze, dtype=np.float32) * 0.3
         img = Image.fromarray(arr.astype(np.uint8), "RGBA")
         x = int(w * (0.72 if i % 2 == 0 else 0.25)) - size // 2
-        from studio.backends.image.procedural.scene import HORIZON
-
-        y = int(h * min(0.9, HORIZON.get(setting, 0.6) + 0.04)) - size
+        y = int(h * min(0.9, horizon_of(setting) + 0.04)) - size
         canvas.alpha_composite(img, dest=(x, y))
     # subjects
     n = len(subjects)

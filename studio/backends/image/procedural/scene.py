@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from studio.backends.image.procedural import settings as places
 from studio.backends.image.procedural.colors import (
     COLOURS,
     SKIES,
@@ -70,15 +71,26 @@ def sky_gradient(w: int, h: int, stops: tuple[RGB, RGB, RGB], horizon: float, fl
     return np.repeat(col[:, None, :], w, axis=1)
 
 
+def horizon_of(setting: str) -> float:
+    """Where the horizon of a setting sits (fraction of the height)."""
+    return places.HORIZON.get(setting, HORIZON.get(places.BASE.get(setting, setting), 0.6))
+
+
 def sky_stops(spec: SceneSpec) -> tuple[RGB, RGB, RGB]:
     top, mid, hor = SKIES.get(spec.time, SKIES["day"])
-    if spec.setting == "space":
+    base = places.BASE.get(spec.setting, spec.setting)
+    own = places.tint_sky(spec.setting)
+    if own is not None and spec.time in ("day", "dawn", "sunset"):
+        top, mid, hor = own
+    elif own is not None:
+        top, mid, hor = mix(top, own[0], 0.35), mix(mid, own[1], 0.35), mix(hor, own[2], 0.35)
+    if base == "space":
         top, mid, hor = (4, 4, 14), (14, 10, 34), (34, 18, 60)
-    elif spec.setting == "volcano":
+    elif base == "volcano":
         top, mid, hor = (30, 14, 16), (110, 36, 24), (220, 110, 50)
-    elif spec.setting == "swamp":
+    elif base == "swamp":
         top, mid, hor = mix(top, (60, 70, 60), 0.45), mix(mid, (110, 120, 90), 0.45), mix(hor, (160, 170, 130), 0.45)
-    elif spec.setting == "desert" and spec.time == "day":
+    elif base == "desert" and spec.time == "day" and own is None:
         top, mid, hor = (70, 140, 220), (150, 196, 236), (246, 226, 190)
     if "rain" in spec.weather or "storm" in spec.weather or "clouds" in spec.weather:
         grey = (96, 100, 112) if spec.time != "night" else (20, 22, 30)
@@ -127,10 +139,11 @@ def _clouds(p: Painter, rng: np.random.Generator, spec: SceneSpec, horizon: floa
 
 def _celestial(p: Painter, rng: np.random.Generator, spec: SceneSpec, horizon: float, aspect: float) -> None:
     t = spec.time
-    if spec.setting in ("cave", "interior", "underwater"):
+    base = places.BASE.get(spec.setting, spec.setting)
+    if base in ("cave", "interior", "underwater"):
         return
-    if t in ("night", "dusk") or spec.setting == "space":
-        n = 260 if t == "night" or spec.setting == "space" else 70
+    if t in ("night", "dusk") or base == "space":
+        n = 260 if t == "night" or base == "space" else 70
         for _ in range(int(n * max(0.3, spec.detail))):
             x, y = rng.uniform(0, 1), rng.uniform(0, horizon) ** 1.4 / max(0.05, horizon) ** 0.4
             r = rng.uniform(0.0008, 0.0026)
@@ -139,7 +152,7 @@ def _celestial(p: Painter, rng: np.random.Generator, spec: SceneSpec, horizon: f
         for _ in range(6):
             x, y = rng.uniform(0.05, 0.95), rng.uniform(0.03, horizon * 0.6)
             p.shape(star_pts(x, y, 0.008, 0.0016, points=4, rot=0), (255, 255, 230), shade_mode="none", outline=False, alpha=0.9)
-    if spec.setting == "space":
+    if base == "space":
         return
     if t == "night" and spec.sky_moon:
         mx, my, r = rng.uniform(0.65, 0.85), horizon * 0.25, 0.055
@@ -193,16 +206,19 @@ def _ground(canvas: np.ndarray, horizon: float, colour: RGB, flat: bool) -> None
 
 
 def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Generator, look_mode: str,
-                      line: float) -> tuple[Image.Image, float, RGB]:
+                      line: float, palette_rng: np.random.Generator | None = None) -> tuple[Image.Image, float, RGB]:
     """The scene behind the subjects. Returns (RGB image, ground line for subjects (fraction of
-    height), the haze colour)."""
+    height), the haze colour). `palette_rng`, when given, makes the colour choices (a planet's,
+    the houses') so a comic can keep them the same in every panel."""
     w, h = size
     aspect = w / h
-    setting = spec.setting
-    horizon = HORIZON.get(setting, 0.6)
+    key = spec.setting
+    setting = places.BASE.get(key, key)  # the base scene; `key`'s own features come last
+    prng = palette_rng if palette_rng is not None else rng
+    horizon = horizon_of(key)
     stops = sky_stops(spec)
     canvas = sky_gradient(w, h, stops, min(horizon, 1.0), spec.flat)
-    ground_col = GROUND.get(setting, (108, 172, 72))
+    ground_col = places.ground_of(key) or GROUND.get(setting, (108, 172, 72))
     if "ground" in spec.targets:
         ground_col = mix(ground_col, COLOURS[spec.targets["ground"]], 0.7)
     ground_col = apply_mood(ground_col, spec.moods)
@@ -239,7 +255,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
     if setting not in ("cave", "interior", "underwater"):
         _celestial(sky, rng, spec, min(horizon, 1.0), aspect)
         n_clouds = {"clouds": 9, "rain": 10, "storm": 12}.get(next((x for x in spec.weather if x in ("clouds", "rain", "storm")), ""), 4)
-        if setting != "space" and "clear" not in spec.weather:
+        if setting != "space" and key != "mars" and "clear" not in spec.weather:
             _clouds(sky, rng, spec, min(horizon, 1.0), aspect, n_clouds if spec.time != "night" else n_clouds // 2)
     img.alpha_composite(sky.img)
 
@@ -267,9 +283,9 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
         far.glow(0.5, horizon - 0.36, 0.2, (255, 120, 40), 0.8)
         for dx in (-0.04, 0.02, 0.06):
             far.line([(0.5 + dx, horizon - 0.33), (0.5 + dx * 2.5, horizon - 0.15), (0.5 + dx * 3.2, horizon)], (255, 120, 40), 0.008)
-    if setting == "beach":
-        sea_top = (40, 110, 170) if "water" not in spec.targets else COLOURS[spec.targets["water"]]
-        sea_top = apply_mood(shade(sea_top, 0.55) if night else sea_top, spec.moods)
+    sea_top = (40, 110, 170) if "water" not in spec.targets else COLOURS[spec.targets["water"]]
+    sea_top = apply_mood(shade(sea_top, 0.55) if night else sea_top, spec.moods)
+    if setting == "beach" and key not in ("sea", "ship", "harbour"):
         far.shape([(-0.01, horizon), (1.01, horizon), (1.01, 0.8), (-0.01, 0.8)], mix(sea_top, haze, 0.3), shade_mode="none", outline=False)
         far.shape([(-0.01, 0.66), (1.01, 0.66), (1.01, 0.8), (-0.01, 0.8)], sea_top, shade_mode="none", outline=False, alpha=0.6)
         for _ in range(int(24 * spec.detail) + 4):
@@ -304,7 +320,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
                     mid.shape([(cx, cy), (cx + wx * 0.7, cy), (cx + wx * 0.7, cy + 0.018), (cx, cy + 0.018)], wcol, shade_mode="none", outline=False)
             x += bw + rng.uniform(0.005, 0.02)
         near.shape([(-0.01, horizon + 0.02), (1.01, horizon + 0.02), (1.01, horizon + 0.05), (-0.01, horizon + 0.05)], shade(ground_col, 1.3), shade_mode="none", outline=False)
-        for i in range(7):
+        for i in range(7 if key == "city" else 0):
             x0 = i / 6 - 0.04
             near.shape([(x0, 0.86), (x0 + 0.07, 0.86), (x0 + 0.075, 0.875), (x0 - 0.005, 0.875)], (230, 210, 120) if not night else (150, 140, 90), shade_mode="none", outline=False)
         if night or "neon" in spec.moods:
@@ -345,7 +361,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
             vcols.stone = shade(vcols.stone, 0.6)
         _trees_row(mid, rng, horizon + 0.03, 0.22, aspect, 0, ["house"], vcols, variant_night, xs=xs)
         _trees_row(mid, rng, horizon + 0.04, 0.2, aspect, 3, ["tree"], base_colors)
-    if setting == "desert":
+    if setting == "desert" and key == "desert":
         _trees_row(mid, rng, horizon + 0.08, 0.16, aspect, 3, ["cactus"], base_colors)
     if setting == "graveyard":
         _trees_row(mid, rng, horizon + 0.03, 0.32, aspect, 2, ["tree"], base_colors, {"dead": True})
@@ -359,12 +375,13 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
     if setting == "space":
         for _ in range(3):
             cx, cy = rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.55)
-            neb = COLOURS[rng.choice(["purple", "magenta", "teal", "blue"])] if "sky" not in spec.targets else COLOURS[spec.targets["sky"]]
-            far.glow(cx, cy, rng.uniform(0.25, 0.45), neb, 0.35)
-        pc = colors_for(COLOURS[rng.choice(["orange", "teal", "purple", "coral"])], rng, spec.moods)
-        with far.region(0.62, 0.08, 0.62 + 0.26 / aspect, 0.34):
-            ARCHETYPES["planet"].draw(far, pc, rng, {})
-        _ridge(near, rng, horizon + 0.02, 0.05, (120, 118, 128), freq=0.7)
+            neb = COLOURS[prng.choice(["purple", "magenta", "teal", "blue"])] if "sky" not in spec.targets else COLOURS[spec.targets["sky"]]
+            far.glow(cx, cy, rng.uniform(0.25, 0.45), neb, 0.35 if key != "moon" else 0.12)
+        if key != "moon":
+            pc = colors_for(COLOURS[prng.choice(["orange", "teal", "purple", "coral"])], prng, spec.moods)
+            with far.region(0.62, 0.08, 0.62 + 0.26 / aspect, 0.34):
+                ARCHETYPES["planet"].draw(far, pc, prng, {})
+        _ridge(near, rng, horizon + 0.02, 0.05, shade(ground_col, 0.9) if key == "moon" else (120, 118, 128), freq=0.7)
         for _ in range(7):
             x, y, r = rng.uniform(0, 1), rng.uniform(horizon + 0.06, 0.98), rng.uniform(0.015, 0.05)
             near.shape(ellipse_pts(x, y, r, r * aspect * 0.35), (96, 94, 104), shade_mode="none", outline=False)
@@ -374,37 +391,38 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
         img.alpha_composite(Image.fromarray(np.dstack([bg.astype(np.uint8), np.full((h, w), 255, np.uint8)]), "RGBA"))
         far.shape(ellipse_pts(0.5, horizon, 0.16, 0.3, start=180, end=360), (26, 22, 26), shade_mode="none", outline=False)
         far.glow(0.5, horizon - 0.1, 0.2, (120, 150, 200), 0.25)
-        for _ in range(int(14 * max(0.5, spec.detail))):
+        for _ in range(int(14 * max(0.5, spec.detail)) if key == "cave" else 0):
             x = rng.uniform(0, 1)
             ln = rng.uniform(0.05, 0.2)
             mid.shape([(x - 0.025, -0.01), (x + 0.025, -0.01), (x, ln)], shade(wall, rng.uniform(0.6, 0.9)))
         near.shape([(-0.01, horizon), (1.01, horizon), (1.01, 1.01), (-0.01, 1.01)], shade(wall, 0.8), shade_mode="none", outline=False)
-        for x in (0.14, 0.86):
+        for x in (0.14, 0.86) if key == "cave" else ():
             with near.region(x - 0.04 / aspect, horizon - 0.34, x + 0.04 / aspect, horizon - 0.18):
                 ARCHETYPES["torch"].draw(near, base_colors, rng, {})
             near.glow(x, horizon - 0.3, 0.3, (255, 160, 60), 0.3)
         haze = (40, 34, 36)
     if setting == "interior":
-        wall = COLOURS[spec.targets["ground"]] if "ground" in spec.targets else rotate_hue((206, 180, 140), rng.uniform(-20, 20))
+        wall = COLOURS[spec.targets["ground"]] if "ground" in spec.targets else (places.wall_of(key) or rotate_hue((206, 180, 140), prng.uniform(-20, 20)))
         wall = apply_mood(wall, spec.moods)
         if night:
             wall = shade(wall, 0.6)
         far.shape([(-0.01, -0.01), (1.01, -0.01), (1.01, horizon), (-0.01, horizon)], wall, shade_mode="none", outline=False)
         far.shape([(-0.01, horizon - 0.16), (1.01, horizon - 0.16), (1.01, horizon), (-0.01, horizon)], shade(wall, 0.8), shade_mode="none", outline=False)
-        floor = apply_mood(shade((150, 100, 62), 0.7 if night else 1.0), spec.moods)
+        floor = apply_mood(shade(places.floor_of(key) or (150, 100, 62), 0.7 if night else 1.0), spec.moods)
         far.shape([(-0.01, horizon), (1.01, horizon), (1.01, 1.01), (-0.01, 1.01)], floor, shade_mode="none", outline=False)
         for i in range(9):
             far.line([(i / 8, horizon), ((i / 8 - 0.5) * 1.8 + 0.5, 1.01)], shade(floor, 0.75), 0.004)
         wx = rng.choice([0.2, 0.7])
         win_sky = SKIES.get(spec.time, SKIES["day"])
-        mid.shape([(wx, 0.14), (wx + 0.16, 0.14), (wx + 0.16, 0.44), (wx, 0.44)], win_sky[1], shade_mode="none", outline=True)
-        mid.line([(wx + 0.08, 0.14), (wx + 0.08, 0.44)], (90, 70, 50), 0.008)
-        mid.line([(wx, 0.29), (wx + 0.16, 0.29)], (90, 70, 50), 0.008)
-        for sx in (wx - 0.03, wx + 0.16):
-            mid.shape([(sx, 0.12), (sx + 0.035, 0.12), (sx + 0.04, 0.5), (sx - 0.005, 0.5)], (170, 50, 50))
-        px = 0.75 if wx < 0.5 else 0.25
-        mid.shape([(px - 0.06, 0.2), (px + 0.06, 0.2), (px + 0.06, 0.34), (px - 0.06, 0.34)], (120, 80, 40))
-        mid.shape([(px - 0.05, 0.215), (px + 0.05, 0.215), (px + 0.05, 0.325), (px - 0.05, 0.325)], mix(base_colors.leaf, (120, 170, 220), 0.5), shade_mode="none", outline=False)
+        if key not in ("classroom", "school", "library", "attic", "dance"):  # their walls are full
+            mid.shape([(wx, 0.14), (wx + 0.16, 0.14), (wx + 0.16, 0.44), (wx, 0.44)], win_sky[1], shade_mode="none", outline=True)
+            mid.line([(wx + 0.08, 0.14), (wx + 0.08, 0.44)], (90, 70, 50), 0.008)
+            mid.line([(wx, 0.29), (wx + 0.16, 0.29)], (90, 70, 50), 0.008)
+            for sx in (wx - 0.03, wx + 0.16):
+                mid.shape([(sx, 0.12), (sx + 0.035, 0.12), (sx + 0.04, 0.5), (sx - 0.005, 0.5)], (170, 50, 50))
+            px = 0.75 if wx < 0.5 else 0.25
+            mid.shape([(px - 0.06, 0.2), (px + 0.06, 0.2), (px + 0.06, 0.34), (px - 0.06, 0.34)], (120, 80, 40))
+            mid.shape([(px - 0.05, 0.215), (px + 0.05, 0.215), (px + 0.05, 0.325), (px - 0.05, 0.325)], mix(base_colors.leaf, (120, 170, 220), 0.5), shade_mode="none", outline=False)
         if night:
             mid.glow(0.5, 0.08, 0.25, (255, 220, 150), 0.45)
         haze = wall
@@ -427,12 +445,16 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
         haze = water
     if setting == "sky":
         _clouds(far, rng, spec, 0.95, aspect, 6)
+    places.paint_features(key, (far, mid, near), rng, prng, horizon=horizon, aspect=aspect, night=night,
+                          weather=spec.weather, detail=spec.detail, water=sea_top, colors=base_colors)
 
     img.alpha_composite(_haze(far.img, haze, 0.0))
     img.alpha_composite(_haze(mid.img, haze, 0.18 if setting not in ("interior", "cave") else 0.0))
     near_img = near.img
     img.alpha_composite(near_img)
     ground_line = {"beach": 0.93, "city": 0.95, "sky": 0.75, "space": 0.94, "underwater": 0.93}.get(setting, 0.95)
+    if key in ("ship", "harbour", "rooftop"):
+        ground_line = 0.95
     _ = SKINS
     return img.convert("RGB"), ground_line, haze
 
@@ -446,7 +468,7 @@ def weather_overlay(img: Image.Image, spec: SceneSpec, rng: np.random.Generator)
     over = Painter((w, h), mode="none", line=0)
     out = img.convert("RGBA")
     if "fog" in spec.weather or ("dark" in spec.moods and spec.setting in ("swamp", "graveyard")):
-        horizon = min(HORIZON.get(spec.setting, 0.6), 1.0)
+        horizon = min(horizon_of(spec.setting), 1.0)
         ys = np.linspace(0, 1, h, dtype=np.float32)
         a = np.clip(1 - np.abs(ys - horizon) / 0.35, 0, 1) ** 1.2 * 0.6
         fog = np.zeros((h, w, 4), np.uint8)
