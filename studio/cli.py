@@ -11,7 +11,7 @@ from typing import Any
 from studio import list_recipes, steps_schema
 from studio._version import __version__
 from studio.commands import register_all
-from studio.engine.errors import Cancelled, RecipeError, StudioError, UserError
+from studio.engine.errors import Cancelled, RecipeError, StorageError, StudioError, UserError
 from studio.progress_view import ProgressView
 
 
@@ -166,28 +166,39 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except RecipeError as exc:
-        if args.verbose:
-            raise
+        _traceback(args)
         print(exc.report(), file=sys.stderr)
         return exc.exit_code
     except Cancelled as exc:
         print(f"studio: {exc}", file=sys.stderr)
         return exc.exit_code
-    except UserError as exc:
-        if args.verbose:
-            raise
+    except (UserError, StorageError) as exc:
+        # user input (exit 2) or an unusable folder (exit 1): one line; -v adds the traceback
+        _traceback(args)
         print(f"studio: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except StudioError as exc:
-        if args.verbose:
-            raise
-        print(f"studio: failed: {exc} (run with --verbose for the traceback)", file=sys.stderr)
+        _traceback(args)
+        hint = "" if args.verbose else " (run with --verbose for the traceback)"
+        print(f"studio: failed: {exc}{hint}", file=sys.stderr)
         return exc.exit_code
+    except RecursionError:
+        _traceback(args)
+        print("studio: error: input nested too deeply to process", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("studio: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _traceback(args: argparse.Namespace) -> None:
+    """With -v, the traceback goes first; the exit code stays the error's own."""
+    if getattr(args, "verbose", False):
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
 
 
 def entry() -> None:

@@ -5,9 +5,11 @@ the exit code and a part of the message."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,137 @@ def test_bombs_fail_in_one_line_under_1gb(name):
     assert len(err.splitlines()) == 1, err
     assert "refusing to load it" in err
     assert 0 < peak_kb < 1024 * 1024, peak_kb
+
+
+# -- environment: folders the run writes to ----------------------------------------------------
+
+TOY = """\
+name: toy
+steps:
+  - {id: c, use: toy.count}
+outputs:
+  numbers: $c.texts
+"""
+
+
+@pytest.fixture
+def toy_recipe(tmp_path):
+    f = tmp_path / "toy.yaml"
+    f.write_text(TOY)
+    return f
+
+
+def _one_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+def test_out_is_a_file_exit_2(toy_recipe, tmp_path, capsys):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    assert main(["run", str(toy_recipe), "--out", str(f), "-q"]) == 2
+    assert "is a file" in _one_line(capsys)
+    assert f.read_text() == "x"
+
+
+def test_cache_dir_is_a_file_exit_2(toy_recipe, tmp_path, capsys):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    assert main(["run", str(toy_recipe), "--out", str(tmp_path / "run"), "--cache-dir", str(f), "-q"]) == 2
+    assert "--cache-dir" in _one_line(capsys)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("flag", ["--out", "--cache-dir"])
+def test_read_only_folder_exit_1_before_any_step(flag, toy_recipe, tmp_path, capsys, monkeypatch):
+    import errno
+
+    from studio.engine import storage
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = storage.tempfile.TemporaryFile
+
+    def probe(*a, dir=None, **kw):  # a read-only mount, as the kernel reports it
+        if Path(dir).resolve() == ro.resolve():
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*a, dir=dir, **kw)
+
+    monkeypatch.setattr(storage.tempfile, "TemporaryFile", probe)
+    started = []
+    monkeypatch.setattr(toy_steps.Count, "run", lambda self, ctx, inputs, params: started.append(1))
+    args = ["run", str(toy_recipe), "-q", "--out", str(tmp_path / "run")]
+    args += [flag, str(ro / "x")] if flag == "--cache-dir" else []
+    if flag == "--out":
+        args[-1] = str(ro / "run")
+    assert main(args) == 1
+    line = _one_line(capsys)
+    assert flag in line and "Read-only file system" in line
+    assert started == []  # checked before running
+
+
+def test_unwritable_out_exit_1(toy_recipe, capsys):
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir="/sys"):
+            pytest.skip("/sys is writable here")
+    except OSError:
+        pass
+    assert main(["run", str(toy_recipe), "--out", "/sys/studio-out", "-q"]) == 1
+    assert "--out /sys/studio-out" in _one_line(capsys)
+
+
+def test_disk_full_while_saving_exit_1(toy_recipe, tmp_path, capsys, monkeypatch):
+    import errno
+
+    from studio.engine import executor
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(executor, "write_json_atomic", full)
+    assert main(["run", str(toy_recipe), "--out", str(tmp_path / "run"), "-q"]) == 1
+    assert "No space left on device" in _one_line(capsys)
+    assert not (tmp_path / "run").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.partial")]
+
+
+def test_verbose_user_error_exit_2_with_traceback(toy_recipe, capsys):
+    assert main(["-v", "run", str(toy_recipe), "-i", "nope=1", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert err.strip().splitlines()[-1].startswith("studio: error: recipe 'toy' has no input 'nope'")
+
+
+def test_stale_scratch_folders_cleaned_live_and_young_kept(toy_recipe, tmp_path, monkeypatch, capsys):
+    import fcntl
+    import tempfile
+
+    from studio.engine.storage import LOCK_NAME
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    old = time.time() - 2 * 3600
+    dead = scratch / "studio-run-dead"  # SIGKILLed run: its lock file is there, nobody holds it
+    dead.mkdir()
+    (dead / LOCK_NAME).write_text("99999")
+    (dead / "frame.png").write_bytes(b"x" * 100)
+    live = scratch / "studio-run-live"  # a long run still going: old, but locked
+    live.mkdir()
+    (live / LOCK_NAME).write_text("1")
+    young = scratch / "studio-run-young"  # a run just starting
+    young.mkdir()
+    other = scratch / "not-studio"
+    other.mkdir()
+    for d in (dead, live, other):
+        os.utime(d, (old, old))
+    with open(live / LOCK_NAME) as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["run", str(toy_recipe), "--out", str(tmp_path / "run"), "-q"]) == 0
+    assert not dead.exists()
+    assert live.exists() and young.exists() and other.exists()
+    assert sorted(p.name for p in scratch.iterdir()) == ["not-studio", "studio-run-live", "studio-run-young"]  # its own is gone

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 _WHERE = {
     "artifacts": ("Artifact", "AudioArtifact", "DataArtifact", "FileArtifact", "ImageArtifact", "TextArtifact", "VideoArtifact"),
     "cache": ("Cache",),
-    "errors": ("Cancelled", "InputError", "ModelNotAvailableError", "Problem", "RecipeError", "StepError", "StudioError",
-               "UnknownNameError", "UserError"),
+    "errors": ("Cancelled", "InputError", "ModelNotAvailableError", "Problem", "RecipeError", "StepError", "StorageError",
+               "StudioError", "UnknownNameError", "UserError"),
     "executor": ("RunResult", "execute"),
     "pipeline": ("Pipeline",),
     "progress": ("CancelToken", "Event"),
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         Problem,
         RecipeError,
         StepError,
+        StorageError,
         StudioError,
         UnknownNameError,
         UserError,
@@ -70,7 +71,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Artifact", "AudioArtifact", "DataArtifact", "FileArtifact", "ImageArtifact", "TextArtifact", "VideoArtifact",
     "Cache", "Cancelled", "InputError", "ModelNotAvailableError", "Problem", "RecipeError", "StepError",
-    "StudioError", "UnknownNameError", "UserError", "RunResult", "execute", "Pipeline", "Ref", "CancelToken",
+    "StorageError", "StudioError", "UnknownNameError", "UserError", "RunResult", "execute", "Pipeline", "Ref", "CancelToken",
     "Event", "builtin_recipes", "load_recipe", "pipeline_from_text", "STEPS", "Port", "Step", "StepContext",
     "StepParams", "get_step", "register_step",
 ]

@@ -63,6 +63,11 @@ class RecipeError(UserError):
         return "\n".join(str(p) for p in self.problems)
 
 
+class StorageError(StudioError):
+    """A folder studio must write to is unusable: read-only, not writable, full (exit 1: the
+    environment, not the recipe)."""
+
+
 class StepError(StudioError):
     """A step failed at run time for a reason that is not the user's input."""
 

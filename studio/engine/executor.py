@@ -3,10 +3,10 @@ order, saves outputs atomically into a run folder and writes the manifest."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable
@@ -37,6 +37,7 @@ from studio.engine.refs import Ref, is_template
 from studio.engine.registry import suggest
 from studio.engine.seeds import DEFAULT_SEED, derive_seed
 from studio.engine.step import STEPS, Step, StepContext, get_step, is_list_type
+from studio.engine.storage import Scratch, check_writable, storage_error
 from studio.engine.validation import format_pydantic_error
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def bad_name(name: Any) -> bool:
     return not isinstance(name, str) or not _NAME_RE.match(name)
 
 OUTPUTS_ENV = "STUDIO_OUTPUTS"
+log = logging.getLogger("studio")
 
 
 @dataclass
@@ -172,6 +174,8 @@ def execute(
     if run_seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {run_seed}")
     store = cache if isinstance(cache, Cache) else Cache(cache)
+    if use_cache:
+        check_writable(store.root, "--cache-dir" if cache is not None else "cache folder")
 
     digests_before = _artifacts._DIGEST_DIR
     if use_cache:
@@ -181,12 +185,16 @@ def execute(
     if bad_name(run_id):
         raise UserError(f"run id {run_id!r} is not a plain name")
     final = Path(out) if out else (Path(outputs_root) if outputs_root else default_outputs_root()) / plain_filename(p.name, "recipe") / run_id
-    if final.exists() and (not final.is_dir() or any(final.iterdir())):
+    if final.exists() and not final.is_dir():
+        raise UserError(f"--out {final} is a file, not a folder; give a new or empty folder")
+    if final.exists() and any(final.iterdir()):
         raise UserError(f"output folder {final} already exists and is not empty; choose another --out")
+    check_writable(final, "--out" if out else "outputs folder")
 
     started = time.time()
     t0 = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="studio-run-"))
+    scratch = Scratch()  # also removes scratch folders that killed runs left behind
+    workdir = scratch.path
     staging = final.parent / f".{final.name}.partial-{uuid.uuid4().hex[:6]}"
     records: list[dict[str, Any]] = []
     produced: dict[str, dict[str, Any]] = {}
@@ -279,7 +287,10 @@ def execute(
                 rep = ctx.report_data
                 report = {"backend": rep.backend, "model": rep.model, "licence": rep.licence, "info": rep.info, "warnings": rep.warnings, "seconds": round(time.perf_counter() - st, 4)}
                 if use_cache and cls.cacheable:
-                    store.put(key, outputs, report)
+                    try:
+                        store.put(key, outputs, report)
+                    except OSError as exc:  # a full or read-only cache must not fail the run
+                        log.warning("could not store %s in the cache (%s): %s", spec.id, store.root, exc.strerror or exc)
                 _emit(listeners, Event("step_finished", step_id=spec.id, use=spec.use, index=index, total=total, data={"outputs": outputs}))
             seconds = time.perf_counter() - st
             produced[spec.id] = outputs
@@ -319,12 +330,17 @@ def execute(
         shutil.rmtree(staging, ignore_errors=True)
         _emit(listeners, Event("step_failed", message="cancelled"))
         raise Cancelled("run cancelled (interrupted)") from None
+    except OSError as exc:
+        # a full disk or a folder turned read-only while saving: one line, not a traceback
+        shutil.rmtree(staging, ignore_errors=True)
+        _emit(listeners, Event("step_failed", message=str(exc)))
+        raise storage_error(exc, "cannot write", exc.filename or final) from exc
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         _emit(listeners, Event("step_failed", message=str(exc)))
         raise
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        scratch.close()
         _artifacts.remember_file_digests(digests_before)
 
     # an optional output a step left empty (None) has no file
