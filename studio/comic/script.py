@@ -117,7 +117,7 @@ def panel_from_meta(meta: dict[str, Any], *, captions: str = "auto", max_lines: 
     `caption` from a captioner); returns (panel, number of lines left out)."""
     speech_src = meta.get("speech")
     if isinstance(speech_src, list) and speech_src and isinstance(speech_src[0], dict) and "speaker" in speech_src[0]:
-        items = [{"speaker": s.get("speaker"), "text": s.get("text", "")} for s in speech_src if isinstance(s, dict)]
+        items = [{"speaker": s.get("speaker"), "text": s.get("text", ""), "kind": s.get("kind")} for s in speech_src if isinstance(s, dict)]
     else:
         items = _speech_from_lines(_lines_of(meta.get("subtitles")) or _lines_of(speech_src))
     speech = [speech_string(i) for i in items if clean_text(i.get("text", ""))]
@@ -131,6 +131,116 @@ def panel_from_meta(meta: dict[str, Any], *, captions: str = "auto", max_lines: 
     if isinstance(cap, str) and cap.strip() and (captions == "all" or (captions == "auto" and narrative and not speech)):
         caption = clean_text(cap)
     return {"caption": caption, "speech": speech}, dropped
+
+
+# -- speech from a transcript: timed lines to bubbles ------------------------------------------
+
+#: at most this many words of transcribed speech per panel by default (about three short bubbles)
+MAX_WORDS = 30
+_SENT = re.compile(r"(?<=[.!?…])\s+")
+_CLAUSE_END = re.compile(r"[,;:\u2013\u2014-]$")
+
+
+def _is_timed(value: Any) -> bool:
+    """A transcript attached by `audio.transcribe`: a list of {text, start, end} mappings."""
+    return isinstance(value, list) and any(isinstance(x, dict) and "text" in x and "start" in x for x in value)
+
+
+def shorten_speech(texts: list[str], max_words: int = MAX_WORDS) -> tuple[list[str], int]:
+    """Keep a panel's speech within `max_words`, never cutting a word: whole sentences are kept in
+    order while they fit; when not even the first fits, it is cut after the last clause (a comma,
+    a colon, a dash) that fits, else after the last word that fits, and ends with "…".
+    Returns (the lines kept, how many words were left out)."""
+    total = sum(len(t.split()) for t in texts)
+    if max_words <= 0 or total <= max_words:
+        return list(texts), 0
+    out: list[str] = []
+    used = 0
+    for text in texts:
+        kept: list[str] = []
+        for sentence in (x for x in _SENT.split(text) if x.strip()):
+            n = len(sentence.split())
+            if used + n > max_words:
+                break
+            kept.append(sentence)
+            used += n
+        else:
+            out.append(" ".join(kept))
+            continue
+        if kept:
+            out.append(" ".join(kept))
+        break
+    if not out:  # one sentence longer than the whole budget: cut it between words
+        words = texts[0].split()[:max_words]
+        clause = max((i for i, w in enumerate(words) if _CLAUSE_END.search(w)), default=-1)
+        if clause + 1 >= max(3, max_words // 2):
+            words = words[: clause + 1]
+        words[-1] = words[-1].rstrip(",;:-\u2013\u2014.!?")
+        out = [" ".join(words) + "…"]
+        used = len(words)
+    return out, total - used
+
+
+def speech_items(timed: list[dict[str, Any]], *, faces: Any = None, max_words: int = MAX_WORDS,
+                 max_lines: int = 3) -> tuple[list[dict[str, Any]], int]:
+    """A panel's transcribed lines ({speaker, text, start, end}) as script speech items.
+
+    Shortened to `max_words` (see `shorten_speech`); more than `max_lines` lines of one speaker
+    run on in the last line rather than being dropped; when the panel is known to show no face
+    (`faces` is an empty list) the words are a voice from off screen: a caption box with the
+    words in quotes instead of a bubble with no one to point at. Returns (items, words left out)."""
+    said = [(x.get("speaker") or None, clean_text(x.get("text", ""))) for x in timed if isinstance(x, dict)]
+    said = [(who, t) for who, t in said if t]
+    texts, cut = shorten_speech([t for _, t in said], max_words)
+    speakers = [who for who, _ in said][: len(texts)]
+    items = [{"speaker": who, "text": t} for who, t in zip(speakers, texts)]
+    while len(items) > max(1, max_lines) and items[-1]["speaker"] == items[-2]["speaker"]:
+        last = items.pop()
+        items[-1]["text"] += " " + last["text"]
+    if isinstance(faces, list) and not faces:
+        items = [{"speaker": None, "kind": "caption", "text": f"\u201c{i['text']}\u201d"} for i in items]
+    return items, cut
+
+
+def panels_from_meta(metas: list[dict[str, Any]], *, captions: str = "auto", max_lines: int = 3,
+                     max_words: int = MAX_WORDS) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Script panels from the images' meta (keyframes with subtitles, a transcript, captions).
+
+    Subtitles win: when any panel carries subtitles, they give the words of every panel and a
+    transcript is not lettered (subtitles are what the author wrote; mixing both would letter a
+    line twice). A timed transcript (`audio.transcribe`) is already one line per moment: each
+    panel letters its own lines, shortened to `max_words`. Returns (panels, facts): facts are
+    `words_from` ("subtitles" | "speech" | None), `transcribed` (a transcript was attached, even
+    an empty one), `dropped` (lines over max_lines), `shortened` (words left out)."""
+    metas = [dict(m) for m in metas]
+    subtitled = any(_lines_of(m.get("subtitles")) for m in metas)
+    transcribed = any(isinstance(m.get("speech"), list) for m in metas)
+    facts: dict[str, Any] = {"words_from": None, "transcribed": transcribed, "dropped": 0, "shortened": 0}
+    if subtitled:
+        facts["words_from"] = "subtitles"
+        for m in metas:
+            m.pop("speech", None)
+    timed = not subtitled and any(_is_timed(m.get("speech")) for m in metas)
+    if not timed:
+        for key in ("subtitles", "speech"):
+            if any(isinstance(m.get(key), list) and m[key] and all(isinstance(x, str) for x in m[key]) for m in metas):
+                spread = spread_shared_lines([[str(x) for x in m.get(key) or []] if isinstance(m.get(key), list) else [] for m in metas])
+                for m, lines in zip(metas, spread):
+                    if isinstance(m.get(key), list):
+                        m[key] = lines
+    panels = []
+    for m in metas:
+        if timed:
+            items, cut = speech_items(m.get("speech") or [], faces=m.get("faces"), max_words=max_words, max_lines=max_lines)
+            facts["shortened"] += cut
+            p, d = panel_from_meta({**m, "speech": items}, captions=captions, max_lines=max_lines)
+        else:
+            p, d = panel_from_meta(m, captions=captions, max_lines=max_lines)
+        facts["dropped"] += d
+        panels.append(p)
+    if facts["words_from"] is None and any(p["speech"] for p in panels):
+        facts["words_from"] = "speech"
+    return panels, facts
 
 
 def panel_from_story(entry: Any) -> dict[str, Any]:

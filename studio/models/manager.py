@@ -69,7 +69,7 @@ class ResolvedModel:
     id: str
     task: str
     path: Path | None
-    source: str  # "local-path" | "local-file" | "hf-cache" | "download" | "missing"
+    source: str  # "local-path" | "local-file" | "package" | "hf-cache" | "download" | "missing"
     revision: str | None = None
     spec: ModelSpec | None = None
     reason: str = ""
@@ -258,6 +258,9 @@ class ModelManager:
             close = registry.suggest(task, model)
             maybe = f"did you mean {' or '.join(close)}? " if close else ""
             raise UserError(f"unknown model {model!r} for {task}; {maybe}known: {known}; or give a hub id (org/name) or a local folder")
+        packaged = _package_weights(spec)
+        if packaged is not None:
+            return ResolvedModel(model, task, packaged, "package", revision, spec)
         cached = self._from_hf_cache(hub_id, revision, cache_dir)
         if cached is not None:
             return ResolvedModel(model, task, cached, "hf-cache", revision or _snapshot_revision(cached), spec)
@@ -395,6 +398,22 @@ class ModelManager:
             self.load_counts.clear()
 
 
+def _package_weights(spec: ModelSpec | None) -> Path | None:
+    """The weights folder of a model that ships inside an installed Python package (the spec's
+    settings name it: `package_module` and `package_folder`, relative to the module's folder);
+    None when the spec names none or the package is not installed."""
+    module = spec.settings.get("package_module") if spec is not None else None
+    if not module:
+        return None
+    import importlib.util
+
+    found = importlib.util.find_spec(str(module))
+    if found is None or not found.origin:
+        return None
+    folder = Path(found.origin).parent / str(spec.settings.get("package_folder", ""))  # type: ignore[union-attr]
+    return folder.resolve() if folder.is_dir() and any(folder.iterdir()) else None
+
+
 def _snapshot_revision(path: Path) -> str | None:
     """The commit hash of a HF cache snapshot folder (`.../snapshots/<commit>`)."""
     return path.name if path.parent.name == "snapshots" else None
@@ -412,6 +431,10 @@ def _pull_patterns(spec: ModelSpec | None, variant: str | None) -> tuple[list[st
             ignore += ["*.fp16.safetensors", "*.bf16.safetensors", "*non_ema*"]
         return allow, ignore
     allow = ["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja", "*.tiktoken", "*.md"]
+    if spec is not None and spec.family.startswith("ctranslate2"):
+        # a CTranslate2 model (faster-whisper) is model.bin, its own flat format, not a pickle
+        allow.append("model.bin")
+        ignore.remove("*.bin")
     if trust_remote_code():
         allow.append("*.py")
     return allow, ignore

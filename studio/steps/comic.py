@@ -217,14 +217,15 @@ class ComicPlan(Step):
 
 class ScriptParams(StepParams):
     captions: Literal["auto", "all", "none"] = Field("auto", description="image captions as narration boxes: auto puts a captioning model's description on panels without dialogue (not subtitle copies or measured fallback descriptions); all: every caption; none: never")
-    max_lines: int = Field(3, ge=0, le=12, description="at most this many subtitle/speech lines per panel (the rest are noted, not lettered)")
+    max_lines: int = Field(3, ge=0, le=12, description="at most this many subtitle/speech lines per panel (the rest are noted, not lettered; a transcript's extra lines run on in the last one)")
+    max_words: int = Field(30, ge=0, le=400, description="transcribed speech longer than this many words a panel is shortened: whole sentences first, never mid-word (0: never)")
 
 
 @register_step
 class ComicScript(Step):
     name = "comic.script"
-    version = "3"
-    description = "The words of every panel as editable data: from subtitles, transcripts and captions in the images' meta, a story script, or an edited script."
+    version = "4"
+    description = "The words of every panel as editable data: from subtitles (they win) or a transcript (each line in the panel of its moment, off-screen voices as captions, long speech shortened) and captions in the images' meta, a story script, or an edited script."
     inputs = {
         "images": Port("images", "the panels (their meta carries subtitles, speech, caption)", required=False),
         "story": Port("data", "a text.story script: [{panel, description, caption, speech}]", required=False),
@@ -250,6 +251,7 @@ class ComicScript(Step):
             ctx.report(backend="edited", panels=len(script["panels"]))
             return {"script": DataArtifact(script, name="script")}
         panels: list[dict[str, Any]] = []
+        words_from: str | None = None
         story = inputs.get("story")
         if story is not None:
             entries = story.data.get("panels") if isinstance(story.data, dict) else story.data
@@ -258,28 +260,28 @@ class ComicScript(Step):
             panels = [sc.panel_from_story(e) for e in entries]
             if n and len(panels) != n:
                 ctx.warn(f"the story has {len(panels)} panels and there are {n} images; words are matched in order")
-            source = "story"
+            source = words_from = "story"
         else:
-            dropped = 0
             metas = [dict(a.meta) for a in images]
-            for key in ("subtitles", "speech"):
-                if any(isinstance(m.get(key), list) and m[key] and all(isinstance(x, str) for x in m[key]) for m in metas):
-                    spread = sc.spread_shared_lines([[str(x) for x in m.get(key) or []] if isinstance(m.get(key), list) else [] for m in metas])
-                    for m, lines in zip(metas, spread):
-                        if isinstance(m.get(key), list):
-                            m[key] = lines
-            for meta in metas:
-                p, d = sc.panel_from_meta(meta, captions=params.captions, max_lines=params.max_lines)
-                panels.append(p)
-                dropped += d
-            if dropped:
-                ctx.warn(f"{dropped} subtitle/speech line(s) did not fit the max_lines={params.max_lines} limit per panel and were left out")
-            source = "meta"
+            panels, facts = sc.panels_from_meta(metas, captions=params.captions, max_lines=params.max_lines,
+                                                max_words=params.max_words)
+            if facts["dropped"]:
+                ctx.warn(f"{facts['dropped']} subtitle/speech line(s) did not fit the max_lines={params.max_lines} limit per panel and were left out")
+            if facts["shortened"]:
+                ctx.warn(f"speech shortened to at most {params.max_words} words a panel (whole sentences first): "
+                         f"{facts['shortened']} word(s) left out; raise max_words or edit script.json to keep more")
+            if facts["words_from"] is None and any(isinstance(m.get("time"), (int, float)) for m in metas):
+                clip = next((Path(str(m["source"])).name for m in metas if m.get("source")), "the clip")
+                if facts["transcribed"]:
+                    ctx.warn(f"no words: {clip} has neither speech nor subtitles; the panels carry no dialogue")
+                else:
+                    ctx.warn(f"no words: {clip} has no subtitles and its speech was not transcribed; the panels carry no dialogue")
+            source, words_from = "meta", facts["words_from"]
         if n:
             panels = (panels + [{"caption": None, "speech": []}] * n)[:n]
         script = sc.normalise({"panels": panels})
         words = sum(bool(p["caption"]) + len(p["speech"]) for p in script["panels"])
-        ctx.report(backend=source, panels=len(script["panels"]), lines=words)
+        ctx.report(backend=source, panels=len(script["panels"]), lines=words, words_from=words_from)
         return {"script": DataArtifact(script, name="script")}
 
 

@@ -1,9 +1,13 @@
-"""Speech to timed text with Whisper through transformers (`automatic-speech-recognition`).
+"""Speech to timed text: Whisper run by faster-whisper (CTranslate2, the embedded default) or by
+transformers (`automatic-speech-recognition`, for checkpoints the user brings).
 
 Audio comes from an audio artifact or straight from a video's soundtrack (decoded with PyAV,
 resampled to 16 kHz mono). Lines come back as `{start, end, text}` in seconds, cleaned (control
-characters dropped, times clamped into the audio and made monotonic) and can be attached to
-keyframes by time, like subtitles. The model is loaded once per process by
+characters dropped, times clamped into the audio and made monotonic); faster-whisper's lines are
+sentences cut from its word timestamps and carry their `words`. `panel_spans` cuts a video's
+timeline into one span per keyframe and `attach_lines` gives each line to the keyframe whose span
+holds its middle, so every line is said once, in the panel of its moment. Models are loaded once
+per process by `studio.models.loaders.speech.load_faster_whisper` and
 `studio.models.loaders.transformers.load_whisper`.
 """
 
@@ -118,23 +122,132 @@ def transcribe(
     return lines
 
 
-def attach_lines(times: list[float | None], lines: list[dict[str, Any]], *, spans: list[tuple[float, float] | None] | None = None) -> list[list[str]]:
-    """For each keyframe, the lines spoken around it.
+#: a line ends at a word that ends a sentence, or before a pause at least this long (seconds)
+PAUSE = 0.8
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
 
-    With `spans` (a keyframe's shot [start, end) in seconds) a line belongs to every shot it
-    overlaps; otherwise to the keyframe nearest to its middle (a line is never lost).
-    """
-    out: list[list[str]] = [[] for _ in times]
-    known = [i for i, t in enumerate(times) if t is not None]
+
+def _sentences(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Timed words cut into sentences: after a word ending in . ! ? or before a long pause."""
+    out: list[list[dict[str, Any]]] = []
+    cur: list[dict[str, Any]] = []
+    for w in words:
+        if cur and w["start"] - cur[-1]["end"] >= PAUSE:
+            out.append(cur)
+            cur = []
+        cur.append(w)
+        if _SENTENCE_END.search(w["word"].strip()):
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
+def transcribe_faster(
+    model: Any,
+    audio: np.ndarray,
+    *,
+    language: str | None = None,
+    task: str = "transcribe",
+    beam_size: int = 5,
+    vad: bool = True,
+    min_silence_ms: int = 500,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Timed sentences and facts for 16 kHz mono `audio` with a faster-whisper `WhisperModel`.
+
+    Decoding is deterministic (temperature 0, no conditioning on the previous window, which is
+    where Whisper's repetition loops come from); voice activity detection (Silero, bundled with
+    faster-whisper) skips silence and music-only stretches; word timestamps cut the segments into
+    sentences. Returns (lines, info): lines `{start, end, text, words: [{start, end, word, p}]}`,
+    info `{language, language_probability, duration, speech_seconds}`."""
+    duration = audio.shape[0] / SAMPLE_RATE
+    info_out: dict[str, Any] = {"language": language, "language_probability": None,
+                                "duration": round(duration, 3), "speech_seconds": 0.0}
+    if audio.size == 0:
+        return [], info_out
+    segments, info = model.transcribe(
+        np.ascontiguousarray(audio, dtype=np.float32), language=language, task=task, beam_size=beam_size,
+        temperature=0.0, condition_on_previous_text=False, word_timestamps=True, vad_filter=vad,
+        vad_parameters={"min_silence_duration_ms": int(min_silence_ms)} if vad else None,
+    )
+    words: list[dict[str, Any]] = []
+    last = 0.0
+    for seg in segments:  # a generator: decoding happens here
+        for w in seg.words or []:
+            text = _clean(w.word)
+            if not text:
+                continue
+            start = min(max(float(w.start), last), duration)
+            end = min(max(float(w.end), start), duration)
+            words.append({"start": round(start, 3), "end": round(end, 3), "word": text,
+                          "p": round(float(w.probability), 3)})
+            last = start
+    lines = []
+    for sent in _sentences(words):
+        text = _clean(" ".join(w["word"] for w in sent))
+        if text:
+            lines.append({"start": sent[0]["start"], "end": sent[-1]["end"], "text": text, "words": sent})
+    info_out.update({
+        "language": getattr(info, "language", None) or language,
+        "language_probability": round(float(getattr(info, "language_probability", 0.0) or 0.0), 3),
+        "speech_seconds": round(float(getattr(info, "duration_after_vad", duration) or 0.0), 3),
+    })
+    return lines, info_out
+
+
+def panel_spans(times: list[float | None], shots: list[tuple[float, float] | None] | None = None,
+                duration: float | None = None) -> list[tuple[float, float] | None]:
+    """Cut the timeline into one span [start, end) per keyframe (None for a keyframe without a
+    time). Between two keyframes of one shot the cut is halfway; between keyframes of different
+    shots it is at the cut between the shots (halfway through any shot in between that has no
+    keyframe). The first span starts at 0, the last ends at `duration` (or never)."""
+    known = sorted((float(t), i) for i, t in enumerate(times) if t is not None)
+    out: list[tuple[float, float] | None] = [None] * len(times)
+    if not known:
+        return out
+    bounds = [0.0]
+    for (ta, a), (tb, b) in zip(known[:-1], known[1:]):
+        sa = shots[a] if shots else None
+        sb = shots[b] if shots else None
+        cut = (ta + tb) / 2
+        if sa is not None and sb is not None and tuple(sa) != tuple(sb):
+            cut = (float(sa[1]) + float(sb[0])) / 2  # the shot change (or the middle of a gap between)
+        bounds.append(min(max(cut, ta), tb))
+    bounds.append(float(duration) if duration is not None else float("inf"))
+    for k, (_, i) in enumerate(known):
+        out[i] = (round(bounds[k], 3), round(bounds[k + 1], 3) if bounds[k + 1] != float("inf") else bounds[k + 1])
+    return out
+
+
+def line_panel(line: dict[str, Any], spans: list[tuple[float, float] | None]) -> int | None:
+    """The index of the span that holds the middle of `line` (None when no span is known)."""
+    mid = (float(line["start"]) + float(line["end"])) / 2
+    best, best_d = None, float("inf")
+    for i, span in enumerate(spans):
+        if span is None:
+            continue
+        if span[0] <= mid < span[1]:
+            return i
+        d = min(abs(mid - span[0]), abs(mid - span[1]))
+        if d < best_d:  # before the first or after the last span (rounding): the nearest
+            best, best_d = i, d
+    return best
+
+
+def attach_lines(times: list[float | None], lines: list[dict[str, Any]], *,
+                 spans: list[tuple[float, float] | None] | None = None,
+                 duration: float | None = None) -> list[list[dict[str, Any]]]:
+    """For each keyframe, the lines said in its moment: `{speaker, text, start, end}` items.
+
+    The timeline is cut into one span per keyframe (`panel_spans`, with `spans` the keyframes'
+    shots when known) and each line goes to the keyframe whose span holds its middle: a line is
+    said once, never lost while any keyframe has a time."""
+    out: list[list[dict[str, Any]]] = [[] for _ in times]
+    cut = panel_spans(times, spans, duration)
     for line in lines:
-        placed = False
-        if spans:
-            for i, span in enumerate(spans):
-                if span is not None and line["start"] < span[1] and line["end"] > span[0]:
-                    out[i].append(line["text"])
-                    placed = True
-        if not placed and known:
-            mid = (line["start"] + line["end"]) / 2
-            best = min(known, key=lambda i: (abs(float(times[i] or 0.0) - mid), i))
-            out[best].append(line["text"])
+        i = line_panel(line, cut)
+        if i is not None:
+            out[i].append({"speaker": line.get("speaker"), "text": line["text"],
+                           "start": line["start"], "end": line["end"]})
     return out
