@@ -151,7 +151,9 @@ def test_loop_from_the_composer_grid_keeps_stems_summing(tmp_path):
     assert data["loop_start"] == round(b0 * bar) and data["loop_length"] == round(b1 * bar) - round(b0 * bar)
     assert data["loop_source"] == "composer bar grid" and data["loop_bars"] == b1 - b0
     audio = res.outputs["audio"].samples
-    assert audio.shape[0] == data["loop_start"] + data["loop_length"]  # the intro is kept, the outro cut
+    # a piece with an ending (loopable=false) keeps intro and outro: the file holds every section listed
+    assert audio.shape[0] == round(music["duration"] * SR) > data["loop_start"] + data["loop_length"]
+    assert data["sections"] == music["sections"] and "kept after the loop" in data["ending"]
     stems = [s.samples for s in res.outputs["stems"]]
     assert np.max(np.abs(sum(stems) - audio)) < 1e-5
     assert data["seam_discontinuity"]["score"] < 2.0, data["seam_discontinuity"]

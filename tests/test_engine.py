@@ -199,7 +199,8 @@ def test_contact_sheet_builtin(tmp_path):
     res = studio.run("contact-sheet", folder=str(pics), overrides={"sheet.columns": 3}, out=tmp_path / "run")
     sheet = Image.open(res.paths["sheet"])
     assert sheet.size[0] > sheet.size[1]  # 3 columns x 2 rows
-    assert "studio" in sheet.text["parameters"] and "recipe: contact-sheet" in sheet.text["parameters"]
+    assert "parameters" not in sheet.text  # no generation parameters of its own: no A1111 chunk
+    assert sheet.text["studio"].startswith("studio: ") and "recipe: contact-sheet" in sheet.text["studio"]
     # the five colours appear in the grid
     colours = {c for _, c in sheet.convert("RGB").getcolors(1 << 20)}
     for rgb in [(255, 0, 0), (0, 128, 0), (0, 0, 255)]:
@@ -303,7 +304,7 @@ def test_cached_images_are_loaded_lazily_and_saved_identically(tmp_path):
     assert isinstance(art, ImageArtifact) and art._image is None  # never decoded on the warm run
     assert art.content_hash() == a.outputs["sheet"].content_hash()
     assert art.image.size == a.outputs["sheet"].image.size  # decodes on demand
-    assert Image.open(tmp_path / "b" / "sheet.png").text["parameters"].startswith("studio")
+    assert Image.open(tmp_path / "b" / "sheet.png").text["studio"].startswith("studio: ")
 
 
 # -- StepContext.map ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from studio._version import __version__
 from studio.assets.icons import icon_set
 from studio.assets.packing import Frame, grid_sheet, pack_frames
 from studio.assets.spec import AssetSpec, AssetsSpec
@@ -30,6 +31,7 @@ from studio.backends.audio import sfx as sfxmod
 from studio.backends.image.imageops import contact_sheet
 from studio.engine.seeds import derive_seed
 from studio.export.atlas import Animation, write_atlas
+from studio.export.png import write_png
 
 #: subject(description, render_size, seed, style) -> RGBA image with a transparent background
 SubjectFn = Callable[[str, int, int, str], Image.Image]
@@ -77,6 +79,14 @@ def write_sheet(out: Path, stem: str, frames: list[Frame], animations: list[Anim
     info = {"size": list(sheet.size), "frames": len(frames), "efficiency": round(sheet.efficiency(), 4),
             "padding": opts.padding, "extrude": opts.extrude, "power_of_two": opts.power_of_two, "trim": opts.trim}
     return files, info
+
+
+def _save_png(img: Image.Image, path: Path, a: AssetSpec, seed: int, backend: str | None) -> None:
+    """An asset PNG carrying its prompt, seed and backend (A1111 `parameters` and a `studio` chunk)."""
+    fields = {"Seed": seed, "Size": f"{img.width}x{img.height}", "Backend": backend or "procedural"}
+    text = a.description + "\n" + ", ".join(f"{k}: {v}" for k, v in fields.items())
+    write_png(img, path, parameters=text,
+              made_by={"studio": __version__, "kind": a.kind, "backend": backend or "procedural", "seed": seed, "prompt": a.description})
 
 
 def _pixel(a: AssetSpec, img: Image.Image, size: tuple[int, int], palette: np.ndarray | str | None = None) -> tuple[Image.Image, np.ndarray]:
@@ -162,7 +172,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
                         img = add_outline(img)
                 stem = a.id if a.count == 1 else f"{a.id}_{i + 1}"
                 p = out / f"{stem}.png"
-                img.save(p, format="PNG", compress_level=6)
+                _save_png(img, p, a, s, gens.backends.get(a.kind))
                 made.append(p)
                 thumbs.append((stem, img))
                 atlas_frames.append(Frame(stem, img))
@@ -188,7 +198,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
             paths, info = write_sheet(out, f"{a.id}_sheet", frames, [anim], opts, tres_name=a.id, pixel_art=pixel)
             grid_img, grid_info = grid_sheet(frames_img)
             gp = out / f"{a.id}_grid.png"
-            grid_img.save(gp, format="PNG", compress_level=6)
+            _save_png(grid_img, gp, a, aseed, gens.backends.get(a.kind))
             gif = out / f"{a.id}.gif"
             _save_gif(frames_img, gif, dur)
             made += [*paths, gp, gif]
@@ -218,7 +228,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
             stems = {"": ts.albedo, "_normal": ts.normal, "_roughness": ts.roughness, "_height": ts.height}
             for suffix, img in stems.items():
                 p = out / f"{a.id}{suffix}.png"
-                img.save(p, format="PNG", compress_level=6)
+                _save_png(img, p, a, aseed, gens.backends.get(a.kind))
                 made.append(p)
             seam = seam_metric(ts.albedo, a.tile if a.tile != "none" else "both")
             entry.update(size=list(ts.albedo.size), tile=a.tile, material=ts.material, seam=seam,
@@ -231,7 +241,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
             icons = icon_set(subject, a.sizes, rarity=a.rarity, shape=a.shape, pixel_palette=(a.palette if pixel else None))
             for s, img in icons.items():
                 p = out / f"{a.id}_{s}.png"
-                img.save(p, format="PNG", compress_level=6)
+                _save_png(img, p, a, aseed, gens.backends.get(a.kind))
                 made.append(p)
             thumbs.append((f"{a.id} icon", icons[max(icons)]))
             entry.update(sizes=sorted(icons), rarity=a.rarity, shape=a.shape, style=a.style)

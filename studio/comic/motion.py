@@ -19,6 +19,14 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
 
 
+#: the frames are sRGB: convert them to Y'CbCr with the BT.709 matrix (swscale's default is BT.601)
+#: and tag the stream BT.709 (matrix, primaries, transfer) in limited range, so players that read the
+#: tags and players that assume BT.709 for HD show the same colours
+COLOUR_PARAMS = ["-vf", "scale=out_color_matrix=bt709:out_range=tv,setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
+                 "-colorspace", "bt709",
+                 "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+
+
 def _ease(u: float) -> float:
     u = min(1.0, max(0.0, u))
     return u * u * (3 - 2 * u)
@@ -205,7 +213,7 @@ def render_motion(
         str(path), fps=fps, codec="libx264", audio_codec="aac" if audio is not None else None,
         audio=audio is not None, audio_fps=audio_fps, audio_bitrate="160k", preset="veryfast",
         temp_audiofile_path=str(path.parent), threads=2, logger=None, pixel_format="yuv420p",
-        ffmpeg_params=["-crf", str(crf), "-movflags", "+faststart", "-map_metadata", "-1"],
+        ffmpeg_params=["-crf", str(crf), "-movflags", "+faststart", "-map_metadata", "-1", *COLOUR_PARAMS],
     )
     clip.close()
     if progress is not None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.export.png import write_png
+
 if TYPE_CHECKING:  # the packer's result, read here; formats import nothing from the products above them
     from studio.assets.packing import Sheet
 
@@ -137,7 +139,7 @@ def write_atlas(sheet: Sheet, animations: list[Animation], folder: Path, stem: s
     """Write a packed sheet as `{stem}.png`, its JSON Hash `{stem}.json` and a Godot SpriteFrames
     `{tres_stem or stem}.tres` into `folder`; return the three paths."""
     png = folder / f"{stem}.png"
-    sheet.image.save(png, format="PNG", compress_level=6)
+    write_png(sheet.image, png)
     js = folder / f"{stem}.json"
     js.write_text(json.dumps(texturepacker_json(sheet, png.name, animations), indent=1) + "\n", encoding="utf-8")
     tres = folder / f"{tres_stem or stem}.tres"

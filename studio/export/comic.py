@@ -10,16 +10,21 @@ from xml.etree import ElementTree as ET
 
 from PIL import Image
 
+from studio.export.png import png_bytes, png_with_texts
+
 # a fixed timestamp inside the zip so the same pages give the same bytes
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
-def _png_bytes(img: Image.Image | bytes) -> bytes:
+#: the DPI comic pages are drawn for (the PDF's default page size; pHYs of the CBZ pages)
+PAGE_DPI = 150
+
+
+def _png_bytes(img: Image.Image | bytes, dpi: int = PAGE_DPI) -> bytes:
+    """A page as PNG bytes with sRGB and pHYs (`dpi`) chunks (added to given bytes when missing)."""
     if isinstance(img, bytes):
-        return img
-    buf = io.BytesIO()
-    img.convert("RGB").save(buf, format="PNG", compress_level=4)
-    return buf.getvalue()
+        return png_with_texts(img, {}, dpi=dpi)
+    return png_bytes(img.convert("RGB"), compress_level=4, dpi=dpi)
 
 
 def png_pages(pages: Sequence[Image.Image]) -> list[bytes]:
@@ -27,7 +32,7 @@ def png_pages(pages: Sequence[Image.Image]) -> list[bytes]:
     return [_png_bytes(p) for p in pages]
 
 
-def write_pdf(pages: Sequence[Image.Image | bytes], path: Path, *, dpi: int = 150, title: str | None = None) -> Path:
+def write_pdf(pages: Sequence[Image.Image | bytes], path: Path, *, dpi: int = PAGE_DPI, title: str | None = None) -> Path:
     """One PDF page per comic page, PNG data embedded losslessly, page size from the DPI."""
     import img2pdf
 

@@ -1,23 +1,41 @@
-"""PNG text metadata: the AUTOMATIC1111-style `parameters` text (read by many image tools) and the
-tEXt chunk that carries it.
+"""PNG text and colour metadata: the AUTOMATIC1111 `parameters` text, studio's own provenance
+chunk, sRGB and DPI.
 
-Every image studio saves into a run folder carries one `parameters` text chunk: the image's own
-generation parameters (A1111 layout, when a step recorded them) and, on the last line, what made
-it (studio version, recipe, step, use, backend, model, seed). The engine knows no text format: it
-calls the writer and the provenance formatter that `install` hands it (done when the package loads
-its builtin steps).
+Every PNG studio saves into a run folder (and every PNG a game-asset build writes) carries:
+
+* `parameters` (A1111's keyword, read by many image tools): the image's generation parameters in
+  A1111's exact layout (prompt lines, an optional `Negative prompt:` line, then one line of
+  `key: value` pairs, values quoted as A1111 quotes them) and nothing else, so A1111's own parser
+  reads back the seed, steps and sampler. Written only when the image has such parameters.
+* `studio` (iTXt, UTF-8): what made the image, one line of `key: value` pairs (studio version,
+  recipe, step, use, backend, model, seed; for assets also prompt and kind).
+* text chunks are tEXt when the text is Latin-1, else iTXt (UTF-8), so non-Latin prompts survive;
+* `sRGB` (perceptual intent) and `pHYs` (72 DPI) when the encoder wrote none, right after IHDR.
+
+The engine knows no text format: it calls the writer and the provenance formatter that `install`
+hands it (done when the package loads its builtin steps). The two texts travel through the engine
+as one string, joined by `SEPARATOR` (a control character no prompt carries).
 """
 
 from __future__ import annotations
 
+import io
+import json
 import struct
 import zlib
+from pathlib import Path
 from typing import Any
 
 from studio.engine.artifacts import set_png_text
 
 #: the text chunk keyword A1111-compatible readers look for
 KEYWORD = "parameters"
+#: the keyword of studio's own provenance chunk (iTXt)
+STUDIO_KEYWORD = "studio"
+#: joins the `parameters` text and the `studio` text in the one string the engine passes along
+SEPARATOR = "\x1e"
+#: the DPI written in pHYs when a writer names none
+DPI = 72
 
 #: A1111 sampler names for diffusers scheduler classes
 A1111_SAMPLERS = {
@@ -28,6 +46,21 @@ A1111_SAMPLERS = {
     "FlowMatchEulerDiscreteScheduler": "Euler (flow)",
 }
 
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def a1111_quote(value: Any) -> str:
+    """A value as A1111 writes it in the parameters line: JSON-quoted when it holds a comma, a
+    colon or a newline (A1111's `quote`), else as is."""
+    text = str(value)
+    if "," not in text and "\n" not in text and ":" not in text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _pairs(fields: dict[str, Any]) -> str:
+    return ", ".join(f"{k}: {a1111_quote(v)}" for k, v in fields.items() if v is not None)
+
 
 def a1111_parameters(prompt: str, negative: str, *, steps: int, sampler: str, guidance: float, seed: int,
                      width: int, height: int, model: str, extra: dict[str, Any] | None = None) -> str:
@@ -37,51 +70,148 @@ def a1111_parameters(prompt: str, negative: str, *, steps: int, sampler: str, gu
         lines.append(f"Negative prompt: {negative}")
     fields = {"Steps": steps, "Sampler": sampler, "CFG scale": guidance, "Seed": seed, "Size": f"{width}x{height}", "Model": model}
     fields.update(extra or {})
-    lines.append(", ".join(f"{k}: {v}" for k, v in fields.items()))
+    lines.append(_pairs(fields))
     return "\n".join(lines)
 
 
+def studio_text(made_by: dict[str, Any]) -> str:
+    """studio's provenance line: `studio: VERSION, recipe: ..., step: ..., ...` (values quoted as
+    in the A1111 line, so one parser reads both)."""
+    fields: dict[str, Any] = {"studio": made_by.get("studio")}
+    for key in ("recipe", "step", "use", "kind", "backend", "model", "seed", "prompt"):
+        if made_by.get(key) not in (None, ""):
+            fields[key] = made_by[key]
+    return _pairs(fields)
+
+
 def provenance_parameters(own: str | None, made_by: dict[str, Any]) -> str:
-    """The `parameters` text of an image saved into a run folder: its own text (if any), then one
-    line naming what made it. `made_by` holds studio (version), recipe, step, seed and, when the
-    step ran in this run, use, backend and model."""
-    parts = [f"studio {made_by['studio']}", f"recipe: {made_by['recipe']}", f"step: {made_by['step']}"]
-    if "use" in made_by:
-        parts.append(f"use: {made_by['use']}")
-        if made_by.get("backend"):
-            parts.append(f"backend: {made_by['backend']}")
-        if made_by.get("model"):
-            parts.append(f"model: {made_by['model']}")
-    parts.append(f"seed: {made_by['seed']}")
-    return "\n".join([str(own), ", ".join(parts)]) if own else ", ".join(parts)
+    """The text of an image saved into a run folder: its own A1111 `parameters` text (if any) and
+    studio's provenance, joined by SEPARATOR (`png_with_texts` writes them as two chunks).
+    `made_by` holds studio (version), recipe, step, seed and, when the step ran in this run, use,
+    backend and model."""
+    made = dict(made_by)
+    if "use" not in made:
+        made.pop("backend", None)
+        made.pop("model", None)
+    return f"{own or ''}{SEPARATOR}{studio_text(made)}"
 
 
-def png_with_text(data: bytes, keyword: str, text: str | None) -> bytes:
-    """PNG bytes with every text chunk named `keyword` replaced by one tEXt chunk (or removed
-    when `text` is None), placed right after IHDR."""
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ValueError("not a PNG")
-    chunks: list[bytes] = []
-    pos = 8
+def split_texts(text: str | None) -> tuple[str | None, str | None]:
+    """(parameters, studio) from the engine's one string."""
+    if text is None:
+        return None, None
+    if SEPARATOR in text:
+        own, mine = text.split(SEPARATOR, 1)
+        return (own or None), (mine or None)
+    return text or None, None
+
+
+def _chunk(ctype: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", zlib.crc32(ctype + body) & 0xFFFFFFFF)
+
+
+def text_chunk(keyword: str, text: str) -> bytes:
+    """One tEXt chunk when `text` is Latin-1 (what A1111 and most readers expect), else an
+    uncompressed iTXt chunk holding UTF-8."""
     key = keyword.encode("latin-1")
-    while pos < len(data):
+    try:
+        return _chunk(b"tEXt", key + b"\x00" + text.encode("latin-1"))
+    except UnicodeEncodeError:
+        return _chunk(b"iTXt", key + b"\x00\x00\x00" + b"\x00" + b"\x00" + text.encode("utf-8"))
+
+
+def itxt_chunk(keyword: str, text: str) -> bytes:
+    """An uncompressed iTXt chunk (UTF-8, no language tag)."""
+    return _chunk(b"iTXt", keyword.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode("utf-8"))
+
+
+def png_with_texts(data: bytes, texts: dict[str, tuple[str | None, bool]], *, colour: bool = True, dpi: int = DPI) -> bytes:
+    """PNG bytes with every text chunk named in `texts` replaced: `{keyword: (text, utf8)}` (text
+    None: removed; utf8: always iTXt, else tEXt when Latin-1). With `colour`, sRGB and pHYs
+    chunks are added after IHDR when the PNG has no colour space (sRGB, iCCP, gAMA) or pHYs."""
+    if not data.startswith(_SIGNATURE):
+        raise ValueError("not a PNG")
+    keys = {k.encode("latin-1") for k in texts}
+    chunks: list[bytes] = []
+    seen: set[bytes] = set()
+    pos = 8
+    while pos + 8 <= len(data):
         (length,) = struct.unpack(">I", data[pos : pos + 4])
         ctype = data[pos + 4 : pos + 8]
         end = pos + 12 + length
         body = data[pos + 8 : pos + 8 + length]
-        if not (ctype in (b"tEXt", b"zTXt", b"iTXt") and body.split(b"\x00", 1)[0] == key):
+        seen.add(ctype)
+        if not (ctype in (b"tEXt", b"zTXt", b"iTXt") and body.split(b"\x00", 1)[0] in keys):
             chunks.append(data[pos:end])
         pos = end
-    if text is not None:
-        payload = key + b"\x00" + text.encode("latin-1", "replace")
-        chunk = struct.pack(">I", len(payload)) + b"tEXt" + payload + struct.pack(">I", zlib.crc32(b"tEXt" + payload) & 0xFFFFFFFF)
-        chunks.insert(1, chunk)
-    return data[:8] + b"".join(chunks)
+    extra: list[bytes] = []
+    if colour:
+        if not seen & {b"sRGB", b"iCCP", b"gAMA", b"cHRM"}:
+            extra.append(_chunk(b"sRGB", b"\x00"))  # rendering intent: perceptual
+        if b"pHYs" not in seen:
+            ppm = round(dpi / 0.0254)  # pixels per metre, as most tools round it
+            extra.append(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
+    for keyword, (text, utf8) in texts.items():
+        if text is not None:
+            extra.append(itxt_chunk(keyword, text) if utf8 else text_chunk(keyword, text))
+    return data[:8] + chunks[0] + b"".join(extra) + b"".join(chunks[1:])
+
+
+def png_with_text(data: bytes, keyword: str, text: str | None) -> bytes:
+    """PNG bytes with every text chunk named `keyword` replaced by one chunk holding `text` (tEXt
+    when Latin-1, else iTXt; None: removed), plus sRGB and pHYs when missing."""
+    return png_with_texts(data, {keyword: (text, False)})
 
 
 def with_parameters(data: bytes, text: str | None) -> bytes:
-    """PNG bytes carrying `text` as their one `parameters` chunk (None: no `parameters` chunk)."""
-    return png_with_text(data, KEYWORD, text)
+    """PNG bytes carrying the engine's text: the A1111 `parameters` chunk (only when the image has
+    its own generation parameters) and the `studio` provenance chunk, plus sRGB and pHYs."""
+    own, mine = split_texts(text)
+    return png_with_texts(data, {KEYWORD: (own, False), STUDIO_KEYWORD: (mine, True)})
+
+
+def write_png(image: Any, path: str | Path, *, parameters: str | None = None, made_by: dict[str, Any] | None = None,
+              compress_level: int = 6, dpi: int = DPI) -> Path:
+    """Save a Pillow image as a PNG carrying `parameters` (A1111 text), a `studio` chunk from
+    `made_by` (see `studio_text`), sRGB and `dpi`; return the path."""
+    path = Path(path)
+    path.write_bytes(png_bytes(image, parameters=parameters, made_by=made_by, compress_level=compress_level, dpi=dpi))
+    return path
+
+
+def png_bytes(image: Any, *, parameters: str | None = None, made_by: dict[str, Any] | None = None,
+              compress_level: int = 6, dpi: int = DPI) -> bytes:
+    """`write_png`'s bytes."""
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=compress_level)
+    mine = studio_text(made_by) if made_by else None
+    return png_with_texts(buf.getvalue(), {KEYWORD: (parameters, False), STUDIO_KEYWORD: (mine, True)}, dpi=dpi)
+
+
+def read_texts(data: bytes) -> dict[str, str]:
+    """Every tEXt/iTXt/zTXt chunk of a PNG as {keyword: text} (for tests and tools)."""
+    if not data.startswith(_SIGNATURE):
+        raise ValueError("not a PNG")
+    out: dict[str, str] = {}
+    pos = 8
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        ctype = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+        if ctype == b"tEXt":
+            k, v = body.split(b"\x00", 1)
+            out[k.decode("latin-1")] = v.decode("latin-1")
+        elif ctype == b"zTXt":
+            k, v = body.split(b"\x00", 1)
+            out[k.decode("latin-1")] = zlib.decompress(v[1:]).decode("latin-1")
+        elif ctype == b"iTXt":
+            k, rest = body.split(b"\x00", 1)
+            flag, _method, rest = rest[0], rest[1], rest[2:]
+            _lang, rest = rest.split(b"\x00", 1)
+            _tkey, v = rest.split(b"\x00", 1)
+            out[k.decode("latin-1")] = (zlib.decompress(v) if flag else v).decode("utf-8")
+    return out
 
 
 def install() -> None:

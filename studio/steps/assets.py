@@ -382,9 +382,11 @@ class Sheet(Step):
         except ValueError as exc:
             raise UserError(f"assets.sheet: {exc}") from None
         if params.grid:
+            from studio.export.png import write_png
+
             gimg, ginfo = grid_sheet([f.image for f in frames])
             gp = folder / f"{params.name}_grid.png"
-            gimg.save(gp, format="PNG")
+            write_png(gimg, gp)
             paths.append(gp)
             info["grid"] = ginfo
         from PIL import Image

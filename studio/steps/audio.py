@@ -36,6 +36,42 @@ def _check_stems(audio: AudioArtifact, stems: list[AudioArtifact], where: str) -
             raise InputError(f"{where}: stem {s.name!r} ({s.describe()}) does not match the mix ({audio.describe()})")
 
 
+def _keep_ending(audio: AudioArtifact, stems: list[AudioArtifact], data: dict, out, out_stems: list, info: dict):
+    """A composed piece with an ending (music.generate with loopable=false) keeps its ending: the
+    audio after the loop (the outro) is appended after the loop, so the file holds every section
+    that the MIDI file and the sidecar list. Players that honour LOOPSTART/LOOPLENGTH loop before
+    it (as documented); the others play the piece through to its end. The intro, when the loop
+    drops it (keep_intro=false), is dropped from the sidecar's sections too."""
+    import numpy as np
+
+    if data.get("loopable") is not False or data.get("loop_ready") or not data.get("seconds_per_bar") or not data.get("loop_bars"):
+        return out, out_stems, info
+    sr = audio.sample_rate
+    bar = float(data["seconds_per_bar"]) * sr
+    b0, b1 = (int(b) for b in data["loop_bars"])
+    if info.get("loop_bars") and int(info["loop_bars"]) < b1 - b0:  # `bars` shortened the loop
+        b1 = b0 + int(info["loop_bars"])
+    n = audio.samples.shape[0]
+    end = min(int(round(b1 * bar)), n)
+    cut_front = int(round(b0 * bar)) if info["loop_start"] == 0 and b0 > 0 else 0
+    if end < n:
+        out = np.concatenate([out, audio.samples[end:]])
+        out_stems = [np.concatenate([x, s.samples[end:]]) for x, s in zip(out_stems, stems)]
+        info = {**info, "ending": f"kept after the loop ({(n - end) / sr:.3f}s from bar {b1}): players that loop stop before it"}
+    if cut_front and data.get("sections"):
+        off = b0
+        kept = []
+        for sec in data["sections"]:
+            if sec["start_bar"] + sec["bars"] <= off:
+                continue
+            spb = float(data["seconds_per_bar"])
+            start_bar = max(0, sec["start_bar"] - off)
+            kept.append({**sec, "start_bar": start_bar, "start": round(start_bar * spb, 4),
+                         "end": round((sec["start_bar"] + sec["bars"] - off) * spb, 4)})
+        info = {**info, "sections_kept": kept, "audio_starts_at_bar": off}
+    return out, out_stems, info
+
+
 class LoopParams(StepParams):
     bars: int | None = Field(None, ge=1, le=1024, description="loop at most this many bars (default: the composer's loop, or the largest power of two that fits)")
     crossfade: float = Field(0.1, ge=0.0, le=2.0, description="seam crossfade in seconds (equal power)")
@@ -69,7 +105,11 @@ class AudioLoop(Step):
         out, out_stems, info = make_loop(audio.samples, audio.sample_rate, data, stems=[s.samples for s in stems],
                                          bars=params.bars, crossfade=params.crossfade, keep_intro=params.keep_intro,
                                          beats_per_bar=params.beats_per_bar)
+        out, out_stems, info = _keep_ending(audio, stems, data, out, out_stems, info)
         merged = {**data, **info, "duration": round(out.shape[0] / audio.sample_rate, 6), "sample_rate": audio.sample_rate}
+        if "sections_kept" in info:
+            merged["sections"] = info.pop("sections_kept")
+            merged.pop("sections_kept", None)
         ctx.report(backend="numpy", loop_bars=info["loop_bars"], loop_source=info["loop_source"],
                    seam_score=info["seam_discontinuity"]["score"])
         return {

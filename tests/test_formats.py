@@ -1,0 +1,186 @@
+"""Files other tools read: each format is read back with its consumer's own reader (A1111's
+parameter parser, re-implemented below from its documented behaviour; Pillow for PNG chunks;
+mido for MIDI; PyAV for the MP4's colour tags; lxml for ComicInfo; jsonschema for manifests)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import studio
+from studio.export import png as pngx
+
+# -- A1111's parse_generation_parameters (modules/infotext_utils.py), as documented ---------------
+# The text is "prompt lines / 'Negative prompt: ...' lines / one last line of 'Key: value' pairs".
+# The last line counts as the parameters line only when the pair pattern finds at least 3 pairs in
+# it; otherwise it is part of the prompt. Quoted values are JSON strings; "WxH" values split into
+# "Key-1" and "Key-2".
+_RE_PARAM = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+_RE_SIZE = re.compile(r"^(\d+)x(\d+)$")
+
+
+def parse_generation_parameters(x: str) -> dict[str, str]:
+    res: dict[str, str] = {}
+    prompt = ""
+    negative_prompt = ""
+    done_with_prompt = False
+    *lines, lastline = x.strip().split("\n")
+    if len(_RE_PARAM.findall(lastline)) < 3:
+        lines.append(lastline)
+        lastline = ""
+    for line in lines:
+        line = line.strip()
+        if line.startswith("Negative prompt:"):
+            done_with_prompt = True
+            line = line[16:].strip()
+        if done_with_prompt:
+            negative_prompt += ("" if negative_prompt == "" else "\n") + line
+        else:
+            prompt += ("" if prompt == "" else "\n") + line
+    res["Prompt"] = prompt
+    res["Negative prompt"] = negative_prompt
+    for k, v in _RE_PARAM.findall(lastline):
+        if v and v[0] == '"' and v[-1] == '"':
+            v = json.loads(v)
+        m = _RE_SIZE.match(v)
+        if m is not None:
+            res[f"{k}-1"] = m.group(1)
+            res[f"{k}-2"] = m.group(2)
+        else:
+            res[k] = v
+    return res
+
+
+def _chunks(data: bytes) -> list[bytes]:
+    out, pos = [], 8
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos : pos + 4])
+        out.append(data[pos + 4 : pos + 8])
+        pos += 12 + n
+    return out
+
+
+def _engine_png(own: str | None, made_by: dict) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, format="PNG")
+    return pngx.with_parameters(buf.getvalue(), pngx.provenance_parameters(own, made_by))
+
+
+MADE_BY = {"studio": "0.1.0", "recipe": "image", "step": "images", "use": "image.generate",
+           "backend": "diffusers", "model": "sdxl-turbo", "seed": 7}
+
+
+def test_a1111_reads_seed_steps_sampler_back():
+    text = pngx.a1111_parameters("a knight at dusk, oil painting", "blurry, lowres", steps=4, sampler="Euler a",
+                                 guidance=0.0, seed=1234, width=512, height=768, model="stabilityai/sdxl-turbo",
+                                 extra={"Note": "a: b, c"})
+    data = _engine_png(text, MADE_BY)
+    with Image.open(io.BytesIO(data)) as im:
+        params, mine = im.text["parameters"], im.text["studio"]
+    assert params == text  # A1111's text exactly, nothing appended
+    got = parse_generation_parameters(params)
+    assert got["Prompt"] == "a knight at dusk, oil painting"
+    assert got["Negative prompt"] == "blurry, lowres"
+    assert got["Seed"] == "1234" and got["Steps"] == "4" and got["Sampler"] == "Euler a"
+    assert got["Size-1"] == "512" and got["Size-2"] == "768" and got["CFG scale"] == "0.0"
+    assert got["Model"] == "stabilityai/sdxl-turbo" and got["Note"] == "a: b, c"  # quoted as A1111 quotes
+    prov = parse_generation_parameters(mine)
+    assert prov["studio"] == "0.1.0" and prov["recipe"] == "image" and prov["backend"] == "diffusers" and prov["seed"] == "7"
+
+
+def test_non_latin_prompt_is_utf8_itxt():
+    text = pngx.a1111_parameters("侍が夕暮れに立つ — Ωmega", "", steps=2, sampler="Euler", guidance=1.0, seed=3,
+                                 width=64, height=64, model="m")
+    data = _engine_png(text, MADE_BY)
+    assert b"?????" not in data
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.text["parameters"] == text
+    assert parse_generation_parameters(pngx.read_texts(data)["parameters"])["Prompt"] == "侍が夕暮れに立つ — Ωmega"
+
+
+def test_every_png_has_srgb_and_dpi_and_no_parameters_without_its_own():
+    data = _engine_png(None, {"studio": "0.1.0", "recipe": "r", "step": "s", "seed": 1})
+    kinds = _chunks(data)
+    assert kinds[0] == b"IHDR" and b"sRGB" in kinds and b"pHYs" in kinds
+    assert kinds.index(b"sRGB") < kinds.index(b"IDAT") and kinds.index(b"pHYs") < kinds.index(b"IDAT")
+    with Image.open(io.BytesIO(data)) as im:
+        assert "parameters" not in im.text and im.text["studio"].startswith("studio: 0.1.0")
+        assert tuple(round(d) for d in im.info["dpi"]) == (72, 72)
+        assert im.info.get("srgb") == 0
+    # rewriting does not stack chunks
+    again = pngx.with_parameters(data, pngx.provenance_parameters(None, {"studio": "0.1.0", "recipe": "r", "step": "s", "seed": 2}))
+    assert _chunks(again).count(b"sRGB") == 1 and _chunks(again).count(b"iTXt") == 1
+    assert "seed: 2" in pngx.read_texts(again)["studio"]
+
+
+def test_game_asset_pngs_carry_prompt_seed_backend(tmp_path):
+    r = studio.run("game-assets", {"prompts": "red health potion; stone wall texture"}, out=tmp_path / "run")
+    pngs = sorted((tmp_path / "run").rglob("*.png"))
+    assert pngs
+    seen = 0
+    for p in pngs:
+        data = p.read_bytes()
+        assert {b"sRGB", b"pHYs"} <= set(_chunks(data)), p.name
+        texts = pngx.read_texts(data)
+        assert "studio" in texts, p.name
+        if p.name.startswith(("red", "stone")):
+            got = parse_generation_parameters(texts["parameters"])
+            prov = parse_generation_parameters(texts["studio"])
+            assert got["Prompt"] in ("red health potion", "stone wall texture") and got["Seed"].isdigit()
+            assert got["Backend"] == prov["backend"] == "procedural" and prov["seed"] == got["Seed"]
+            seen += 1
+    assert seen >= 2
+    assert r.manifest["steps"]
+
+
+# -- MIDI: sections as marker meta events, loopable=false keeps what it lists ---------------------
+
+
+def test_midi_sections_are_markers_and_nonloop_audio_keeps_outro(tmp_path):
+    mido = pytest.importorskip("mido")
+    import soundfile as sf
+
+    r = studio.run("soundtrack", {"prompt": "calm village morning with a flute", "duration": 14, "loopable": False},
+                   out=tmp_path / "run")
+    mid = mido.MidiFile(r.paths["midi"])
+    markers = [(m.text) for t in mid.tracks for m in t if m.type == "marker"]
+    texts = [m.text for t in mid.tracks for m in t if m.type == "text"]
+    sidecar = json.loads(Path(r.paths["sidecar"]).read_text(encoding="utf-8"))
+    names = [s["name"] for s in sidecar["sections"]]
+    assert markers == names and "outro" in names and not any(t.startswith("section ") for t in texts)
+    info = sf.info(str(r.paths["master"]))
+    # the audio holds every listed section: it is as long as the MIDI piece (ending included)
+    assert abs(info.frames / info.samplerate - mid.length) < 0.75
+    end_of_sections = max(s["end"] for s in sidecar["sections"])
+    assert info.frames / info.samplerate >= end_of_sections - 1e-3
+    assert sidecar["loop_start"] + sidecar["loop_length"] <= info.frames
+
+
+# -- motion-comic MP4: BT.709 matrix, tagged ---------------------------------------------------------
+
+
+def test_motion_mp4_is_bt709_and_tagged(tmp_path):
+    av = pytest.importorskip("av")
+    from studio.comic.motion import render_motion
+
+    path = tmp_path / "red.mp4"
+    render_motion([Image.new("RGB", (640, 360), (255, 0, 0))], path, seconds_per_panel=1.0, transition="cut",
+                  size=(640, 360), fps=12)
+    with av.open(str(path)) as c:
+        cc = c.streams.video[0].codec_context
+        # AVCOL_SPC_BT709 = AVCOL_PRI_BT709 = AVCOL_TRC_BT709 = 1; AVCOL_RANGE_MPEG (limited) = 1
+        assert (int(cc.colorspace), int(cc.color_primaries), int(cc.color_trc), int(cc.color_range)) == (1, 1, 1, 1)
+        frame = next(c.decode(video=0))
+        y = frame.to_ndarray(format="yuv420p")[180, 320]
+        rgb = frame.to_ndarray(format="rgb24")[180, 320]
+    # pure red: Y' = 16 + 219 * 0.2126 = 63 with the BT.709 matrix (BT.601 would give 81)
+    assert abs(int(y) - 63) <= 1
+    assert rgb[0] >= 250 and rgb[1] <= 4 and rgb[2] <= 4
