@@ -5,6 +5,7 @@ the exit code and a part of the message."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -216,3 +217,41 @@ def test_stale_scratch_folders_cleaned_live_and_young_kept(toy_recipe, tmp_path,
     assert not dead.exists()
     assert live.exists() and young.exists() and other.exists()
     assert sorted(p.name for p in scratch.iterdir()) == ["not-studio", "studio-run-live", "studio-run-young"]  # its own is gone
+
+
+# -- cache hits are checked against their digests -----------------------------------------------
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
+def test_damaged_cache_entry_is_recomputed_never_copied(damage, tmp_path, capsys):
+    from PIL import Image
+
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    for i in range(3):
+        Image.new("RGB", (64, 48), (80 * i, 100, 200)).save(pics / f"p{i}.png")
+    cache = tmp_path / "cache"
+    base = ["run", "contact-sheet", "-i", f"folder={pics}", "--cache-dir", str(cache), "-q"]
+    assert main([*base, "--out", str(tmp_path / "first")]) == 0
+    good = (tmp_path / "first" / "sheet.png").read_bytes()
+    stored = [p for p in cache.rglob("*.png") if "tmp" not in p.relative_to(cache).parts and p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"]
+    assert stored
+    for png in stored:
+        data = png.read_bytes()
+        if damage == "truncate":
+            png.write_bytes(data[: len(data) // 2])
+        elif damage == "flip":
+            png.write_bytes(data[:-20] + bytes(b ^ 0xFF for b in data[-20:]))
+        else:
+            png.unlink()
+    capsys.readouterr()
+    assert main([*base, "--out", str(tmp_path / "second")]) == 0
+    err = capsys.readouterr().err
+    assert "damaged cache entry" in err
+    assert (tmp_path / "second" / "sheet.png").read_bytes() == good
+    manifest = json.loads((tmp_path / "second" / "manifest.json").read_text())
+    assert not all(s["cached"] for s in manifest["steps"])
+    assert any("damaged cache entry" in w for s in manifest["steps"] for w in s["warnings"])
+    # the recomputed entry is whole again: a third run is served from the cache, silently
+    assert main([*base, "--out", str(tmp_path / "third")]) == 0
+    assert "damaged" not in capsys.readouterr().err
+    assert (tmp_path / "third" / "sheet.png").read_bytes() == good

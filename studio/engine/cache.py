@@ -2,11 +2,15 @@
 
 An entry lives in `<root>/<key[:2]>/<key>/` with `entry.json` and the artifact files. Entries are
 written into `<root>/tmp/` first and renamed into place, so an interrupted write never leaves a
-corrupt entry; stale temporary folders are removed when the cache is opened.
+corrupt entry; stale temporary folders are removed when the cache is opened. `entry.json` keeps
+the SHA-256 and size of every artifact file; a hit whose files do not match (truncated, edited,
+gone) is discarded with a warning and the step runs again, so a damaged PNG or PDF is never
+copied into a run folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -19,7 +23,7 @@ from studio.engine.artifacts import Artifact, ImageArtifact, dump_artifact, load
 from studio.engine.threads import default_threads
 
 CACHE_ENV = "STUDIO_CACHE_DIR"
-FORMAT = 2
+FORMAT = 3  # 3: artifact files carry sha256 and bytes
 
 
 def default_cache_dir() -> Path:
@@ -44,11 +48,58 @@ def _point_at_entry(outputs: dict[str, Any], specs: dict[str, Any], folder: Path
                 art._png = folder / spec["file"]
 
 
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _specs(outputs: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for spec in outputs.values():
+        for s in spec if isinstance(spec, list) else [spec]:
+            if isinstance(s, dict):
+                found.append(s)
+    return found
+
+
+def _seal(folder: Path, outputs: dict[str, Any]) -> None:
+    """Record the SHA-256 and size of each artifact file in its spec."""
+    for spec in _specs(outputs):
+        if spec.get("file"):
+            path = folder / spec["file"]
+            spec["sha256"] = _file_sha256(path)
+            spec["bytes"] = path.stat().st_size
+
+
+def _damage(folder: Path, outputs: dict[str, Any]) -> str | None:
+    """Why an entry's files do not match what was stored, or None when they all do."""
+    for spec in _specs(outputs):
+        name = spec.get("file")
+        if not name:
+            continue
+        path = folder / name
+        if Path(name).name != name or not path.is_file():
+            return f"{name} is missing"
+        if "sha256" not in spec:
+            return f"{name} has no recorded digest"
+        size = path.stat().st_size
+        if size != spec.get("bytes"):
+            return f"{name} is {size} bytes, {spec.get('bytes')} were stored"
+        if _file_sha256(path) != spec["sha256"]:
+            return f"{name} does not match its digest"
+    return None
+
+
 class Cache:
     def __init__(self, root: str | Path | None = None):
         self.root = Path(root).expanduser() if root else default_cache_dir()
         self.tmp = self.root / "tmp"
         self._cleaned = False
+        #: why the last `get` discarded an entry (None: it did not)
+        self.last_damage: str | None = None
 
     def _ensure(self) -> None:
         self.tmp.mkdir(parents=True, exist_ok=True)
@@ -66,7 +117,9 @@ class Cache:
         return self.root / key[:2] / key
 
     def get(self, key: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """(outputs, record) for a complete entry, or None. A damaged entry is removed."""
+        """(outputs, record) for a complete entry whose files match their digests, or None. A
+        damaged entry is removed (with a warning; `last_damage` says why)."""
+        self.last_damage = None
         folder = self.entry_dir(key)
         meta = folder / "entry.json"
         if not meta.is_file():
@@ -75,6 +128,9 @@ class Cache:
             entry = json.loads(meta.read_text(encoding="utf-8"))
             if entry.get("format") != FORMAT:
                 return None
+            damage = _damage(folder, entry["outputs"])
+            if damage is not None:
+                raise ValueError(damage)
             outputs: dict[str, Any] = {}
             for name, spec in entry["outputs"].items():
                 if isinstance(spec, list):
@@ -87,7 +143,9 @@ class Cache:
         except (OSError, ValueError, KeyError) as exc:
             import logging
 
-            logging.getLogger("studio").warning("discarding damaged cache entry %s: %s", key, exc)
+            self.last_damage = f"damaged cache entry {key[:12]} discarded ({exc}); recomputed"
+            # the step that asked says so in its warnings (run output, manifest); here for -v
+            logging.getLogger("studio").debug("discarding damaged cache entry %s: %s", key, exc)
             shutil.rmtree(folder, ignore_errors=True)
             return None
 
@@ -108,6 +166,7 @@ class Cache:
                     specs[name] = dump_artifact(value, staging, name)
                 else:
                     specs[name] = None
+            _seal(staging, specs)
             entry = {"format": FORMAT, "key": key, "created": time.time(), "outputs": specs, "record": record}
             (staging / "entry.json").write_text(json.dumps(entry, default=str), encoding="utf-8")
             final.parent.mkdir(parents=True, exist_ok=True)

@@ -275,6 +275,7 @@ def execute(
                 report = rec
             else:
                 cached = False
+                damage = store.last_damage if (use_cache and cls.cacheable) else None
                 try:
                     outputs = step.run(ctx, inputs_art, params) or {}
                 except (StudioError, KeyboardInterrupt):
@@ -291,6 +292,9 @@ def execute(
                         store.put(key, outputs, report)
                     except OSError as exc:  # a full or read-only cache must not fail the run
                         log.warning("could not store %s in the cache (%s): %s", spec.id, store.root, exc.strerror or exc)
+                if damage:  # shown and kept in the manifest, but not stored with the new entry
+                    report = {**report, "warnings": [*report["warnings"], damage]}
+                    _emit(listeners, Event("warning", step_id=spec.id, use=spec.use, message=damage))
                 _emit(listeners, Event("step_finished", step_id=spec.id, use=spec.use, index=index, total=total, data={"outputs": outputs}))
             seconds = time.perf_counter() - st
             produced[spec.id] = outputs

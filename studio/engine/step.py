@@ -205,6 +205,8 @@ class StepContext:
             self.memo_hits += 1
             return hit[0]
         self.memo_misses += 1
+        if self._memo_store.last_damage:  # shown, not stored with the step's own entry
+            self._emit(Event("warning", step_id=self.step_id, use=self.use, message=self._memo_store.last_damage))
         out = compute()
         self._memo_store.put(k, out, {"memo": self.use})
         return out
