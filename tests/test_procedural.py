@@ -113,9 +113,9 @@ def test_archetype_library_is_broad_and_everything_draws():
 
 
 def test_unknown_subject_is_a_labelled_placeholder():
-    info = describe_prompt("a telescope on a hill")
-    assert info["subjects"][0]["archetype"] is None and info["subjects"][0]["label"] == "telescope"
-    card = generate_image("a telescope", width=128, height=128, seed=0, subject_only=True)
+    info = describe_prompt("a zorblax on a hill")  # no word near it (a telescope is now a machine)
+    assert info["subjects"][0]["archetype"] is None and info["subjects"][0]["label"] == "zorblax"
+    card = generate_image("a zorblax", width=128, height=128, seed=0, subject_only=True)
     known = generate_image("a sword", width=128, height=128, seed=0, subject_only=True)
     a = np.asarray(card)[..., 3]
     assert (a > 0).mean() > 0.5  # a card, not an empty canvas
@@ -219,7 +219,7 @@ def test_contract_signature_is_stable():
     sig = inspect.signature(generate_image)
     # new parameters only ever come last, keyword-only, with a default that keeps the old pictures
     assert list(sig.parameters) == ["prompt", "width", "height", "seed", "style", "transparent", "subject_only", "subjects",
-                                    "identity"]
+                                    "identity", "drawn", "setting"]
     assert sig.parameters["subjects"].default is None and sig.parameters["identity"].default is None
     assert sig.parameters["style"].default == "flat"
 
@@ -314,7 +314,8 @@ def test_verbs_and_compounds_are_not_extra_things():
     assert things("a ninja turtle") == [("tortoise", 1)]
     assert things("a pirate with a parrot") == [("person", 1), ("bird", 1)]
     assert things("A sudden storm sweeps through Paris; a detective cat shelters under an awning.") == [("cat", 1)]
-    assert things("a telescope on a hill")[0] == (None, 1)  # an unknown subject is still a card
+    assert things("a zorblax on a hill")[0] == (None, 1)  # an unknown subject is still a card
+    assert things("a telescope on a hill")[0] == ("machine", 1)  # the nearest thing by meaning
     assert describe_prompt("a cat in Paris")["setting"] == "city"
     # a bracket restates its subject (story looks): "two knights (each a knight ...)" are two
     assert things("two knights (each a knight with a blue cloak) guard a castle") == [("person", 2), ("castle", 1)]
@@ -322,7 +323,7 @@ def test_verbs_and_compounds_are_not_extra_things():
     assert describe_prompt("a cat (grey) and a dog")["subjects"][0]["colour"] == "grey"
     # the moon as a place: its ground ("on the moon") or the night sky's moon ("at", "under")
     on = describe_prompt("an astronaut walks on the moon")
-    assert things("an astronaut walks on the moon") == [("person", 1)] and on["setting"] == "space" and not on["backdrops"]
+    assert things("an astronaut walks on the moon") == [("person", 1)] and on["setting"] == "moon" and not on["backdrops"]
     assert things("a wolf howls at the moon") == [("dog", 1)] and describe_prompt("a wolf howls at the moon")["time"] == "night"
     assert things("a fox steals the moon") == [("fox", 1), ("moon", 1)]
     # a time phrase is no subject card: "a quiet morning" is not a placeholder

@@ -27,16 +27,24 @@ Contract (other engineers build on it; keep it stable):
   is the same girl in every panel drawn with the same N. Without it, each seed varies them.
 - `describe_prompt(prompt) -> dict` is what the generator understood (subjects, backdrops,
   setting, time, weather, moods, palette, unknown words), for manifests.
+- `drawn={}` (optional) receives what the picture shows: `{setting, time, weather, things:
+  [{word, drawn_as, placeholder, via?}]}`; every noun the prompt names is there, drawn as an
+  archetype, as the nearest one by meaning (`via` names the category: whale -> "large sea
+  animal"), dressing or held by another subject, or as a placeholder card (`placeholder: true`).
+  `drawn_for(prompt)` gives the same without drawing. `setting=KEY` (one of `SETTINGS`) is the
+  place used when the prompt names none (a comic keeps its place from panel to panel).
 """
 
 from __future__ import annotations
 
 from PIL import Image
 
+from studio.backends.image.procedural import settings as _places
 from studio.backends.image.procedural.library import ARCHETYPES, WORDS, Archetype, ensure_loaded
 from studio.backends.image.procedural.prompt import describe_prompt, parse_prompt
 from studio.backends.image.procedural.render import (
     STYLES,
+    drawn_report,
     generate,
     outline_alpha,
     pixelate,
@@ -45,19 +53,31 @@ from studio.backends.image.procedural.render import (
 
 __all__ = [
     "generate_image", "head_box", "describe_prompt", "parse_prompt", "STYLES", "ARCHETYPES", "WORDS", "Archetype",
-    "archetype_names", "outline_alpha", "pixelate", "placeholder_card",
+    "archetype_names", "outline_alpha", "pixelate", "placeholder_card", "drawn_for", "SETTINGS",
 ]
+
+#: every setting the scene painter knows (sea, ship, harbour, Mars, classroom, kitchen, ...)
+SETTINGS: tuple[str, ...] = tuple(_places.ALL)
 
 
 def generate_image(prompt: str, *, width: int, height: int, seed: int, style: str = "flat",
                    transparent: bool = False, subject_only: bool = False, subjects: list[dict] | None = None,
-                   identity: int | None = None) -> Image.Image:
+                   identity: int | None = None, drawn: dict | None = None, setting: str | None = None) -> Image.Image:
     """Draw `prompt` deterministically (see the module docstring for the contract). `subjects`,
     when given, gets where each subject of a scene was drawn (see `generate`); `identity` keeps
-    each described subject looking the same across pictures (comic panels)."""
+    each described subject looking the same across pictures (comic panels); `drawn` gets what
+    was drawn; `setting` is the place when the prompt names none."""
     return generate(prompt, width=width, height=height, seed=int(seed), style=style,
                     transparent=transparent, subject_only=subject_only, subjects=subjects,
-                    identity=None if identity is None else int(identity))
+                    identity=None if identity is None else int(identity), drawn=drawn, setting=setting)
+
+
+def drawn_for(prompt: str, *, subject_only: bool = False, setting: str | None = None) -> dict:
+    """What `generate_image(prompt, ...)` would draw (the `drawn` report), without drawing."""
+    info = parse_prompt(prompt or "")
+    if setting is not None and info.setting is None:
+        info.setting = setting
+    return drawn_report(info, subject_only)
 
 
 #: where the head is within the drawn box (x, y, w, h as fractions) for creatures seen from the

@@ -98,15 +98,27 @@ def draw_sword(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any
 def draw_shield(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
     if v.get("round"):
         p.ellipse(0.5, 0.5, 0.42, 0.42, c.metal)
-        p.ellipse(0.5, 0.5, 0.36, 0.36, c.wood)
+        p.ellipse(0.5, 0.5, 0.36, 0.36, c.wood if not (v.get("explicit") and not v.get("wooden")) else c.main)
         for a in range(0, 180, 36):
             p.line([(0.5 - 0.35 * np.cos(np.radians(a)), 0.5 - 0.35 * np.sin(np.radians(a))), (0.5 + 0.35 * np.cos(np.radians(a)), 0.5 + 0.35 * np.sin(np.radians(a)))], shade(c.wood, 0.7), 0.01)
         p.ellipse(0.5, 0.5, 0.1, 0.1, c.metal, gloss=True)
         return
-    outer = [(0.14, 0.1), (0.86, 0.1)] + bezier((0.86, 0.1), (0.88, 0.7), (0.5, 0.95), n=20) + bezier((0.5, 0.95), (0.12, 0.7), (0.14, 0.1), n=20)[1:]
-    inner = [(0.2, 0.16), (0.8, 0.16)] + bezier((0.8, 0.16), (0.81, 0.66), (0.5, 0.87), n=20) + bezier((0.5, 0.87), (0.19, 0.66), (0.2, 0.16), n=20)[1:]
+    if v.get("tower") or v.get("square"):  # a tall rectangle (or a square)
+        y0, y1 = (0.04, 0.96) if v.get("tower") else (0.14, 0.86)
+        x0, x1 = (0.2, 0.8) if v.get("tower") else (0.14, 0.86)
+        outer, inner = rrect_pts(x0, y0, x1, y1, 0.05), rrect_pts(x0 + 0.05, y0 + 0.05, x1 - 0.05, y1 - 0.05, 0.03)
+    elif v.get("kite"):  # rounded top, long point below
+        outer = bezier((0.5, 0.02), (0.9, 0.04), (0.84, 0.36), n=14) + [(0.5, 0.98)] + bezier((0.16, 0.36), (0.1, 0.04), (0.5, 0.02), n=14)
+        inner = bezier((0.5, 0.08), (0.82, 0.1), (0.77, 0.36), n=14) + [(0.5, 0.88)] + bezier((0.23, 0.36), (0.18, 0.1), (0.5, 0.08), n=14)
+    else:
+        outer = [(0.14, 0.1), (0.86, 0.1)] + bezier((0.86, 0.1), (0.88, 0.7), (0.5, 0.95), n=20) + bezier((0.5, 0.95), (0.12, 0.7), (0.14, 0.1), n=20)[1:]
+        inner = [(0.2, 0.16), (0.8, 0.16)] + bezier((0.8, 0.16), (0.81, 0.66), (0.5, 0.87), n=20) + bezier((0.5, 0.87), (0.19, 0.66), (0.2, 0.16), n=20)[1:]
     p.shape(outer, c.metal)
-    p.shape(inner, c.main, outline=False)
+    p.shape(inner, c.wood if v.get("wooden") else c.main, outline=False)
+    if v.get("wooden"):
+        for x in np.arange(0.3, 0.75, 0.12):
+            p.line([(x, 0.1), (x, 0.92)], shade(c.wood, 0.7), 0.008)
+        return
     emblem = int(rng.integers(3))
     if emblem == 0:
         p.shape([(0.45, 0.22), (0.55, 0.22), (0.55, 0.4), (0.72, 0.4), (0.72, 0.5), (0.55, 0.5), (0.55, 0.78), (0.45, 0.78), (0.45, 0.5), (0.28, 0.5), (0.28, 0.4), (0.45, 0.4)], c.gold, shade_mode="cel")

@@ -13,31 +13,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from studio.backends.image.procedural.colors import COLOURS, MOODS
-from studio.backends.image.procedural.library import WORDS, ensure_loaded
+from studio.backends.image.procedural.concepts import nearest
+from studio.backends.image.procedural.library import ARCHETYPES, WORDS, ensure_loaded
+from studio.backends.image.procedural.settings import SETTING_BIGRAMS, SETTING_WORDS
 
-SETTINGS: dict[str, str] = {}
-for _key, _words in {
-    "forest": "forest woods woodland grove jungle rainforest thicket",
-    "city": "city street streets downtown alley metropolis skyline rooftop rooftops avenue cyberpunk urban "
-            "paris london tokyo rome berlin madrid vienna prague moscow chicago manhattan brooklyn seoul shanghai "
-            "hong-kong singapore toronto sydney",
-    "village": "village town hamlet farmstead",
-    "desert": "desert dunes dune sahara wasteland badlands",
-    "beach": "beach coast shore seaside island ocean sea bay harbor harbour lake pier",
-    "mountains": "mountain mountains peak peaks cliff cliffs valley canyon highlands",
-    "field": "field fields meadow farm countryside plains park garden hill hills grassland prairie outdoors",
-    "snow": "snow snowy winter arctic tundra glacier blizzard",
-    "space": "space galaxy cosmos orbit nebula universe",
-    "cave": "cave cavern dungeon mine crypt tunnel underground lair",
-    "interior": "room office kitchen bedroom bar tavern library classroom hall indoors inside apartment studio shop store cafe restaurant laboratory lab",
-    "underwater": "underwater reef seabed seafloor",
-    "swamp": "swamp marsh bog bayou",
-    "volcano": "volcano lava inferno hell",
-    "graveyard": "graveyard cemetery churchyard",
-    "sky": "air heavens aerial",
-}.items():
-    for _w in _words.split():
-        SETTINGS[_w] = _key
+#: word -> setting key (see settings.py: 39 places, each painted on a base scene)
+SETTINGS: dict[str, str] = dict(SETTING_WORDS)
 
 TIMES: dict[str, str] = {}
 for _key, _words in {
@@ -64,7 +45,7 @@ for _key, _words in {
 
 PLACE_PREPS = {"in", "at", "on", "inside", "near", "under", "over", "above", "behind", "beside", "by", "across",
                "through", "outside", "into", "among", "amid", "within", "beneath", "below", "before", "against", "along",
-               "around", "front", "from", "onto", "past", "toward", "towards"}
+               "around", "front", "from", "onto", "past", "toward", "towards", "aboard"}
 LINK_WORDS = {"and", "with", "holding", "carrying", "wielding", "riding", "beside", "versus", "vs", "fighting", "meets", "meeting", "next", "plus"}
 COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "pair": 2, "couple": 2, "several": 3, "many": 5, "group": 4, "crowd": 6, "few": 3, "some": 3,
           "bunch": 3, "flock": 4, "herd": 4}
@@ -88,7 +69,11 @@ STOP = {"a", "an", "the", "of", "to", "is", "are", "it", "its", "this", "that", 
         "comic-book", "graphic-novel", "ink", "inks", "wide", "medium", "establishing", "angle", "low", "high",
         "overhead", "frame", "framing", "cinematic", "dutch", "pov", "extreme", "finally", "beaming", "pride", "outline", "outlines", "linework", "lineart", "shading", "screentone", "halftone",
         "back", "suddenly", "meanwhile", "later", "then", "again", "still", "once", "soon", "now", "today", "tonight",
-        "everyone", "everybody", "someone", "something", "nothing"}
+        "everyone", "everybody", "someone", "something", "nothing",
+        # what a game asset is for, not what it shows
+        "enemy", "enemies", "foe", "ally", "pickup", "collectible", "powerup", "power-up", "mob", "minion", "tileset",
+        "tile", "tiles", "spritesheet", "sheet", "animation", "idle", "cycle", "vfx", "effect", "particle", "seamless",
+        "tileable", "inventory", "item", "prop", "props", "assets", "placeholder", "top-down", "side-view"}
 #: nouns that name a palette target rather than a subject
 PALETTE_TARGETS = {"sky": "sky", "skies": "sky", "ground": "ground", "grass": "ground", "water": "water", "sea": "water",
                    "ocean": "water", "light": "light", "lights": "light", "sand": "ground", "floor": "ground"}
@@ -101,7 +86,28 @@ BIGRAMS = {("new", "york"): "manhattan", ("hong", "kong"): "hong-kong", ("treasu
            ("pirate", "ship"): "pirate-ship", ("pirate", "boat"): "pirate-ship", ("cherry", "tree"): "cherry-tree",
            ("top", "hat"): "tophat", ("throne", "room"): "room", ("comic", "book"): "comic-book",
            ("graphic", "novel"): "graphic-novel", ("trench", "coat"): "trenchcoat", ("lab", "coat"): "labcoat",
-           ("eye", "patch"): "eyepatch", ("game", "sprite"): "sprite", ("game", "art"): "art"}
+           ("eye", "patch"): "eyepatch", ("game", "sprite"): "sprite", ("game", "art"): "art",
+           ("sea", "lion"): "sea-lion", ("polar", "bear"): "polar-bear", ("guinea", "pig"): "guinea-pig",
+           ("race", "car"): "race-car", ("teddy", "bear"): "teddy-bear", ("lightning", "bolt"): "lightning-bolt",
+           ("magic", "missile"): "magic-missile", ("health", "bar"): "healthbar", ("ice", "spell"): "ice-spell",
+           **SETTING_BIGRAMS}
+#: material and shape words: they describe the next thing (variant flags and, with no colour
+#: given, its colour): "a wooden door", "a round shield", "a mossy stone gate"
+MATERIALS: dict[str, tuple[dict[str, Any], str | None]] = {
+    "wooden": ({"wooden": True}, "brown"), "wood": ({"wooden": True}, "brown"), "oak": ({"wooden": True}, "brown"),
+    "stone": ({"stone": True}, "grey"), "stony": ({"stone": True}, "grey"), "rocky": ({"stone": True}, "grey"),
+    "mossy": ({"mossy": True}, "olive"), "lava": ({"lava": True}, "orange"), "molten": ({"lava": True}, "orange"),
+    "iron": ({"iron": True}, "silver"), "steel": ({"iron": True}, "silver"), "metal": ({"iron": True}, "silver"),
+    "golden": ({"gold": True}, "gold"), "icy": ({"element": "ice"}, "ice"), "frozen": ({"element": "ice"}, "ice"),
+    "fiery": ({"element": "fire"}, "orange"), "flaming": ({"element": "fire"}, "orange"),
+    "crystal": ({"crystal": True}, "cyan"), "cardboard": ({"cardboard": True}, "tan"), "paper": ({"paper": True}, "ivory"), "glass": ({"glass": True}, "cyan"), "rusty": ({"old": True}, "rust"),
+    "round": ({"round": True}, None), "circular": ({"round": True}, None), "square": ({"square": True}, None),
+    "kite": ({"kite": True}, None), "tower": ({"tower": True}, None), "heater": ({"heater": True}, None),
+}
+#: archetypes with hands
+HOLDERS = {"person", "robot", "skeleton", "monster"}
+#: link words after which an item is what the subject holds
+HOLD_LINKS = {"with", "holding", "carrying", "wielding", "holds", "carries", "wields", "grips", "gripping", "clutching"}
 #: things a character wears or has: they dress the last person instead of becoming subjects
 ACCESSORIES: dict[str, dict[str, Any]] = {
     "glasses": {"glasses": True}, "spectacles": {"glasses": True}, "sunglasses": {"glasses": True},
@@ -147,11 +153,18 @@ class PromptInfo:
     colours: list[str] = field(default_factory=list)
     targets: dict[str, str] = field(default_factory=dict)  # sky/ground/water/light -> colour name
     unknown: list[str] = field(default_factory=list)
+    #: every named thing and what it became: {"word", "drawn_as", "placeholder"} (the `drawn` report)
+    things: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["palette"] = {"colours": self.colours, "moods": self.moods, **{f"{k}_colour": v for k, v in self.targets.items()}}
         return d
+
+
+def _is_person_word(word: str) -> bool:
+    hit = _lookup(word)
+    return hit is not None and hit[0] == "person"
 
 
 def singular(word: str) -> str:
@@ -170,9 +183,34 @@ def singular(word: str) -> str:
 
 
 def _lookup(word: str) -> tuple[str, dict[str, Any]] | None:
+    """The archetype a word names, else the nearest one by meaning (`concepts.nearest`: the
+    variant then carries `via`, the category it was drawn as)."""
     if word in EXTRA_WORDS:
         return EXTRA_WORDS[word]
-    return WORDS.get(word)
+    if word in WORDS:
+        return WORDS[word]
+    if word in SETTINGS or word in STOP or word in TIMES or word in WEATHER or word in COLOURS or word in MOODS:
+        return None
+    near = nearest(word)
+    if near is None:
+        return None
+    return near[0], {**near[1], "via": near[2]}
+
+
+def _noun_like(word: str, before: str | None) -> bool:
+    """Whether an unknown word is probably a noun the request names (then it must be drawn or
+    reported): right after an article, possessive or number, and a noun (or unknown) in
+    lemminflect's dictionary. Style words ("dynamic composition") have no article."""
+    if len(word) < 3 or word in STOP:
+        return False
+    if before not in ("a", "an", "the", "his", "her", "their", "my", "your", "our", "its", "every") and before not in COUNTS:
+        return False
+    try:
+        from lemminflect import getAllLemmas
+    except ImportError:
+        return True
+    lem = getAllLemmas(word)
+    return not lem or "NOUN" in lem
 
 
 ROLE_VERBS = {"be", "become", "becomes", "became", "becoming", "being"}
@@ -233,6 +271,20 @@ def parse_prompt(text: str) -> PromptInfo:
         else:
             merged.append(toks[i])
             i += 1
+    # "lighthouse keeper", "castle guard", "ship captain": one person, and the place they belong to
+    compound_places: list[str] = []
+    kept: list[str] = []
+    for k, t in enumerate(merged):
+        after = singular(merged[k + 1]) if k + 1 < len(merged) else None
+        head = _lookup(after) if after else None
+        if head is not None and head[0] == "person" and t not in COLOURS and t not in STOP and t not in MATERIALS:
+            own = _lookup(t)
+            own_kind = ARCHETYPES[own[0]].kind if own else None
+            if (t in SETTINGS and own_kind not in ("character", "creature")) or own_kind in ("structure", "vehicle"):
+                compound_places.append(t)
+                continue
+        kept.append(t)
+    merged = kept
     pending_colours: list[str] = []
     pending_count = 1
     pending_age: dict[str, Any] = {}  # "old" before a noun: an old person, or just an old house
@@ -242,15 +294,33 @@ def parse_prompt(text: str) -> PromptInfo:
     first_phrase_done = False
     scene_clause = False  # the clause is about the weather or the time ("a sudden storm sweeps ...", "a quiet morning"): no subject card
     last_subject: Subject | None = None
+    phrase_prev: list[str | None] = []  # the token before each word of `phrase`
+    hold_link = False  # after "with", "holding", ...: an item goes into the last subject's hand
+    pending_material: dict[str, Any] = {}
+    pending_material_colour: str | None = None
+
+    def note(word: str, drawn_as: str, placeholder: bool = False, via: str | None = None) -> None:
+        entry: dict[str, Any] = {"word": word, "drawn_as": drawn_as, "placeholder": placeholder}
+        if via:
+            entry["via"] = via
+        info.things.append(entry)
 
     def flush_unknown() -> None:
-        nonlocal phrase, first_phrase_done
+        nonlocal phrase, first_phrase_done, phrase_prev
         if phrase:
             info.unknown.append(" ".join(phrase[-3:]))
-            if not first_phrase_done and not place and not info.subjects and not scene_clause:
-                sub = Subject(None, phrase[-1], colour=pending_colours[-1] if pending_colours else None, count=1, label=" ".join(phrase[-3:]))
+            label = " ".join(phrase[-3:])
+            first = not first_phrase_done and not place and not info.subjects and not scene_clause
+            named = _noun_like(phrase[-1], phrase_prev[-1] if phrase_prev else None)
+            placeholders = sum(1 for s in info.subjects if s.archetype is None)
+            if first or (named and not place and placeholders < 3):
+                sub = Subject(None, phrase[-1], colour=pending_colours[-1] if pending_colours else None, count=1, label=label)
                 info.subjects.append(sub)
+                note(phrase[-1], "placeholder", True)
+            elif named:
+                note(phrase[-1], "not drawn", False)  # a place we cannot paint ("under an awning"): said, not carded
         phrase = []
+        phrase_prev = []
 
     paren_owner: Subject | None = None  # the subject a bracket describes: "two knights (each a knight with ...)"
     for idx, raw in enumerate(merged):
@@ -263,6 +333,8 @@ def parse_prompt(text: str) -> PromptInfo:
             continue
         if raw == ",,":  # a new clause: colours do not reach across it ("a cat, bold black ink")
             flush_unknown()
+            hold_link = False
+            pending_material, pending_material_colour = {}, None
             scene_clause = False
             first_phrase_done = first_phrase_done or bool(info.subjects)
             pending_colours = []
@@ -318,14 +390,27 @@ def parse_prompt(text: str) -> PromptInfo:
                 pending_colours = []
             if w not in SETTINGS:
                 continue
+        if w in MATERIALS and nxt is not None and nxt not in PLACE_PREPS and nxt not in LINK_WORDS and (
+                w not in ("kite", "tower", "heater", "square") or nxt == "shield") and not _is_person_word(nxt):
+            pending_material.update(MATERIALS[w][0])  # "a wooden door", "a round shield", "mossy stone"
+            if MATERIALS[w][1] and not pending_colours:
+                pending_material_colour = MATERIALS[w][1]
+            continue
         if w in PLACE_PREPS:
             flush_unknown()
             first_phrase_done = first_phrase_done or bool(info.subjects)
             place, prep = True, w
+            hold_link = False
+            continue
+        if w in HOLD_LINKS:
+            flush_unknown()
+            place = False
+            hold_link = True
             continue
         if w in LINK_WORDS:
             flush_unknown()
             place = False
+            hold_link = False
             continue
         hit = _lookup(w)
         if hit is not None and paren_owner is not None and hit[0] == paren_owner.archetype:
@@ -353,7 +438,10 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_colours = []
             phrase = []
             continue
-        if w in SETTINGS and (hit is None or place or info.subjects):
+        if w in SETTINGS and (hit is None or place or info.subjects) and not (
+                hit is not None and ARCHETYPES[hit[0]].kind in ("structure", "vehicle", "celestial")
+                and prep not in ("in", "inside", "at", "within", "into", "aboard")):
+            # "in a castle": the place; "in front of a castle", "a girl and a lighthouse": a backdrop
             flush_unknown()
             new = SETTINGS[w]
             if new == "snow" and info.setting not in (None, "snow"):
@@ -373,9 +461,27 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_count = 1
             continue
         after_subject = last_subject is not None and idx > 0 and merged[idx - 1] in (last_subject.word, "))")
+        if (hit is not None and hit[0] == "person" and after_subject and last_subject is not None
+                and last_subject.archetype not in (None, "person") and not last_subject.backdrop
+                and ARCHETYPES[last_subject.archetype].kind in ("character", "creature") and not (raw != w and raw.endswith("s"))):
+            # "a robot gardener", "a skeleton archer": one robot, one skeleton, dressed for the trade
+            for k, val in hit[1].items():
+                if k not in ("sex", "child", "via", "old"):
+                    last_subject.variant.setdefault(k, val)
+            last_subject.label = f"{last_subject.word} {raw}"
+            note(w, f"{last_subject.archetype} ({last_subject.word} {w})")
+            phrase, phrase_prev = [], []
+            continue
         if hit is not None and last_subject is not None and after_subject and (
                 (raw != w and raw.endswith("s")) or (hit[0] == "person" and last_subject.archetype == "person")):
-            # "a chef cooks soup", "knights guard the gate": a verb; "a police officer": one person
+            # "a chef cooks soup", "knights guard the gate": a verb; "a police officer", "two rival
+            # chefs": one person (dressed for the trade)
+            if hit[0] == "person" and last_subject.archetype == "person":
+                for k, val in hit[1].items():
+                    if k != "via":
+                        last_subject.variant.setdefault(k, val)
+                if raw == w or last_subject.count > 1:
+                    note(w, f"person ({last_subject.word} {w})")
             continue
         if hit is not None and raw != w and raw.endswith("s") and _after_relative(merged, idx, last_subject):
             continue  # "a robot who loves painting": a verb, not two hearts
@@ -391,35 +497,57 @@ def parse_prompt(text: str) -> PromptInfo:
             if last_subject is not None and last_subject.archetype == "person":
                 for k, val in hit[1].items():
                     last_subject.variant.setdefault(k, val)
+                note(w, f"person ({w})")
             pending_colours = []
             phrase = []
             continue
         if hit is not None and place and hit[0] == "moon":
             # "walks on the moon": the ground is the moon's; "under the moon": the night sky's moon
             if prep in ("on", "across", "from"):
-                info.setting = info.setting or "space"
+                info.setting = info.setting or "moon"
+                info.setting_word = info.setting_word or w
             else:
                 info.time = info.time or "night"
             phrase, pending_colours = [], []
             continue
+        if hit is not None and place and prep in ("on", "aboard", "onto") and hit[0] == "boat" and not info.setting:
+            info.setting, info.setting_word = "ship", w  # "on a ship": the deck
+            note(w, "setting: ship")
+            phrase, pending_colours = [], []
+            continue
         if hit is not None:
             phrase = []  # unknown words right before a known noun qualify it ("leather boots")
+            phrase_prev = []
             name, variant = hit
-            from studio.backends.image.procedural.library import ARCHETYPES as _A
+            _A = ARCHETYPES
 
             if last_subject is not None and last_subject.archetype == name and idx > 0 and (
                     merged[idx - 1] == "of" or (place and _A[name].kind not in ("character", "creature"))):
                 continue  # "a loaf of bread", "a canvas on an easel" (one thing named twice)
+            if (hold_link and last_subject is not None and not last_subject.backdrop and last_subject.archetype in HOLDERS
+                    and _A[name].kind == "item" and pending_count == 1 and not (raw != w and raw.endswith("s"))
+                    and "holds" not in last_subject.variant):
+                last_subject.variant["holds"] = name  # "a knight with a sword", "a girl holding a lantern"
+                if pending_colours or pending_material_colour:
+                    last_subject.variant["holds_colour"] = pending_colours[-1] if pending_colours else pending_material_colour
+                note(w, f"{name} (held)", via=variant.get("via"))
+                hold_link = False
+                pending_colours, pending_material, pending_material_colour = [], {}, None
+                continue
 
             scenery = _A[name].kind in ("structure", "plant", "prop", "celestial", "vehicle")
             # after a place preposition, scenery is the backdrop; people and creatures stay in the picture
             count = pending_count
             if count == 1 and raw != w and raw.endswith("s") and not (idx > 0 and merged[idx - 1] in ("a", "an")):
                 count = PLURAL_COUNT  # "birds", "the balloons": more than one, with no number given
-            sub = Subject(name, raw, {**(pending_age if name == "person" else {}), **variant},
-                          pending_colours[-1] if pending_colours else None, count,
+            colour = pending_colours[-1] if pending_colours else pending_material_colour
+            sub = Subject(name, raw, {**pending_age, **variant, **pending_material}, colour, count,
                           backdrop=place and bool(info.subjects) and scenery)
-            pending_age = {}
+            if variant.get("via"):
+                sub.label = raw
+            note(w, name, via=variant.get("via"))
+            pending_age, pending_material, pending_material_colour = {}, {}, None
+            hold_link = False
             (info.backdrops if sub.backdrop else info.subjects).append(sub)
             last_subject = sub
             pending_colours = []
@@ -432,8 +560,20 @@ def parse_prompt(text: str) -> PromptInfo:
         if pending_colours and last_subject is not None and last_subject.colour is None:
             last_subject.colour = pending_colours[-1]
         phrase.append(w)
+        phrase_prev.append(merged[idx - 1] if idx > 0 else None)
         pending_colours = pending_colours if not last_subject else []
     flush_unknown()
+    for t in compound_places:
+        key = SETTINGS.get(t)
+        hit = _lookup(t)
+        if hit is not None and hit[0] == "boat":
+            key = "ship"
+        if key is not None and (info.setting is None or info.setting == key):
+            info.setting, info.setting_word = key, t
+            note(t, f"setting: {key}")
+        elif hit is not None:
+            info.backdrops.append(Subject(hit[0], t, dict(hit[1]), backdrop=True))
+            note(t, hit[0])
     if pending_colours and info.subjects and info.subjects[-1].colour is None:
         info.subjects[-1].colour = pending_colours[-1]
     return info

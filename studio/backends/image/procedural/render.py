@@ -73,10 +73,31 @@ def draw_subject(sub: Subject, size: int, look: Look, rng: np.random.Generator, 
         if night:
             variant["night"] = True
         ARCHETYPES[sub.archetype].draw(p, colors, rng, variant)
+        _held(p, sub, variant, rng, moods)
         img = p.img
     if look.outline > 0:
         img = outline_alpha(img, max(1, round(look.outline * size)), INK)
     return img
+
+
+#: where a held item goes (x0, y0, x1, y1 in the subject's unit box), per archetype
+_HANDS = {"person": (0.56, 0.3, 0.92, 0.78), "robot": (0.6, 0.3, 0.98, 0.78), "skeleton": (0.56, 0.28, 0.9, 0.74)}
+
+
+def _held(p: Painter, sub: Subject, variant: dict, rng: np.random.Generator, moods: list[str]) -> None:
+    """Draw what a character holds ("a knight with a sword", "a skeleton archer") in its hand."""
+    item = variant.get("holds")
+    if not item or item not in ARCHETYPES or sub.archetype is None:
+        return
+    if variant.get("knight") and item in ("sword", "shield"):
+        return  # a knight already has both
+    arch = ARCHETYPES[item]
+    col = variant.get("holds_colour")
+    base = COLOURS[col] if col in COLOURS else COLOURS.get(arch.colors[0], (150, 110, 70))
+    colors = colors_for(base, np.random.default_rng(stable_seed("held", item, col)), moods)
+    box = _HANDS.get(sub.archetype, (0.58, 0.3, 0.95, 0.8))
+    with p.region(*box):
+        arch.draw(p, colors, rng, {"upright": True} if item == "sword" else {})
 
 
 def outline_alpha(img: Image.Image, width: int, colour: RGB) -> Image.Image:
@@ -441,8 +462,18 @@ def _scale_boxes(placed: list[dict], k: float, size: tuple[int, int], out: list[
             out.append({"name": d["name"], "kind": d["kind"], "archetype": d.get("archetype"), "box": [x0, y0, x1 - x0, y1 - y0]})
 
 
+def drawn_report(info: PromptInfo, subject_only: bool = False) -> dict:
+    """What a picture of `info` shows, for the `drawn` metadata: the setting (None when there is
+    no scene) and every named thing with what it was drawn as (`placeholder` true for a card)."""
+    setting = None if subject_only else _default_setting(info)
+    things = [dict(t) for t in info.things]
+    return {"setting": setting, "time": None if setting is None else _default_time(info, setting),
+            "weather": list(info.weather), "things": things}
+
+
 def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "flat", transparent: bool = False,
-             subject_only: bool = False, subjects: list[dict] | None = None, identity: int | None = None) -> Image.Image:
+             subject_only: bool = False, subjects: list[dict] | None = None, identity: int | None = None,
+             drawn: dict | None = None, setting: str | None = None) -> Image.Image:
     """A placeholder picture for `prompt`. `subjects`, when given, gets where each character,
     creature or thing of a scene was drawn: {"name", "kind", "box": [x, y, w, h]} in pixels.
     `identity`, when given, makes each subject's looks depend on its description and `identity`
@@ -452,6 +483,12 @@ def generate(prompt: str, *, width: int, height: int, seed: int, style: str = "f
     if not (8 <= int(width) <= 8192 and 8 <= int(height) <= 8192):
         raise InputError(f"image size {width}x{height}: width and height must be between 8 and 8192")
     info = parse_prompt(prompt or "")
+    if setting is not None and info.setting is None:
+        if setting not in places.ALL:
+            raise InputError(f"procedural setting {setting!r}: use one of {', '.join(places.ALL)}")
+        info.setting = setting  # the place of the story so far (a comic's earlier panels)
+    if drawn is not None:
+        drawn.update(drawn_report(info, subject_only))
     w, h = int(width), int(height)
     if style == "pixel":
         cell = max(1, round(min(w, h) / 64))
