@@ -10,12 +10,15 @@ its voice really starts and ends (silence espeak-ng pads around it is trimmed of
     truth = make_talking_clip(tmp_path / "talk.mp4", [Said("Did you hear that?", 0.8), ...])
     truth["lines"]   # [{text, start, end, voice, speed}]
 
-Clips are made where they are needed (a test's tmp_path), never committed.
+Clips are made where they are needed (a test's tmp_path), never committed. The measures of
+speech to bubbles live here too: `word_error_rate`, `lettered_words` (what comic.letter drew) and
+`placement` (is each spoken line lettered in the panel whose time span holds it).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
@@ -164,4 +167,84 @@ def make_talking_clip(
     return {"video": str(path), "duration": round(total, 3), "lines": truth}
 
 
-__all__ = ["SAMPLE_RATE", "Said", "espeak_path", "speak", "make_talking_clip"]
+# -- measures -----------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words without punctuation ("It's only the WIND!" -> it's only the wind)."""
+    return _WORD.findall(str(text).lower().replace("\u2019", "'"))
+
+
+def word_error_rate(reference: Sequence[str], hypothesis: Sequence[str]) -> float:
+    """(substitutions + deletions + insertions) / words of the reference (word-level Levenshtein)."""
+    ref, hyp = list(reference), list(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1] / len(ref)
+
+
+def lettered_words(lettering: dict[str, Any]) -> list[list[str]]:
+    """The words comic.letter drew, per panel in reading order (its `lettering` data: the wrapped
+    lines of every bubble; a line ending in a hyphen joins the next)."""
+    out = []
+    for panel in lettering.get("panels") or []:
+        text = ""
+        for bubble in panel.get("bubbles") or []:
+            for line in bubble.get("lines") or [bubble.get("text", "")]:
+                text = text[:-1] + line if text.endswith("-") else f"{text} {line}"
+        out.append(words_of(text))
+    return out
+
+
+def placement(truth: Sequence[dict[str, Any]], panel_words: Sequence[Sequence[str]],
+              spans: Sequence[tuple[float, float] | None]) -> list[dict[str, Any]]:
+    """For each spoken line (`truth`: text, start, end): the panel that letters most of its words
+    and whether that panel's time span holds the middle of the line."""
+    from collections import Counter
+
+    out = []
+    for line in truth:
+        want = Counter(words_of(line["text"]))
+        hits = [sum((Counter(ws) & want).values()) for ws in panel_words]
+        best = max(range(len(hits)), key=lambda k: (hits[k], -k)) if hits and max(hits) > 0 else None
+        mid = (float(line["start"]) + float(line["end"])) / 2
+        span = spans[best] if best is not None and best < len(spans) else None
+        out.append({"text": line["text"], "middle": round(mid, 3), "panel": None if best is None else best + 1,
+                    "span": span, "in_span": bool(span is not None and span[0] <= mid < span[1])})
+    return out
+
+
+def measure_comic(keyframes: Sequence[Any], panels: Sequence[Any], lettering: dict[str, Any],
+                  truth: dict[str, Any]) -> dict[str, Any]:
+    """The speech measures of one comic-from-video run: word error rate of the lettered words
+    against the spoken text, and where each spoken line was lettered. `keyframes` are the
+    audio.transcribe step's images (meta time, shot_start, shot_end), `panels` the lettered
+    panels (meta source_name), `lettering` comic.letter's data, `truth` what make_talking_clip
+    returned."""
+    from studio.backends.audio.transcribe import panel_spans
+
+    times = [k.meta.get("time") for k in keyframes]
+    shots = [(k.meta["shot_start"], k.meta["shot_end"]) if "shot_start" in k.meta else None for k in keyframes]
+    spans = panel_spans(times, shots if any(shots) else None, truth["duration"])
+    by_name = {k.name: spans[i] for i, k in enumerate(keyframes)}
+    panel_spans_ = [by_name.get(str(p.meta.get("source_name"))) for p in panels]
+    words = lettered_words(lettering)
+    spoken = [w for line in truth["lines"] for w in words_of(line["text"])]
+    placed = placement(truth["lines"], words, panel_spans_)
+    return {
+        "wer": round(word_error_rate(spoken, [w for ws in words for w in ws]), 3),
+        "lines": len(placed), "in_span": sum(p["in_span"] for p in placed), "placement": placed,
+        "panels": len(panels), "lettered": [" ".join(ws) for ws in words],
+    }
+
+
+__all__ = ["SAMPLE_RATE", "Said", "espeak_path", "speak", "make_talking_clip", "words_of", "word_error_rate",
+           "lettered_words", "placement", "measure_comic"]
