@@ -2,25 +2,40 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+# `make demo` installs studio alone (what the embedded defaults need); `make install` / `make test`
+# add the neural backends (torch CPU wheel), the UI, Ray and the test, lint and browser tooling
+DEMO_STAMP := $(VENV)/.demo-stamp
+STAMP      := $(VENV)/.installed-stamp
+# editable installs in compat mode: a plain .pth path that mypy and other static tools can follow
+EDITABLE   := --config-settings editable_mode=compat
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_VERBOSITY ?= error
 export GRADIO_ANALYTICS_ENABLED ?= False
 
-.PHONY: install demo test lint typecheck check bench clean
+.PHONY: install install-demo demo test lint typecheck check bench clean
 
-$(STAMP): pyproject.toml setup.py
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# torch pinned in the same install: the CPU wheel (see README for GPU installs)
-	$(PY) -m pip install --quiet -e '.[all,dev]' 'torch==2.13.0'
-	# tinysoundfont's only requirement (pyaudio, for live playback) is unused: skip it
+
+# tinysoundfont's only requirement (pyaudio, for live playback) is unused and needs system
+# headers to build: install it without it (without tinysoundfont, studio renders with midirenderer)
+$(DEMO_STAMP): pyproject.toml setup.py | $(VENV)/bin/python
+	$(PY) -m pip install --quiet $(EDITABLE) -e .
 	$(PY) -m pip install --quiet --no-deps 'tinysoundfont>=0.3.7'
-	touch $(STAMP)
+	touch $(DEMO_STAMP)
+
+$(STAMP): pyproject.toml setup.py | $(VENV)/bin/python
+	# torch pinned in the same install: the CPU wheel (see README for GPU installs)
+	$(PY) -m pip install --quiet $(EDITABLE) -e '.[all,dev]' 'torch==2.13.0'
+	$(PY) -m pip install --quiet --no-deps 'tinysoundfont>=0.3.7'
+	touch $(DEMO_STAMP) $(STAMP)
+
+install-demo: $(DEMO_STAMP)
 
 install: $(STAMP)
 
-demo: install
+demo: $(DEMO_STAMP)
 	$(VENV)/bin/studio demo
 
 test: install
