@@ -32,7 +32,7 @@ PagePreset = Literal["auto", "a4", "a4-landscape", "a5", "b5", "letter", "letter
 
 #: meta keys a panel keeps from its source image (the rest is dropped to keep manifests small)
 KEEP_META = ("time", "scene", "score", "subtitles", "speech", "caption", "caption_source", "source", "prompt", "style",
-             "backend", "model", "licence", "restyle", "description", "characters")
+             "backend", "model", "licence", "restyle", "description", "characters", "drawn")
 
 
 def _layout_names() -> str:
@@ -87,6 +87,8 @@ class ComicPanels(Step):
     outputs = {
         "images": Port("images", "one fitted picture per panel, in reading order (meta: page, rect, faces in panel pixels)"),
         "layout": Port("data", "the pages: size, panel rectangles, reading direction, title"),
+        "drawn": Port("data", "what each panel's picture shows, from generated images' `drawn` meta: "
+                              "[{panel, page, setting, things: [{word, drawn_as, placeholder}]}] (drawn.json)"),
     }
     Params = PanelsParams
 
@@ -152,7 +154,9 @@ class ComicPanels(Step):
         detected = sum(1 for _, d in done if d)
         ctx.report(backend="classic", layouts=sorted({p.layout for p in pages}), pages=len(pages), panels=len(out),
                    faces_detected_on=detected, planned=pages is not None and planned is not None)
-        return {"images": out, "layout": DataArtifact(_layout_data(pages, dpi, title, notes), name="layout")}
+        drawn = [{"panel": a.meta["panel"] + 1, "page": a.meta["page"] + 1, **a.meta["drawn"]} for a in out if isinstance(a.meta.get("drawn"), dict)]
+        return {"images": out, "layout": DataArtifact(_layout_data(pages, dpi, title, notes), name="layout"),
+                "drawn": DataArtifact({"panels": drawn}, name="drawn")}
 
 
 def _font_identity(font: str | None) -> str | None:

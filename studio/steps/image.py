@@ -261,14 +261,21 @@ class GenerateImages(Step):
         if style:  # the preset's own words ("..., bold black ink outlines") must not steer the drawing
 
             suffix = render_prompt(str(style["prompt"]), "\x00").split("\x00", 1)[-1].strip(" ,")
+        place: str | None = None  # same_subjects (a comic): the story's place holds until a panel names another
+        missing: list[str] = []
         for i, ((_pi, _n, prompt), seed, shape) in enumerate(zip(jobs, seeds, shapes)):
             ctx.check_cancelled()
             w, h = shaped_size(w0, h0, shape)
             subject = prompt.replace(suffix, " ").strip(" ,") if suffix and suffix in prompt else prompt
             drawn: list[dict] = []
+            shown: dict = {}
             img = generate_image(subject, width=w, height=h, seed=seed, style=pstyle, transparent=params.transparent,
                                  subject_only=params.subject_only, subjects=drawn,
-                                 identity=int(ctx.seed) if params.same_subjects else None)
+                                 identity=int(ctx.seed) if params.same_subjects else None, drawn=shown,
+                                 setting=place if params.same_subjects else None)
+            if params.same_subjects and shown.get("setting"):
+                place = shown["setting"]
+            missing += [t["word"] for t in shown.get("things", []) if t.get("placeholder") and t["word"] not in missing]
             if finish:
                 from studio.backends.image.comic_filter import stylize
 
@@ -278,7 +285,7 @@ class GenerateImages(Step):
                     img.putalpha(alpha)
             text = f"{prompt}\nSteps: 0, Sampler: procedural, Seed: {seed}, Size: {w}x{h}, Model: procedural ({pstyle}), Style: {params.style or 'none'}"
             meta = {"prompt": prompt, "seed": seed, "parameters": text, "backend": "procedural", "style": params.style,
-                    "procedural": describe_prompt(subject)}
+                    "procedural": describe_prompt(subject), "drawn": shown}
             if drawn:
                 # the generator knows where it drew everyone: later steps (panel crops, bubbles
                 # and their tails) use these instead of guessing with a face detector
@@ -288,7 +295,10 @@ class GenerateImages(Step):
                 meta["face_names"] = [n for n, b in heads if b is not None]
             out.append(ImageArtifact(img, meta=meta, name=f"{i:03d}_{_slug(prompt)}"))
             ctx.progress((i + 1) / len(jobs), f"image {i + 1}/{len(jobs)}")
-        ctx.report(backend="procedural", model="studio procedural generator", licence="MIT (built in)", style=pstyle, count=len(out))
+        if missing:
+            ctx.warn(f"procedural: nothing near {', '.join(repr(m) for m in missing)} in the archetype library; drawn as placeholder card(s)")
+        ctx.report(backend="procedural", model="studio procedural generator", licence="MIT (built in)", style=pstyle, count=len(out),
+                   placeholders=missing)
         return out
 
     def _diffusion(self, ctx, params, resolved, style, jobs, seeds, apply_style, shapes):

@@ -74,7 +74,23 @@ STOP = {"a", "an", "the", "of", "to", "is", "are", "it", "its", "this", "that", 
         "enemy", "enemies", "foe", "ally", "pickup", "collectible", "powerup", "power-up", "mob", "minion", "tileset",
         "tile", "tiles", "spritesheet", "sheet", "animation", "idle", "cycle", "vfx", "effect", "particle", "seamless",
         "tileable", "inventory", "item", "prop", "props", "assets", "placeholder", "top-down", "side-view"}
-#: nouns that name a palette target rather than a subject
+#: parts of a body: they describe the subject they belong to ("a green screen for a face")
+BODY_PARTS = {"face", "faces", "arm", "arms", "hand", "hands", "head", "heads", "eye", "eyes", "leg", "legs", "tail", "tails",
+              "paw", "paws", "ear", "ears", "nose", "mouth", "hair", "body", "belly", "back", "foot", "feet", "finger",
+              "fingers", "claw", "claws", "beak", "fin", "fins", "horn", "horns", "whisker", "whiskers", "teeth", "tooth",
+              "neck", "shoulder", "shoulders", "chest-plate", "heart-shaped", "fur", "skin", "scales", "antenna", "antennae"}
+#: abstract or fleeting nouns: named, but nothing to draw ("a glint", "a trail of clues", "the search")
+ABSTRACT = {"glint", "trail", "clue", "clues", "idea", "plan", "moment", "way", "day", "life", "time", "dream", "wish", "hope",
+            "courage", "search", "end", "start", "beginning", "story", "journey", "adventure", "problem", "secret", "lesson",
+            "chance", "reason", "answer", "question", "truth", "lie", "fear", "joy", "goal", "race", "contest", "competition",
+            "game", "match", "fight", "battle", "quest", "mission", "task", "job", "work", "help", "surprise", "gift-idea",
+            "sound", "noise", "voice", "song", "music", "shadow", "glow", "sparkle", "smell", "scent", "taste", "feeling",
+            "memory", "name", "word", "words", "thing", "things", "stuff", "bit", "piece", "part", "side", "top", "bottom",
+            "middle", "edge", "corner", "distance", "sight", "view", "look", "step", "steps", "moves", "move", "turn", "try",
+            "attempt", "mistake", "result", "friendship", "kindness", "peace", "silence", "dark", "darkness", "spotlight",
+            "crowd-cheer", "applause", "laughter", "tears", "smile", "grin", "wink", "nod", "hug", "kiss", "promise", "deal",
+            "rule", "rules", "record", "prize", "trophy-idea", "bet", "challenge", "rival-team", "lead", "win", "loss",
+            "storm-front", "night-sky", "morning-light", "tallest", "biggest", "best", "first", "last", "own", "other"}
 PALETTE_TARGETS = {"sky": "sky", "skies": "sky", "ground": "ground", "grass": "ground", "water": "water", "sea": "water",
                    "ocean": "water", "light": "light", "lights": "light", "sand": "ground", "floor": "ground"}
 BIGRAMS = {("new", "york"): "manhattan", ("hong", "kong"): "hong-kong", ("treasure", "chest"): "chest", ("health", "potion"): "potion", ("mana", "potion"): "potion",
@@ -201,7 +217,7 @@ def _noun_like(word: str, before: str | None) -> bool:
     """Whether an unknown word is probably a noun the request names (then it must be drawn or
     reported): right after an article, possessive or number, and a noun (or unknown) in
     lemminflect's dictionary. Style words ("dynamic composition") have no article."""
-    if len(word) < 3 or word in STOP:
+    if len(word) < 3 or word in STOP or word in ABSTRACT or word in BODY_PARTS:
         return False
     if before not in ("a", "an", "the", "his", "her", "their", "my", "your", "our", "its", "every") and before not in COUNTS:
         return False
@@ -252,8 +268,8 @@ def _after_relative(words: list[str], idx: int, subject: Subject | None) -> bool
 def tokens(text: str) -> list[str]:
     """Lower-case words; commas, semicolons and full stops become ",," (a clause boundary), round
     brackets "((" and "))"."""
-    marks = {",": ",,", ";": ",,", ".": ",,", "(": "((", ")": "))"}
-    return [marks.get(t, t) for t in re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;.()]", text.lower())]
+    marks = {",": ",,", ";": ",,", ".": ",,", ":": ",,", "!": ",,", "?": ",,", "(": "((", ")": "))"}
+    return [marks.get(t, t) for t in re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[,;.:!?()]", text.lower())]
 
 
 def parse_prompt(text: str) -> PromptInfo:
@@ -412,7 +428,12 @@ def parse_prompt(text: str) -> PromptInfo:
             place = False
             hold_link = False
             continue
-        hit = _lookup(w)
+        hit = _lookup(w) if raw not in BODY_PARTS and w not in ABSTRACT else None
+        if hit is not None and last_subject is not None and idx + 3 < len(merged) + 1 and merged[idx + 1:idx + 2] == ["for"] and any(
+                t in BODY_PARTS for t in merged[idx + 2:idx + 4]):
+            note(w, f"{last_subject.archetype} ({w} for a {next(t for t in merged[idx + 2:idx + 4] if t in BODY_PARTS)})")
+            phrase, phrase_prev, pending_colours = [], [], []
+            continue  # "a green screen for a face": how the robot looks, not another thing
         if hit is not None and paren_owner is not None and hit[0] == paren_owner.archetype:
             # the bracket restates the subject ("(a golden dog wearing a red collar)"): not another one
             if pending_colours and paren_owner.colour is None:
@@ -553,7 +574,7 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_colours = []
             pending_count = 1
             continue
-        if w in STOP or w in MOODS or w == "of" or len(w) < 3:
+        if w in STOP or w in MOODS or w == "of" or len(w) < 3 or raw in BODY_PARTS or w in ABSTRACT:
             continue
         # an unknown content word: colours before it qualify it; if it follows a subject
         # ("a detective in a red coat") the colour goes to that subject
