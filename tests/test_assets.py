@@ -85,12 +85,13 @@ def test_procedural_sprite_is_transparent_around_an_opaque_subject():
 
 def test_focus_prompt_keeps_one_subject():
     assert sprites.focus_prompt("blue slime monster") == "blue slime"
-    knight = sprites.focus_prompt("knight hero with a sword")  # "knight hero" is one person now
-    assert "sword" not in knight
+    knight = sprites.focus_prompt("knight hero with a sword")  # "knight hero" is one person, the sword in hand
     from studio.backends.image.procedural import describe_prompt
 
     (only,) = describe_prompt(knight)["subjects"]
-    assert only["archetype"] == "person" and only["variant"].get("knight")
+    assert only["archetype"] == "person" and only["variant"].get("knight") and only["variant"].get("holds") == "sword"
+    (archer,) = describe_prompt(sprites.focus_prompt("skeleton archer"))["subjects"]
+    assert archer["archetype"] == "skeleton" and archer["variant"].get("holds") == "bow"
     assert sprites.focus_prompt("red health potion") == "red health potion"
 
 
@@ -365,3 +366,37 @@ def test_sprites_with_a_local_tiny_diffusers_model(tmp_path):
     img = Image.open(r.paths["sprites"][0])
     assert img.size == (32, 32) and img.mode == "RGBA"
     assert sprites.silhouette_score(img)["border_transparent"] == 1.0
+
+
+def test_one_look_per_description_and_drawn_in_the_index(tmp_path):
+    """The same description is the same character in every animation of a pack (#18), and each
+    asset says what it shows: skeleton archer with a bow, wooden door, fireball icon (no cards)."""
+    import studio
+
+    spec = tmp_path / "assets.yaml"
+    spec.write_text("""
+name: looks
+assets:
+  - {id: hero_walk, kind: animation, description: knight hero with a sword, animation: walk, frames: 4, size: 48}
+  - {id: hero_idle, kind: animation, description: knight hero with a sword, animation: idle, frames: 4, size: 48}
+  - {id: archer, kind: sprite, description: skeleton archer, size: 48}
+  - {id: door, kind: sprite, description: wooden door, size: 48}
+  - {id: fireball, kind: icon, description: fireball spell icon, sizes: [32]}
+""")
+    r = studio.run("game-assets", out=tmp_path / "out", spec=str(spec), use_cache=False)
+    folder = tmp_path / "out" / "assets"
+    index = {e["id"]: e for e in r.outputs["index"].data["assets"]}
+    assert index["hero_walk"]["seed"] == index["hero_idle"]["seed"]
+    with Image.open(folder / "hero_walk_grid.png") as a, Image.open(folder / "hero_idle_grid.png") as b:
+        first_a = np.asarray(a.convert("RGBA"))[:48, :48]
+        first_b = np.asarray(b.convert("RGBA"))[:48, :48]
+    # the same knight: the same colours (mean of the opaque pixels) in the first frame of both
+    mean_a = first_a[first_a[..., 3] > 200][:, :3].mean(axis=0)
+    mean_b = first_b[first_b[..., 3] > 200][:, :3].mean(axis=0)
+    assert np.abs(mean_a - mean_b).max() < 8, (mean_a, mean_b)
+    things = {e: [(t["word"], t["drawn_as"], t["placeholder"]) for t in index[e]["drawn"]["things"]] for e in index}
+    assert ("bow", "bow (held)", False) in things["archer"] or any(t[1].startswith("skeleton") for t in things["archer"])
+    assert next(e for e in r.outputs["index"].data["assets"] if e["id"] == "archer")["drawn"]["things"][0]["drawn_as"] == "skeleton"
+    assert things["door"] == [("door", "door", False)]
+    assert things["fireball"][0][:2] == ("fireball", "fireball")
+    assert not any(p for e in things.values() for _, _, p in e)

@@ -29,6 +29,7 @@ from studio.assets.packing import Frame, grid_sheet, pack_frames
 from studio.assets.spec import AssetSpec, AssetsSpec
 from studio.backends.audio import sfx as sfxmod
 from studio.backends.image.imageops import contact_sheet
+from studio.backends.image.procedural import drawn_for
 from studio.engine.seeds import derive_seed
 from studio.export.atlas import Animation, write_atlas
 from studio.export.png import write_png
@@ -136,7 +137,7 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
           sheet_opts: SheetOptions | None = None) -> BuildResult:
     """Make every asset of `spec` into `out` (which must exist). Asset seeds derive from `seed`
     and the asset's id, so adding an asset does not change the others."""
-    from studio.assets.sprites import animate, cleanup_alpha
+    from studio.assets.sprites import animate, cleanup_alpha, focus_prompt
 
     opts = sheet_opts or SheetOptions(**{k: v for k, v in spec.sheet.items() if k in SheetOptions.__dataclass_fields__})
     files: list[Path] = []
@@ -152,6 +153,10 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
         if progress:
             progress(n / total, f"{a.kind} {a.id}")
         aseed = derive_seed(seed, a.id)
+        if a.kind in ("sprite", "animation", "icon") and a.count == 1:
+            # one look per description: hero_walk and hero_idle are the same knight, and the
+            # goblin's hair does not change between goblin_walk and goblin_hurt
+            aseed = derive_seed(seed, "look:" + " ".join(a.description.lower().split()))
         entry: dict[str, Any] = {"id": a.id, "kind": a.kind, "description": a.description, "seed": aseed, "files": []}
         made: list[Path] = []
         pixel = a.style == "pixel"
@@ -263,6 +268,11 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
 
         entry["files"] = [p.name for p in made]
         entry["backend"] = gens.backends.get(a.kind, "")
+        if entry["backend"] == "procedural" and a.kind in ("sprite", "animation", "icon"):
+            entry["drawn"] = drawn_for(focus_prompt(a.description), subject_only=True)  # what the subject shows
+        elif entry["backend"] == "procedural" and a.kind == "texture":
+            entry["drawn"] = {"setting": None, "things": [{"word": a.description, "drawn_as": f"texture: {entry.get('material')}",
+                                                            "placeholder": False}]}
         files += made
         entries.append(entry)
 
