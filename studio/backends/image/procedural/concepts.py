@@ -68,7 +68,7 @@ _CATEGORIES: list[tuple[str, str, dict[str, Any], str]] = [
     ("bird", "bird", {}, "hen rooster chick goose swan flamingo peacock pelican stork heron crane hawk falcon "
                          "vulture condor albatross puffin toucan hummingbird magpie finch canary dove phoenix "
                          "turkey ostrich emu woodpecker kingfisher cockatoo macaw"),
-    ("insect", "bug", {}, "bee bumblebee wasp butterfly moth ant beetle ladybug ladybird spider fly firefly "
+    ("insect", "bug", {}, "bee bumblebee wasp butterfly moth ant beetle ladybug ladybird spider firefly "
                           "dragonfly grasshopper cricket caterpillar worm snail slug mosquito cockroach"),
     ("reptile", "lizard", {}, "lizard snake serpent crocodile alligator gecko iguana chameleon salamander newt "
                               "python cobra viper komodo"),
@@ -124,13 +124,13 @@ _CATEGORIES: list[tuple[str, str, dict[str, Any], str]] = [
     ("food", "apple", {}, "banana grape grapes lemon lime peach plum melon watermelon pumpkin carrot potato onion "
                           "vegetable vegetables corn strawberry"),
     ("container", "crate", {}, "suitcase luggage basket bucket pot cauldron jar box-of cardboard"),
-    ("light", "torch", {}, "lamp flashlight lightbulb bulb"),
+    ("light", "torch", {}, "lamp flashlight lightbulb bulb candlelight lamplight"),
     ("jewel", "gem", {}, "treasure-gem pearl"),
     ("paper", "scroll", {}, "letter-paper newspaper ticket card postcard recipe invitation photograph photo picture "
                             "drawing-paper page"),
     ("wings", "kite", {"wings": True}, "wings wing umbrella parachute"),
     ("rock", "rock", {}, "meteorite asteroid fossil bone bones"),
-    ("cup", "cup", {}, "bowl plate glass kettle"),
+    ("cup", "cup", {}, "bowl plate glass kettle honey jam milk juice soda lemonade"),
     ("ball", "balloon", {"ball": True}, "ball football soccer-ball basketball"),
     ("toy", "bear", {"toy": True}, "toy doll puppet teddy-bear plush"),
 ]

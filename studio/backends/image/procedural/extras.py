@@ -446,3 +446,20 @@ def draw_frame(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any
     if v.get("board"):
         p.line([(0.18, 0.36), (0.5, 0.34), (0.62, 0.4)], (240, 240, 236) if not v.get("white") else (40, 40, 60), 0.01)
         p.line([(0.18, 0.5), (0.7, 0.5)], (240, 240, 236) if not v.get("white") else (40, 40, 60), 0.01)
+
+
+@archetype("snowman", kind="prop", height=0.42, words="snowmen", colors="white")
+def draw_snowman(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any]) -> None:
+    snow = (246, 248, 252)
+    p.ellipse(0.5, 0.76, 0.26, 0.21, snow)
+    p.ellipse(0.5, 0.46, 0.19, 0.16, snow)
+    p.ellipse(0.5, 0.22, 0.13, 0.11, snow)
+    for sx in (-1, 1):
+        p.line([(0.5 + sx * 0.17, 0.44), (0.5 + sx * 0.36, 0.32), (0.5 + sx * 0.42, 0.26)], (110, 76, 46), 0.014)
+        p.ellipse(0.5 + sx * 0.045, 0.2, 0.014, 0.016, _EYE, shade_mode="none", outline=False)
+    p.shape([(0.5, 0.23), (0.64, 0.25), (0.5, 0.26)], (240, 130, 40), outline=False)
+    p.rect(0.36, 0.32, 0.64, 0.36, c.main if v.get("explicit") else (200, 50, 50), r=0.01)
+    for y in (0.42, 0.5, 0.58):
+        p.ellipse(0.5, y, 0.014, 0.014, (40, 36, 40), shade_mode="none", outline=False)
+    p.rect(0.4, 0.04, 0.6, 0.12, (30, 28, 34))
+    p.rect(0.36, 0.11, 0.64, 0.13, (30, 28, 34))

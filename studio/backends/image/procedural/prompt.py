@@ -178,6 +178,15 @@ class PromptInfo:
         return d
 
 
+def _can_be_verb(word: str) -> bool:
+    """"her grandfather fly(s) a kite": a verb that is also an animal's name."""
+    try:
+        from lemminflect import getAllLemmas
+    except ImportError:
+        return False
+    return "VERB" in getAllLemmas(word)
+
+
 def _is_person_word(word: str) -> bool:
     hit = _lookup(word)
     return hit is not None and hit[0] == "person"
@@ -279,10 +288,12 @@ def parse_prompt(text: str) -> PromptInfo:
     toks = tokens(text)
     # merge bigrams
     merged: list[str] = []
+    origin: dict[str, str] = {}  # a merged token -> the words it came from ("grandpa" <- "old man")
     i = 0
     while i < len(toks):
         if i + 1 < len(toks) and (toks[i], toks[i + 1]) in BIGRAMS:
             merged.append(BIGRAMS[(toks[i], toks[i + 1])])
+            origin.setdefault(merged[-1], f"{toks[i]} {toks[i + 1]}")
             i += 2
         else:
             merged.append(toks[i])
@@ -293,11 +304,14 @@ def parse_prompt(text: str) -> PromptInfo:
     for k, t in enumerate(merged):
         after = singular(merged[k + 1]) if k + 1 < len(merged) else None
         head = _lookup(after) if after else None
-        if head is not None and head[0] == "person" and t not in COLOURS and t not in STOP and t not in MATERIALS:
+        if head is not None and t not in COLOURS and t not in STOP and t not in MATERIALS:
             own = _lookup(t)
             own_kind = ARCHETYPES[own[0]].kind if own else None
-            if (t in SETTINGS and own_kind not in ("character", "creature")) or own_kind in ("structure", "vehicle"):
+            if head[0] == "person" and ((t in SETTINGS and own_kind not in ("character", "creature")) or own_kind in ("structure", "vehicle")):
                 compound_places.append(t)
+                continue
+            if t in SETTINGS and own_kind not in ("character", "creature") and ARCHETYPES[head[0]].kind in ("structure", "prop"):
+                compound_places.append(t)  # "the castle gate", "the kitchen table": the place, and the thing
                 continue
         kept.append(t)
     merged = kept
@@ -316,7 +330,7 @@ def parse_prompt(text: str) -> PromptInfo:
     pending_material_colour: str | None = None
 
     def note(word: str, drawn_as: str, placeholder: bool = False, via: str | None = None) -> None:
-        entry: dict[str, Any] = {"word": word, "drawn_as": drawn_as, "placeholder": placeholder}
+        entry: dict[str, Any] = {"word": origin.get(word, word), "drawn_as": drawn_as, "placeholder": placeholder}
         if via:
             entry["via"] = via
         info.things.append(entry)
@@ -491,6 +505,8 @@ def parse_prompt(text: str) -> PromptInfo:
                     last_subject.variant.setdefault(k, val)
             last_subject.label = f"{last_subject.word} {raw}"
             note(w, f"{last_subject.archetype} ({last_subject.word} {w})")
+            if hit[1].get("holds"):
+                note(hit[1]["holds"], f"{hit[1]['holds']} (held)")
             phrase, phrase_prev = [], []
             continue
         if hit is not None and last_subject is not None and after_subject and (
@@ -509,8 +525,10 @@ def parse_prompt(text: str) -> PromptInfo:
         if hit is not None and last_subject is not None and after_subject and (
                 raw.endswith("ing") or hit[0] == last_subject.archetype):
             # "a girl painting at an easel": what she does; "a canvas painting": one thing named twice
+            if hit[0] == last_subject.archetype and not raw.endswith("ing"):
+                note(w, hit[0])
             continue
-        if hit is not None and hit[0] == "person" and nxt is not None and _is_creature(nxt):
+        if hit is not None and hit[0] == "person" and nxt is not None and _is_creature(nxt) and not _can_be_verb(nxt):
             # "a detective cat", "a ninja turtle": the trade describes the animal
             continue
         if hit is not None and hit[0] == "person" and _is_role(merged, idx):
