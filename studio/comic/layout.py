@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from studio.engine.errors import InputError
+from studio.engine.reads import paths_allowed
+from studio.engine.recipe import check_yaml_shape
 from studio.engine.registry import suggest
 
 Rect = tuple[float, float, float, float]  # x, y, w, h in 0..1 of the live area
@@ -186,9 +188,11 @@ def parse_layout(data: Any, where: str) -> Layout:
 
 def load_layout_file(path: Path) -> Layout:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"layout {path}: cannot be read ({exc.strerror})") from None
+        text = Path(path).read_text(encoding="utf-8")
+        check_yaml_shape(text, str(path), what="layout")
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"layout {path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
     except yaml.YAMLError as exc:
         raise InputError(f"layout {path}: invalid YAML ({exc})") from None
     return parse_layout(data, str(path))
@@ -212,10 +216,17 @@ def list_layouts() -> dict[str, Layout]:
 def get_layout(name_or_path: str) -> Layout:
     """A builtin layout by name or a layout YAML file by path. Unknown names raise InputError."""
     s = str(name_or_path)
-    if s.endswith((".yaml", ".yml")) or "/" in s:
+    if s.endswith((".yaml", ".yml")) or "/" in s or "\\" in s or s.startswith((".", "~")):
+        # by path: a .yaml file, and only where paths are allowed (CLI, Python API; not the web UI)
+        if not paths_allowed():
+            raise InputError(f"layout {s!r}: give a builtin layout name ({', '.join(sorted(_builtin()))}); paths are not read here")
+        if not s.endswith((".yaml", ".yml")):
+            raise InputError(f"layout {s!r}: give a builtin layout name or a path to a .yaml layout")
         p = Path(s).expanduser()
         if not p.is_file():
             raise InputError(f"layout file {s!r} does not exist; give a builtin layout name or a .yaml path")
+        if p.stat().st_size > 256 * 1024:
+            raise InputError(f"layout file {s!r} is larger than 256 KiB")
         return load_layout_file(p)
     layouts = _builtin()
     if s not in layouts:

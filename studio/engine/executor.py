@@ -30,9 +30,10 @@ from studio.engine.cache import Cache
 from studio.engine.coerce import convert_input, to_artifact
 from studio.engine.errors import Cancelled, StepError, StudioError, UserError
 from studio.engine.fingerprint import code_fingerprint
-from studio.engine.jinja import render_sandboxed
+from studio.engine.jinja import bind_cancel, render_sandboxed
 from studio.engine.manifest import build_manifest, write_json_atomic
 from studio.engine.progress import CancelToken, Event, Listener
+from studio.engine.reads import ReadPolicy, bind_read_policy, check_readable, check_values
 from studio.engine.refs import Ref, is_template
 from studio.engine.registry import suggest
 from studio.engine.seeds import DEFAULT_SEED, derive_seed
@@ -146,7 +147,9 @@ def resolve_inputs(p: Pipeline, given: dict[str, Any]) -> dict[str, Any]:
             path = Path(value).expanduser()
             if not path.exists():
                 raise UserError(f"input {name!r}: {path}: no such file or folder")
+            check_readable(path, f"input {name!r}")
             value = str(path)
+        check_values(value, f"input {name!r}")
         resolved[name] = value
     return resolved
 
@@ -164,6 +167,32 @@ def execute(
     listeners: Iterable[Listener] = (),
     cancel: CancelToken | None = None,
     run_id: str | None = None,
+    reads: ReadPolicy | None = None,
+) -> RunResult:
+    """Run `pipeline`. `reads` restricts the files its values may name (the web UI passes the
+    uploads, outputs and --allow-dir folders); None: the process default (no restriction)."""
+    outer_reads = bind_read_policy(reads) if reads is not None else None
+    try:
+        return _execute(pipeline, inputs, seed=seed, overrides=overrides, out=out, outputs_root=outputs_root, cache=cache,
+                        use_cache=use_cache, listeners=listeners, cancel=cancel, run_id=run_id)
+    finally:
+        if reads is not None:
+            bind_read_policy(outer_reads)
+
+
+def _execute(
+    pipeline: Pipeline,
+    inputs: dict[str, Any] | None,
+    *,
+    seed: int | None,
+    overrides: dict[str, Any] | Iterable[tuple[str, Any]] | None,
+    out: str | Path | None,
+    outputs_root: str | Path | None,
+    cache: Cache | str | Path | None,
+    use_cache: bool,
+    listeners: Iterable[Listener],
+    cancel: CancelToken | None,
+    run_id: str | None,
 ) -> RunResult:
     listeners = list(listeners)
     p = apply_overrides(pipeline, overrides)
@@ -194,6 +223,7 @@ def execute(
     started = time.time()
     t0 = time.perf_counter()
     scratch = Scratch()  # also removes scratch folders that killed runs left behind
+    outer_cancel = bind_cancel(cancel)  # a template loop stops on cancel too
     workdir = scratch.path
     staging = final.parent / f".{final.name}.partial-{uuid.uuid4().hex[:6]}"
     records: list[dict[str, Any]] = []
@@ -237,6 +267,11 @@ def execute(
                     port_values[key] = value
                 else:
                     param_values[key] = value
+            # a server (the web UI) reads only its own folders: no value may name another file
+            for key, value in port_values.items():
+                check_values(value, f"{where} input {key!r}")
+            for key, value in param_values.items():
+                check_values(value, f"{where} param {key!r}")
             inputs_art = {}
             for key, port in cls.inputs.items():
                 if key in port_values:
@@ -344,6 +379,7 @@ def execute(
         _emit(listeners, Event("step_failed", message=str(exc)))
         raise
     finally:
+        bind_cancel(outer_cancel)
         scratch.close()
         _artifacts.remember_file_digests(digests_before)
 

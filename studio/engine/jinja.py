@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import operator
 import os
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from studio.engine.errors import UserError
+from studio.engine.errors import Cancelled, UserError
 
 #: longest text a template may render
 MAX_OUTPUT_CHARS = 1_000_000
@@ -27,11 +28,26 @@ class TemplateBudgetError(UserError):
     """A template went over its time or size budget."""
 
 
+_local = threading.local()
+
+
+def bind_cancel(token: Any) -> Any:
+    """Let templates rendered in this thread stop when `token` (a CancelToken, or None) is
+    cancelled; returns the token bound before. The executor binds its run's token."""
+    previous = getattr(_local, "cancel", None)
+    _local.cancel = token
+    return previous
+
+
 def _environment(deadline: float, max_seconds: float, max_chars: int, **options: Any) -> Any:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
+    cancel = getattr(_local, "cancel", None)
+
     def check() -> None:
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled("run cancelled")
         if time.monotonic() > deadline:
             raise TemplateBudgetError(f"template took longer than its {max_seconds:g} s budget")
 

@@ -270,7 +270,7 @@ class Pipeline:
         return f"<Pipeline {self.name!r}: {len(self.steps)} steps>"
 
 
-_RUN_OPTIONS = {"seed", "overrides", "out", "outputs_root", "cache", "use_cache", "listeners", "cancel", "run_id"}
+_RUN_OPTIONS = {"seed", "overrides", "out", "outputs_root", "cache", "use_cache", "listeners", "cancel", "run_id", "reads"}
 
 
 def _unwrap(value: Any) -> Any:

@@ -72,7 +72,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def check_yaml_shape(text: str, file: str | None = None) -> None:
+def check_yaml_shape(text: str, file: str | None = None, what: str = "recipe") -> None:
     """Refuse YAML that is too deep or expands (through aliases) to too many values, from the
     parser's event stream, before any object is built: nothing here recurses or expands."""
     sizes: dict[str, int] = {}  # anchor -> expanded number of values
@@ -83,7 +83,7 @@ def check_yaml_shape(text: str, file: str | None = None) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             stack.append([0, event.anchor])
             if len(stack) > MAX_DEPTH:
-                raise RecipeError([Problem(f"recipe is nested more than {MAX_DEPTH} levels deep; refusing to load it", file, line)])
+                raise RecipeError([Problem(f"{what} is nested more than {MAX_DEPTH} levels deep; refusing to load it", file, line)])
             continue
         if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             count, anchor = stack.pop()
@@ -101,7 +101,7 @@ def check_yaml_shape(text: str, file: str | None = None) -> None:
         else:
             total += n
         if total > MAX_NODES or (stack and stack[-1][0] > MAX_NODES):
-            raise RecipeError([Problem(f"recipe expands to more than {MAX_NODES} values once its aliases are expanded; refusing to load it", file, line)])
+            raise RecipeError([Problem(f"{what} expands to more than {MAX_NODES} values once its aliases are expanded; refusing to load it", file, line)])
 
 
 def parse_yaml(text: str, file: str | None = None) -> Any:

@@ -42,6 +42,8 @@ def build_app(
     concurrency: int = 1,
     max_file_size: str | int | None = DEFAULT_MAX_UPLOAD,
     queue_size: int = 64,
+    allow_dirs: list[Path | str] | None = None,
+    run_timeout: float | None = None,
 ) -> Any:
     """Build the studio UI (a `gr.Blocks`). Launch it with `launch(app, ...)`, which applies the
     upload limit and the served-paths restriction stored on the app."""
@@ -53,7 +55,9 @@ def build_app(
     if concurrency < 1:
 
         raise UserError(f"concurrency must be at least 1, got {concurrency}")
-    ctx = UIContext(outputs_root=root, upload_dir=uploads, concurrency=concurrency)
+    ctx = UIContext(outputs_root=root, upload_dir=uploads, concurrency=concurrency,
+                    allow_dirs=[Path(d).expanduser().resolve() for d in allow_dirs or []], run_timeout=run_timeout)
+
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         ctx.blocks = app
         gr.Markdown(

@@ -4,15 +4,17 @@ settings, and `UIContext.execute`, the one way a tab runs a recipe."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.engine.errors import UserError
+from studio.engine.errors import Cancelled, UserError
 from studio.engine.executor import RunResult
 from studio.engine.pipeline import Pipeline
 from studio.engine.progress import Event
+from studio.engine.reads import ReadPolicy
 from studio.ui.progress import CancelRegistry, ProgressBridge, stream_run
 
 log = logging.getLogger("studio.ui")
@@ -28,6 +30,17 @@ class UIContext:
     concurrency: int = 1
     cancels: CancelRegistry = field(default_factory=CancelRegistry)
     blocks: Any = None
+    #: server folders runs may read besides uploads and outputs (`studio ui --allow-dir`)
+    allow_dirs: list[Path] = field(default_factory=list)
+    #: seconds after which a run is stopped (None: no limit)
+    run_timeout: float | None = None
+
+    def read_roots(self) -> list[Path]:
+        return [self.upload_dir.resolve(), self.outputs_root.resolve(), *(d.resolve() for d in self.allow_dirs)]
+
+    def read_policy(self) -> ReadPolicy:
+        what = "the uploads and outputs folders" + (" and the --allow-dir folders" if self.allow_dirs else "")
+        return ReadPolicy.of(self.read_roots(), what)
 
     @property
     def examples_dir(self) -> Path:
@@ -50,9 +63,9 @@ class UIContext:
         """A path typed by the user must lie in the uploads or outputs folders: the UI never
         reads other files on the server."""
         p = Path(str(value)).expanduser().resolve()
-        roots = [self.upload_dir.resolve(), self.outputs_root.resolve()]
-        if not any(p == r or r in p.parents for r in roots):
-            raise UserError(f"{what}: {value} is outside the uploads and outputs folders; upload the file instead")
+        policy = self.read_policy()
+        if not any(p == r or r in p.parents for r in policy.roots):
+            raise UserError(f"{what}: {value} is outside {policy.what}; upload the file instead")
         return str(p)
 
     def execute(
@@ -72,9 +85,17 @@ class UIContext:
         session = getattr(request, "session_hash", None) or "anonymous"
         token = self.cancels.start(session, tab)
         bridge = ProgressBridge(progress, title=pipeline.name)
+        timer = None
+        if self.run_timeout:
+            # the budget stops the run like the Cancel button does (at its next progress point,
+            # template loop item or step boundary)
+            timer = threading.Timer(self.run_timeout, token.cancel)
+            timer.daemon = True
+            timer.start()
         try:
             for kind, item in stream_run(
-                pipeline, inputs, overrides=overrides, seed=seed, outputs_root=self.outputs_root, cancel=token
+                pipeline, inputs, overrides=overrides, seed=seed, outputs_root=self.outputs_root, cancel=token,
+                reads=self.read_policy(),  # uploads, outputs and --allow-dir only; templates by name
             ):
                 if kind == "result":
                     return item
@@ -83,7 +104,13 @@ class UIContext:
                     update = on_event(item, bridge)
                     if update is not None:
                         yield update
+        except Cancelled:
+            if timer is not None and not timer.is_alive() and not self.cancels.was_cancelled(session, tab, token):
+                raise UserError(f"the run took longer than this server's {self.run_timeout:g} s budget (studio ui --run-timeout) and was stopped") from None
+            raise
         finally:
+            if timer is not None:
+                timer.cancel()
             self.cancels.finish(session, tab, token)
         raise AssertionError("unreachable: stream_run ends with a result or an exception")
 

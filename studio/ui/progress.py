@@ -13,6 +13,7 @@ from studio.engine.errors import Cancelled
 from studio.engine.executor import execute
 from studio.engine.pipeline import Pipeline
 from studio.engine.progress import CancelToken, Event
+from studio.engine.reads import ReadPolicy
 
 _DONE = object()
 
@@ -75,6 +76,7 @@ def stream_run(
     outputs_root: str | Path | None = None,
     cancel: CancelToken | None = None,
     poll: float = 0.1,
+    reads: ReadPolicy | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """Run `pipeline` in a worker thread; yield ("event", Event) as they happen and finally
     ("result", RunResult). The worker's exception is re-raised here. Closing the iterator early
@@ -88,7 +90,7 @@ def stream_run(
         try:
             box["result"] = execute(
                 pipeline, inputs, overrides=overrides, seed=seed, outputs_root=outputs_root,
-                listeners=[events.put], cancel=cancel,
+                listeners=[events.put], cancel=cancel, reads=reads,
             )
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread and re-raised there
             box["error"] = exc
@@ -124,6 +126,7 @@ class CancelRegistry:
 
     def __init__(self) -> None:
         self._tokens: dict[tuple[str, str], CancelToken] = {}
+        self._pressed: set[int] = set()  # ids of tokens cancelled by the button
         self._lock = threading.Lock()
 
     def start(self, session: str, tab: str) -> CancelToken:
@@ -134,14 +137,22 @@ class CancelRegistry:
 
     def finish(self, session: str, tab: str, token: CancelToken) -> None:
         with self._lock:
+            self._pressed.discard(id(token))
             if self._tokens.get((session, tab)) is token:
                 del self._tokens[(session, tab)]
+
+    def was_cancelled(self, session: str, tab: str, token: CancelToken) -> bool:
+        """Did the Cancel button (not a time budget) stop this token's run?"""
+        with self._lock:
+            return id(token) in self._pressed
 
     def cancel(self, session: str, tab: str) -> bool:
         with self._lock:
             token = self._tokens.get((session, tab))
         if token is None:
             return False
+        with self._lock:
+            self._pressed.add(id(token))
         token.cancel()
         return True
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from studio.backends.text.templating import render_template, templates_dir
 from studio.engine.errors import UnknownNameError, UserError
+from studio.engine.reads import paths_allowed
+from studio.engine.recipe import check_yaml_shape
 
 REQUIRED = ("name", "description", "prompt", "negative_prompt", "stylizer")
 
@@ -38,7 +40,13 @@ def _load(path: str, mtime: float) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        if len(text) > 64 * 1024:
+            raise UserError(f"style preset {path}: larger than 64 KiB")
+        check_yaml_shape(text, str(path), what="style preset")
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"style preset {path}: cannot be read ({exc})") from None
     except yaml.YAMLError as exc:
         raise UserError(f"style preset {path}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
@@ -58,7 +66,18 @@ def load_style(name: str) -> dict[str, Any]:
     """The preset called `name` (a copy), or UnknownNameError listing close names."""
     import difflib
 
-    key = str(name).strip().lower().replace("_", "-").replace(" ", "-")
+    raw = str(name).strip()
+    if "/" in raw or "\\" in raw or raw.startswith((".", "~")) or raw.endswith((".yaml", ".yml")):
+        # a preset file by path: only where paths are allowed (CLI, Python API; not the web UI)
+        if not paths_allowed():
+            raise UnknownNameError(f"style {raw!r}: give a preset name ({', '.join(list_styles())}); paths are not read here")
+        if not raw.endswith((".yaml", ".yml")):
+            raise UnknownNameError(f"style {raw!r}: give a preset name or a path to a .yaml preset")
+        file = Path(raw).expanduser()
+        if not file.is_file():
+            raise UnknownNameError(f"style preset file {raw!r} does not exist")
+        return dict(_load(str(file), file.stat().st_mtime))
+    key = raw.lower().replace("_", "-").replace(" ", "-")
     path = styles_dir() / f"{key}.yaml"
     if not path.is_file():
         names = list_styles()
