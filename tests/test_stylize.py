@@ -153,3 +153,51 @@ def test_restyle_recipe_validates():
     for name in ("restyle", "image"):
         p = load_recipe(name)
         assert p.steps
+
+
+def _iou(a, b) -> float:
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+@pytest.fixture(scope="module")
+def face_frames():
+    """Close-ups from the synthetic demo clip (Anna, the two-shot, Ben at night): no media needed."""
+    from studio.comic.demo_clip import frame_at
+
+    return [frame_at(t) for t in (4.5, 8.0, 11.5)]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_faces_survive_every_style(face_frames, style):
+    from studio.backends.image.faces import detect_faces
+
+    total = kept = 0
+    for img in face_frames:
+        faces = detect_faces(img)
+        out = stylize(img, style, seed=1)
+        again = detect_faces(out)
+        total += len(faces)
+        kept += sum(any(_iou(f, g) >= 0.3 for g in again) for f in faces)
+    assert total >= 3
+    assert kept / total >= 0.8, f"{style}: {kept}/{total} faces found after stylizing"
+
+
+def test_face_protection_changes_only_the_faces(face_frames):
+    from studio.backends.image.faces import detect_faces
+
+    img = face_frames[0]
+    (x, y, w, h), *_ = detect_faces(img)
+    plain = np.asarray(stylize(img, "manga", faces=[])).astype(np.int16)
+    kept = np.asarray(stylize(img, "manga", faces=[[x, y, w, h]])).astype(np.int16)
+    diff = np.abs(plain - kept).max(axis=2)
+    inside = diff[y + h // 4: y + 3 * h // 4, x + w // 4: x + 3 * w // 4]
+    assert inside.mean() > 10  # the face is drawn differently (no screentone over it)
+    far = diff.copy()
+    far[max(0, y - h): y + 2 * h, max(0, x - w): x + 2 * w] = 0
+    assert far.max() == 0  # and nothing else moves
+    # no halftone inside the face: its tones are smooth, the screentone's dots alternate
+    g = kept[y + h // 3: y + 2 * h // 3, x + w // 4: x + 3 * w // 4, 0].astype(np.float32)
+    assert np.abs(np.diff(g, axis=1)).mean() < np.abs(np.diff(plain[y + h // 3: y + 2 * h // 3, x + w // 4: x + 3 * w // 4, 0].astype(np.float32), axis=1)).mean()

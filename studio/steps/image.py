@@ -388,7 +388,7 @@ class RestyleParams(StepParams):
 @register_step
 class RestyleImages(Step):
     name = "image.restyle"
-    version = "2"
+    version = "3"
     description = "Image to image: restyle images (keyframes) as comic panels by diffusion or the built-in comic stylizer; keeps each image's size and meta."
     inputs = {"images": Port("images", "images to restyle (their meta, e.g. time/faces/subtitles, is kept)")}
     outputs = {"images": Port("images", "restyled images, same size and meta as the inputs (plus `restyle` and `parameters`)")}
@@ -419,7 +419,9 @@ class RestyleImages(Step):
             art, seed = job
             img = art.image
             alpha = img.getchannel("A") if img.mode in ("RGBA", "LA") else None
-            res = stylize(img, style["stylizer"], strength=params.strength, seed=seed)
+            known = art.meta.get("faces")  # keyframes and drawn pictures know their faces; else it looks
+            res = stylize(img, style["stylizer"], strength=params.strength, seed=seed,
+                          faces=known if isinstance(known, list) and known else None)
             if alpha is not None:
                 res.putalpha(alpha)
             meta = dict(art.meta)
