@@ -178,6 +178,11 @@ class PromptInfo:
         return d
 
 
+#: words that follow a verb rather than a noun ("fly a kite", "duck under", "bear the weight")
+VERB_FOLLOWERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "to", "over", "across", "into", "away", "up",
+                  "down", "around", "through", "off", "out", "together", "home"}
+
+
 def _can_be_verb(word: str) -> bool:
     """"her grandfather fly(s) a kite": a verb that is also an animal's name."""
     try:
@@ -528,7 +533,8 @@ def parse_prompt(text: str) -> PromptInfo:
             if hit[0] == last_subject.archetype and not raw.endswith("ing"):
                 note(w, hit[0])
             continue
-        if hit is not None and hit[0] == "person" and nxt is not None and _is_creature(nxt) and not _can_be_verb(nxt):
+        if hit is not None and hit[0] == "person" and nxt is not None and _is_creature(nxt) and not (
+                _can_be_verb(nxt) and idx + 2 < len(merged) and merged[idx + 2] in VERB_FOLLOWERS):
             # "a detective cat", "a ninja turtle": the trade describes the animal
             continue
         if hit is not None and hit[0] == "person" and _is_role(merged, idx):
