@@ -33,6 +33,7 @@ _ENGINE_EXPORTS = frozenset({
     "FileArtifact", "ImageArtifact", "InputError", "ModelNotAvailableError", "Pipeline", "Port",
     "RecipeError", "Ref", "RunResult", "Step", "StepContext", "StepError", "StepParams", "StudioError",
     "TextArtifact", "UnknownNameError", "UserError", "VideoArtifact", "register_step",
+    "InvalidArgumentError", "UnknownKeyError", "StorageError",
 })
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
         FileArtifact,
         ImageArtifact,
         InputError,
+        InvalidArgumentError,  # noqa: F401
         ModelNotAvailableError,
         Pipeline,
         Port,
@@ -58,8 +60,10 @@ if TYPE_CHECKING:
         StepContext,
         StepError,
         StepParams,
+        StorageError,  # noqa: F401
         StudioError,
         TextArtifact,
+        UnknownKeyError,  # noqa: F401
         UnknownNameError,
         UserError,
         VideoArtifact,
@@ -110,9 +114,14 @@ def run(
     Inputs are given as keywords (`studio.run("contact-sheet", folder="pics")`) or as a dict.
     `overrides` maps "STEP.PARAM" to a value, like `--set` on the command line.
     """
+    from studio.engine.errors import InvalidArgumentError
     from studio.engine.executor import execute
     from studio.engine.pipeline import Pipeline
 
+    if inputs is not None and not isinstance(inputs, dict):
+        raise InvalidArgumentError(f"inputs must be a dict of name to value, got {type(inputs).__name__}")
+    if not isinstance(recipe, (str, Path, Pipeline)):
+        raise InvalidArgumentError(f"recipe must be a builtin name, a path or a Pipeline, got {type(recipe).__name__}")
     p = recipe if isinstance(recipe, Pipeline) else load_recipe(recipe)
 
     return execute(
@@ -141,5 +150,5 @@ __all__ = [
     "Step", "StepContext", "StepParams", "Port", "register_step", "Cache", "CancelToken", "Event",
     "Artifact", "ImageArtifact", "TextArtifact", "DataArtifact", "AudioArtifact", "FileArtifact", "VideoArtifact",
     "StudioError", "UserError", "InputError", "RecipeError", "StepError", "Cancelled", "UnknownNameError",
-    "ModelNotAvailableError",
+    "ModelNotAvailableError", "InvalidArgumentError", "UnknownKeyError", "StorageError",
 ]

@@ -255,3 +255,70 @@ def test_damaged_cache_entry_is_recomputed_never_copied(damage, tmp_path, capsys
     assert main([*base, "--out", str(tmp_path / "third")]) == 0
     assert "damaged" not in capsys.readouterr().err
     assert (tmp_path / "third" / "sheet.png").read_bytes() == good
+
+
+# -- oversized images, typed errors from the Python API -----------------------------------------
+
+def _png_claiming(path: Path, width: int, height: int) -> None:
+    """A tiny PNG whose header claims `width` x `height` (what a 16000x16000 frame looks like to
+    Pillow's decompression-bomb check, without the memory)."""
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    Image.new("RGB", (1, 1)).save(path)
+    data = bytearray(path.read_bytes())
+    ihdr = data[12:29]
+    ihdr[4:12] = struct.pack(">II", width, height)
+    data[12:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)) & 0xFFFFFFFF)
+    path.write_bytes(bytes(data))
+
+
+def test_16000x16000_image_one_line_exit_2(tmp_path, capsys):
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    _png_claiming(pics / "huge.png", 16000, 16000)
+    assert main(["run", "contact-sheet", "-i", f"folder={pics}", "--out", str(tmp_path / "run"), "-q"]) == 2
+    line = _one_line(capsys)
+    assert "too large to decode safely" in line
+    assert not (tmp_path / "run").exists()
+
+
+def test_python_api_raises_typed_errors(tmp_path):
+    from PIL import Image
+
+    import studio
+    from studio.engine.errors import InvalidArgumentError, UnknownKeyError, UserError
+
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    Image.new("RGB", (8, 8)).save(pics / "a.png")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    result = studio.run("contact-sheet", folder=str(pics), out=tmp_path / "ok")
+    p = studio.load_recipe("contact-sheet")
+    calls = {
+        "seed": (lambda: studio.run("contact-sheet", folder=str(pics), seed="abc", out=tmp_path / "o1"), InvalidArgumentError),
+        "output key": (lambda: result["nope"], UnknownKeyError),
+        "step id": (lambda: p.get_step("nope"), UnknownKeyError),
+        "bad ref": (lambda: studio.Pipeline("x").output("o", "nope"), InvalidArgumentError),
+        "inputs": (lambda: studio.run("contact-sheet", inputs=[1, 2]), InvalidArgumentError),
+        "overrides": (lambda: studio.run("contact-sheet", folder=str(pics), overrides=["x"], out=tmp_path / "o2"), InvalidArgumentError),
+        "add_input": (lambda: studio.Pipeline("x").add_input("a", 5), InvalidArgumentError),
+        "out under a file": (lambda: studio.run("contact-sheet", folder=str(pics), out=afile / "x"), UserError),
+        "outputs_root a file": (lambda: studio.run("contact-sheet", folder=str(pics), outputs_root=afile), UserError),
+        "cache a file": (lambda: studio.run("contact-sheet", folder=str(pics), cache=afile, out=tmp_path / "o3"), UserError),
+    }
+    for what, (call, kind) in calls.items():
+        with pytest.raises(kind) as info:
+            call()
+        assert isinstance(info.value, studio.StudioError), what
+        assert info.value.exit_code == 2, what
+    # still what callers caught before
+    with pytest.raises(KeyError):
+        p.get_step("nope")
+    with pytest.raises(ValueError):
+        studio.Pipeline("x").output("o", "nope")
+    assert result["sheet"] is result.outputs["sheet"]

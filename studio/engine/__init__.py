@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 _WHERE = {
     "artifacts": ("Artifact", "AudioArtifact", "DataArtifact", "FileArtifact", "ImageArtifact", "TextArtifact", "VideoArtifact"),
     "cache": ("Cache",),
-    "errors": ("Cancelled", "InputError", "ModelNotAvailableError", "Problem", "RecipeError", "StepError", "StorageError",
-               "StudioError", "UnknownNameError", "UserError"),
+    "errors": ("Cancelled", "InputError", "InvalidArgumentError", "ModelNotAvailableError", "Problem", "RecipeError", "StepError", "StorageError",
+               "StudioError", "UnknownKeyError", "UnknownNameError", "UserError"),
     "executor": ("RunResult", "execute"),
     "pipeline": ("Pipeline",),
     "progress": ("CancelToken", "Event"),
@@ -32,12 +32,14 @@ if TYPE_CHECKING:
     from studio.engine.errors import (
         Cancelled,
         InputError,
+        InvalidArgumentError,
         ModelNotAvailableError,
         Problem,
         RecipeError,
         StepError,
         StorageError,
         StudioError,
+        UnknownKeyError,
         UnknownNameError,
         UserError,
     )
@@ -70,8 +72,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Artifact", "AudioArtifact", "DataArtifact", "FileArtifact", "ImageArtifact", "TextArtifact", "VideoArtifact",
-    "Cache", "Cancelled", "InputError", "ModelNotAvailableError", "Problem", "RecipeError", "StepError",
-    "StorageError", "StudioError", "UnknownNameError", "UserError", "RunResult", "execute", "Pipeline", "Ref", "CancelToken",
+    "Cache", "Cancelled", "InputError", "InvalidArgumentError", "ModelNotAvailableError", "Problem", "RecipeError", "StepError",
+    "StorageError", "StudioError", "UnknownKeyError", "UnknownNameError", "UserError", "RunResult", "execute", "Pipeline", "Ref", "CancelToken",
     "Event", "builtin_recipes", "load_recipe", "pipeline_from_text", "STEPS", "Port", "Step", "StepContext",
     "StepParams", "get_step", "register_step",
 ]

@@ -29,6 +29,18 @@ class UnknownNameError(UserError):
     """An unknown step, recipe, model, style, layout, ..."""
 
 
+class UnknownKeyError(UnknownNameError, KeyError):
+    """An unknown step id or output name asked of a Pipeline or RunResult (also a KeyError, for
+    code that caught that before)."""
+
+    __str__ = Exception.__str__
+
+
+class InvalidArgumentError(UserError, ValueError, TypeError):
+    """A Python API argument of the wrong type or value (also a ValueError and a TypeError, for
+    code that caught those before)."""
+
+
 class ModelNotAvailableError(UserError):
     """A model's weights are not available locally and downloads are not allowed."""
 

@@ -28,7 +28,15 @@ from studio.engine.artifacts import (
 )
 from studio.engine.cache import Cache
 from studio.engine.coerce import convert_input, to_artifact
-from studio.engine.errors import Cancelled, StepError, StudioError, UserError
+from studio.engine.errors import (
+    Cancelled,
+    InputError,
+    InvalidArgumentError,
+    StepError,
+    StudioError,
+    UnknownKeyError,
+    UserError,
+)
 from studio.engine.fingerprint import code_fingerprint
 from studio.engine.jinja import bind_cancel, render_sandboxed
 from studio.engine.manifest import build_manifest, write_json_atomic
@@ -67,6 +75,8 @@ class RunResult:
     steps: list[dict[str, Any]] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> Any:
+        if name not in self.outputs:
+            raise UnknownKeyError(f"the run has no output {name!r}{suggest(str(name), list(self.outputs))}; outputs: {', '.join(self.outputs) or 'none'}")
         return self.outputs[name]
 
     @property
@@ -119,6 +129,10 @@ def apply_overrides(p: Pipeline, overrides: dict[str, Any] | Iterable[tuple[str,
         return p
     p = p.copy()
     items = overrides.items() if isinstance(overrides, dict) else overrides
+    try:
+        items = [(str(k), v) for k, v in items]
+    except (TypeError, ValueError):
+        raise InvalidArgumentError("overrides must map 'STEP.PARAM' to a value (a dict, or (key, value) pairs)") from None
     for dotted, value in items:
         if "." not in dotted:
             raise UserError(f"--set {dotted}: use STEP.PARAM=VALUE (steps: {', '.join(s.id for s in p.steps)})")
@@ -175,6 +189,10 @@ def execute(
     try:
         return _execute(pipeline, inputs, seed=seed, overrides=overrides, out=out, outputs_root=outputs_root, cache=cache,
                         use_cache=use_cache, listeners=listeners, cancel=cancel, run_id=run_id)
+    except Exception as exc:
+        if _is_image_bomb(exc):  # met outside a step (hashing, saving): still the input's fault
+            raise InputError(f"an image is too large to decode safely ({exc})") from None
+        raise
     finally:
         if reads is not None:
             bind_read_policy(outer_reads)
@@ -195,6 +213,10 @@ def _execute(
     run_id: str | None,
 ) -> RunResult:
     listeners = list(listeners)
+    if inputs is not None and not isinstance(inputs, dict):
+        raise InvalidArgumentError(f"inputs must be a dict of name to value, got {type(inputs).__name__}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise InvalidArgumentError(f"seed must be a non-negative integer, got {seed!r}")
     p = apply_overrides(pipeline, overrides)
     p.check()
     order = p.order()
@@ -275,7 +297,12 @@ def _execute(
             inputs_art = {}
             for key, port in cls.inputs.items():
                 if key in port_values:
-                    inputs_art[key] = to_artifact(port_values[key], port.type, f"{where} input {key!r}")
+                    try:
+                        inputs_art[key] = to_artifact(port_values[key], port.type, f"{where} input {key!r}")
+                    except Exception as exc:
+                        if _is_image_bomb(exc):
+                            raise InputError(f"{where} input {key!r}: an image is too large to decode safely ({exc})") from None
+                        raise
                 else:
                     inputs_art[key] = [] if is_list_type(port.type) else None
             try:
@@ -317,7 +344,11 @@ def _execute(
                     raise
                 except MemoryError:
                     raise StepError(f"{where} ran out of memory; try smaller sizes or fewer items") from None
+                except RecursionError:
+                    raise InputError(f"{where}: its input is nested too deeply to process") from None
                 except Exception as exc:
+                    if _is_image_bomb(exc):
+                        raise InputError(f"{where}: an image is too large to decode safely ({exc})") from None
                     raise StepError(f"{where} failed: {type(exc).__name__}: {exc}") from exc
                 _check_outputs(cls, outputs, where)
                 rep = ctx.report_data
@@ -390,6 +421,12 @@ def _execute(
     for name, value in final_outputs.items():
         final_outputs[name] = _repoint(value, paths[name])
     return RunResult(run_dir=final, outputs=final_outputs, paths=paths, manifest=manifest, steps=records)
+
+
+def _is_image_bomb(exc: BaseException) -> bool:
+    """Pillow's DecompressionBombError (a 16000x16000 frame, a PNG claiming a huge size): the
+    input's fault, told in one line, without importing Pillow here."""
+    return type(exc).__name__ == "DecompressionBombError"
 
 
 def _hash_value(value: Any) -> Any:

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.engine.errors import Problem, RecipeError, UserError
+from studio.engine.errors import (
+    InvalidArgumentError,
+    Problem,
+    RecipeError,
+    UnknownKeyError,
+    UserError,
+)
 from studio.engine.executor import bad_name, execute
 from studio.engine.refs import Ref, is_template
 from studio.engine.registry import suggest
@@ -164,7 +170,7 @@ class Pipeline:
                 choices=d.pop("choices", None),
             )
         else:
-            raise TypeError(f"input {name!r}: give a type name, a dict or an InputSpec")
+            raise InvalidArgumentError(f"input {name!r}: give a type name, a dict or an InputSpec")
         return Ref("inputs", name)
 
     @property
@@ -189,14 +195,15 @@ class Pipeline:
     def output(self, name: str, ref: Ref | str) -> None:
         parsed = Ref.parse(ref)
         if parsed is None:
-            raise ValueError(f"output {name!r}: {ref!r} is not a reference like $step.output")
+            raise InvalidArgumentError(f"output {name!r}: {ref!r} is not a reference like $step.output")
         self.outputs[name] = parsed
 
     def get_step(self, step_id: str) -> StepSpec:
         for s in self.steps:
             if s.id == step_id:
                 return s
-        raise KeyError(step_id)
+        ids = [s.id for s in self.steps]
+        raise UnknownKeyError(f"no step {step_id!r} in pipeline {self.name!r}{suggest(step_id, ids)}; steps: {', '.join(ids) or 'none'}")
 
     def set(self, step_id: str, key: str, value: Any) -> None:
         """Override one `with` value (what `--set STEP.PARAM=VALUE` does)."""
