@@ -431,11 +431,32 @@ class ComicPage(Step):
         return {"pages": pages}
 
 
+_VIDEO_SUFFIXES = (".mp4", ".webm", ".mkv", ".mov", ".gif", ".avi", ".m4v")
+
+
+def _title_and_summary(params: Any, page_title: str | None) -> tuple[str, str | None]:
+    """(title, summary) for the PDF and ComicInfo: the title given, else the first page's banner,
+    else a video's file name or the premise (shortened to a line); the Summary is the premise."""
+    source = (params.source or "").strip()
+    is_video = source.lower().endswith(_VIDEO_SUFFIXES)
+    title = (params.title or "").strip() or (page_title or "").strip()
+    if not title and source:
+        if is_video:
+            title = Path(source).stem.replace("_", " ").strip() or "Comic"
+        else:
+            line = " ".join(source.split())
+            title = line if len(line) <= 80 else line[:77].rsplit(" ", 1)[0] + "..."
+            title = title[:1].upper() + title[1:]
+    summary = params.summary or (source if source and not is_video else None)
+    return title or "Comic", summary
+
+
 class ExportParams(StepParams):
-    title: str | None = Field(None, max_length=200, description="title in the PDF and ComicInfo.xml (None: the page title, else 'Comic')")
-    writer: str | None = Field(None, max_length=200, description="ComicInfo Writer")
-    summary: str | None = Field(None, max_length=2000, description="ComicInfo Summary")
-    language: str | None = Field(None, max_length=12, description="ComicInfo LanguageISO, e.g. en")
+    title: str | None = Field(None, max_length=200, description="title in the PDF and ComicInfo.xml (None or empty: the page title, else from `source`)")
+    source: str | None = Field(None, max_length=2000, description="what the comic was made from: a premise (the fallback title and the Summary) or a video file (its name is the fallback title)")
+    writer: str | None = Field("studio", max_length=200, description="ComicInfo Writer (who wrote the script)")
+    summary: str | None = Field(None, max_length=2000, description="ComicInfo Summary (None: the premise given as `source`)")
+    language: str | None = Field("en", max_length=12, description="ComicInfo LanguageISO (the script's language; studio writes English)")
     filename: str = Field("comic", min_length=1, max_length=80, pattern=r"^[\w.-]+$", description="file name stem of the PDF and CBZ")
 
 
@@ -455,7 +476,7 @@ class ComicExport(Step):
         if not pages:
             raise InputError("comic.export: no pages to export")
         first = pages[0].meta
-        title = params.title or first.get("title") or "Comic"
+        title, summary = _title_and_summary(params, first.get("title"))
         dpi = int(first.get("dpi", 150))
         rtl = first.get("direction") == "rtl"
         gray = all(is_gray(p.image) for p in pages)
@@ -464,7 +485,7 @@ class ComicExport(Step):
         pdf = write_pdf(imgs, ctx.scratch(f"{params.filename}.pdf"), dpi=dpi, title=title)
         ctx.progress(0.5, "pdf written")
         cbz = write_cbz(imgs, ctx.scratch(f"{params.filename}.cbz"), title=title, rtl=rtl, writer=params.writer,
-                        summary=params.summary, language=params.language, black_and_white=gray)
+                        summary=summary, language=params.language, black_and_white=gray)
         ctx.report(backend="img2pdf+zip", pages=len(pages), manga=rtl)
         return {"pdf": FileArtifact(pdf), "cbz": FileArtifact(cbz)}
 
