@@ -184,3 +184,77 @@ def test_motion_mp4_is_bt709_and_tagged(tmp_path):
     # pure red: Y' = 16 + 219 * 0.2126 = 63 with the BT.709 matrix (BT.601 would give 81)
     assert abs(int(y) - 63) <= 1
     assert rgb[0] >= 250 and rgb[1] <= 4 and rgb[2] <= 4
+
+
+# -- ComicInfo: the v2.0 schema's structure, read with lxml -----------------------------------------
+
+# ComicInfo v2.0 (anansi-project/comicinfo, schema/v2.0/ComicInfo.xsd): the element order of the
+# sequence, and the simple types used by the fields studio writes
+COMICINFO_V2_ORDER = [
+    "Title", "Series", "Number", "Count", "Volume", "AlternateSeries", "AlternateNumber", "AlternateCount",
+    "Summary", "Notes", "Year", "Month", "Day", "Writer", "Penciller", "Inker", "Colorist", "Letterer",
+    "CoverArtist", "Editor", "Publisher", "Imprint", "Genre", "Web", "PageCount", "LanguageISO", "Format",
+    "BlackAndWhite", "Manga", "Characters", "Teams", "Locations", "ScanInformation", "StoryArc", "SeriesGroup",
+    "AgeRating", "Pages", "CommunityRating", "MainCharacterOrTeam", "Review",
+]
+COMICINFO_YESNO = {"Unknown", "No", "Yes"}
+COMICINFO_MANGA = {"Unknown", "No", "Yes", "YesAndRightToLeft"}
+COMICINFO_PAGE_TYPES = {"FrontCover", "InnerCover", "Roundup", "Story", "Advertisement", "Editorial", "Letters",
+                        "Preview", "BackCover", "Other", "Deleted"}
+
+
+def _check_comicinfo(xml: bytes) -> dict[str, str]:
+    etree = pytest.importorskip("lxml.etree")
+    root = etree.fromstring(xml)
+    assert root.tag == "ComicInfo"
+    children = [c.tag for c in root]
+    assert all(t in COMICINFO_V2_ORDER for t in children), children
+    positions = [COMICINFO_V2_ORDER.index(t) for t in children]
+    assert positions == sorted(positions) and len(set(children)) == len(children)  # xs:sequence, each once
+    fields = {c.tag: c.text for c in root if c.tag != "Pages"}
+    assert int(fields["PageCount"]) >= 1
+    assert fields.get("BlackAndWhite", "Unknown") in COMICINFO_YESNO and fields.get("Manga", "Unknown") in COMICINFO_MANGA
+    pages = root.find("Pages")
+    assert pages is not None and len(pages) == int(fields["PageCount"])
+    for i, page in enumerate(pages):
+        assert page.tag == "Page" and int(page.get("Image")) == i and page.get("Type") in COMICINFO_PAGE_TYPES
+    return fields
+
+
+def test_cbz_comicinfo_and_pages(tmp_path):
+    from studio.engine.artifacts import ImageArtifact
+    from studio.export.comic import write_cbz
+
+    engine_page = ImageArtifact(Image.new("RGB", (300, 200), "white")).png_bytes("x" + pngx.SEPARATOR + "studio: 0")
+    path = write_cbz([engine_page, Image.new("RGB", (300, 200), "black")], tmp_path / "c.cbz", title="A cat who wants to fly",
+                     writer="studio", summary="a cat who wants to fly", language="en")
+    with zipfile.ZipFile(path) as zf:
+        fields = _check_comicinfo(zf.read("ComicInfo.xml"))
+        pages = [zf.read(n) for n in sorted(zf.namelist()) if n.endswith(".png")]
+    assert fields["Title"] == "A cat who wants to fly" and fields["Summary"] == "a cat who wants to fly"
+    assert fields["Writer"] == "studio" and fields["LanguageISO"] == "en"
+    for page in pages:
+        assert _chunks(page).count(b"pHYs") == 1 and b"sRGB" in _chunks(page)
+        with Image.open(io.BytesIO(page)) as im:
+            assert tuple(round(d) for d in im.info["dpi"]) == (150, 150)  # the page DPI, not the default 72
+
+
+def test_comic_recipes_hand_their_source_to_the_export():
+    import yaml
+
+    for name, source in (("comic-from-prompt", "$inputs.prompt"), ("comic-from-video", "$inputs.video"), ("motion-comic", "$inputs.video")):
+        doc = yaml.safe_load((Path(studio.__file__).parents[1] / "pipelines" / f"{name}.yaml").read_text(encoding="utf-8"))
+        export = next(s for s in doc["steps"] if s["use"] == "comic.export")
+        assert export["with"]["source"] == source and export["with"]["title"] == "$inputs.title"
+
+
+def test_comicinfo_title_input_and_video_name():
+    from studio.export.comic import comicinfo_xml
+    from studio.steps.comic import ExportParams, _title_and_summary
+
+    assert _title_and_summary(ExportParams(title="My Title", source="a premise"), None) == ("My Title", "a premise")
+    assert _title_and_summary(ExportParams(source="/clips/harbour_at_night.mp4"), None) == ("harbour at night", None)
+    assert _title_and_summary(ExportParams(), "Banner") == ("Banner", None)
+    xml = comicinfo_xml(title="T", page_count=2, writer="studio", summary="S", language="en", rtl=True)
+    fields = _check_comicinfo(xml)
+    assert fields["Manga"] == "YesAndRightToLeft" and fields["Title"] == "T"

@@ -125,10 +125,11 @@ def itxt_chunk(keyword: str, text: str) -> bytes:
     return _chunk(b"iTXt", keyword.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode("utf-8"))
 
 
-def png_with_texts(data: bytes, texts: dict[str, tuple[str | None, bool]], *, colour: bool = True, dpi: int = DPI) -> bytes:
+def png_with_texts(data: bytes, texts: dict[str, tuple[str | None, bool]], *, colour: bool = True, dpi: int | None = None) -> bytes:
     """PNG bytes with every text chunk named in `texts` replaced: `{keyword: (text, utf8)}` (text
-    None: removed; utf8: always iTXt, else tEXt when Latin-1). With `colour`, sRGB and pHYs
-    chunks are added after IHDR when the PNG has no colour space (sRGB, iCCP, gAMA) or pHYs."""
+    None: removed; utf8: always iTXt, else tEXt when Latin-1). With `colour`, an sRGB chunk is
+    added after IHDR when the PNG has no colour space (sRGB, iCCP, gAMA, cHRM), and a pHYs chunk
+    saying `dpi` (replacing any other), or DPI when `dpi` is None and the PNG has none."""
     if not data.startswith(_SIGNATURE):
         raise ValueError("not a PNG")
     keys = {k.encode("latin-1") for k in texts}
@@ -141,15 +142,17 @@ def png_with_texts(data: bytes, texts: dict[str, tuple[str | None, bool]], *, co
         end = pos + 12 + length
         body = data[pos + 8 : pos + 8 + length]
         seen.add(ctype)
-        if not (ctype in (b"tEXt", b"zTXt", b"iTXt") and body.split(b"\x00", 1)[0] in keys):
+        drop = (ctype in (b"tEXt", b"zTXt", b"iTXt") and body.split(b"\x00", 1)[0] in keys) or (
+            colour and ctype == b"pHYs" and dpi is not None)
+        if not drop:
             chunks.append(data[pos:end])
         pos = end
     extra: list[bytes] = []
     if colour:
         if not seen & {b"sRGB", b"iCCP", b"gAMA", b"cHRM"}:
             extra.append(_chunk(b"sRGB", b"\x00"))  # rendering intent: perceptual
-        if b"pHYs" not in seen:
-            ppm = round(dpi / 0.0254)  # pixels per metre, as most tools round it
+        if b"pHYs" not in seen or dpi is not None:
+            ppm = round((dpi or DPI) / 0.0254)  # pixels per metre, as most tools round it
             extra.append(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
     for keyword, (text, utf8) in texts.items():
         if text is not None:
@@ -171,16 +174,16 @@ def with_parameters(data: bytes, text: str | None) -> bytes:
 
 
 def write_png(image: Any, path: str | Path, *, parameters: str | None = None, made_by: dict[str, Any] | None = None,
-              compress_level: int = 6, dpi: int = DPI) -> Path:
+              compress_level: int = 6, dpi: int | None = None) -> Path:
     """Save a Pillow image as a PNG carrying `parameters` (A1111 text), a `studio` chunk from
-    `made_by` (see `studio_text`), sRGB and `dpi`; return the path."""
+    `made_by` (see `studio_text`), sRGB and `dpi` (None: DPI); return the path."""
     path = Path(path)
     path.write_bytes(png_bytes(image, parameters=parameters, made_by=made_by, compress_level=compress_level, dpi=dpi))
     return path
 
 
 def png_bytes(image: Any, *, parameters: str | None = None, made_by: dict[str, Any] | None = None,
-              compress_level: int = 6, dpi: int = DPI) -> bytes:
+              compress_level: int = 6, dpi: int | None = None) -> bytes:
     """`write_png`'s bytes."""
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=compress_level)
