@@ -322,3 +322,19 @@ def test_python_api_raises_typed_errors(tmp_path):
     with pytest.raises(ValueError):
         studio.Pipeline("x").output("o", "nope")
     assert result["sheet"] is result.outputs["sheet"]
+
+
+def test_deeply_nested_input_one_line_exit_2(tmp_path):
+    import studio
+    from studio.engine.pipeline import Pipeline
+
+    p = Pipeline("deep")
+    p.add_input("x", {"type": "list", "default": []})
+    t = p.step("text.template", template="{% raw %}{{ 1 }}{% endraw %}")
+    p.output("text", t.text)
+    value: list = []
+    for _ in range(5000):  # deeper than Python's recursion limit: measured without recursing
+        value = [value]
+    with pytest.raises(studio.UserError, match="nested more than 64 levels"):
+        p.run({"x": value}, out=tmp_path / "run")
+    assert not (tmp_path / "run").exists()

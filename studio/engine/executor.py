@@ -124,6 +124,27 @@ def _render(template: str, context: dict[str, Any], where: str) -> str:
     return render_sandboxed(template, context, where=f"{where}: template {shown!r}")
 
 
+#: deepest nesting of lists and dicts a recipe input may have (the recipe's own YAML: 64)
+MAX_INPUT_DEPTH = 64
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of lists/dicts in `value`, without recursion (so a 100000-deep list from
+    `-i x=[[[[...` is measured, not a RecursionError); stops counting past the limit."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if d > deepest:
+            deepest = d
+            if deepest > MAX_INPUT_DEPTH:
+                break
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend((x, d + 1) for x in v)
+    return deepest
+
+
 def apply_overrides(p: Pipeline, overrides: dict[str, Any] | Iterable[tuple[str, Any]] | None) -> Pipeline:
     if not overrides:
         return p
@@ -155,6 +176,8 @@ def resolve_inputs(p: Pipeline, given: dict[str, Any]) -> dict[str, Any]:
         else:
             hint = f" ({spec.description})" if spec.description else ""
             raise UserError(f"missing required input {name!r}{hint}: pass -i {name}=VALUE")
+        if _depth(value) > MAX_INPUT_DEPTH:
+            raise UserError(f"input {name!r} is nested more than {MAX_INPUT_DEPTH} levels deep")
         if value is not None:
             value = convert_input(name, spec.type, value, spec.choices)
         if spec.type == "path" and isinstance(value, (str, Path)):

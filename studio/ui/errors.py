@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from studio.engine.errors import Cancelled, RecipeError, StudioError, UserError
+from studio.engine.errors import Cancelled, RecipeError, StorageError, StudioError, UserError
 
 log = logging.getLogger("studio.ui")
 
@@ -23,7 +23,7 @@ def message_for(exc: BaseException) -> str:
         return exc.report()
     if isinstance(exc, Cancelled):
         return f"studio: {exc}"
-    if isinstance(exc, UserError):
+    if isinstance(exc, (UserError, StorageError)):
         return f"studio: error: {exc}"
     if isinstance(exc, StudioError):
         return f"studio: failed: {exc} (the server log has the traceback)"
