@@ -258,3 +258,76 @@ def test_comicinfo_title_input_and_video_name():
     xml = comicinfo_xml(title="T", page_count=2, writer="studio", summary="S", language="en", rtl=True)
     fields = _check_comicinfo(xml)
     assert fields["Manga"] == "YesAndRightToLeft" and fields["Title"] == "T"
+
+
+# -- manifest.json: schema_version and the published JSON Schema ----------------------------------
+
+
+def _simple_validate(value, schema, root, where="$"):
+    """A checker for the subset of JSON Schema the manifest schema uses (when jsonschema is absent)."""
+    if "$ref" in schema:
+        node = root
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        return _simple_validate(value, node, root, where)
+    if "anyOf" in schema:
+        errors = []
+        for sub in schema["anyOf"]:
+            try:
+                _simple_validate(value, sub, root, where)
+                return
+            except AssertionError as exc:
+                errors.append(str(exc))
+        raise AssertionError(f"{where}: matches none of anyOf ({errors})")
+    if "const" in schema:
+        assert value == schema["const"], f"{where}: {value!r} != {schema['const']!r}"
+    types = schema.get("type")
+    if types is not None:
+        types = [types] if isinstance(types, str) else types
+        py = {"object": dict, "array": list, "string": str, "number": (int, float), "integer": int, "boolean": bool, "null": type(None)}
+        ok = any(isinstance(value, py[t]) and not (t in ("number", "integer") and isinstance(value, bool)) for t in types)
+        assert ok, f"{where}: {type(value).__name__} is not {types}"
+    if isinstance(value, str):
+        assert len(value) >= schema.get("minLength", 0), f"{where}: too short"
+        if "not" in schema and "pattern" in schema["not"]:
+            assert not re.search(schema["not"]["pattern"], value), f"{where}: {value!r} matches a forbidden pattern"
+    if isinstance(value, (int, float)) and "minimum" in schema:
+        assert value >= schema["minimum"], f"{where}: below minimum"
+    if isinstance(value, dict):
+        for key in schema.get("required", []):
+            assert key in value, f"{where}: missing {key!r}"
+        props = schema.get("properties", {})
+        for key, sub in value.items():
+            if key in props:
+                _simple_validate(sub, props[key], root, f"{where}.{key}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                _simple_validate(sub, schema["additionalProperties"], root, f"{where}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            _simple_validate(item, schema["items"], root, f"{where}[{i}]")
+
+
+def _validate_manifest(manifest: dict) -> None:
+    from importlib.resources import files
+
+    schema = json.loads((files("studio") / "data" / "manifest.schema.json").read_text(encoding="utf-8"))
+    try:
+        import jsonschema
+    except ImportError:
+        _simple_validate(manifest, schema, schema)
+        return
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(manifest)
+    _simple_validate(manifest, schema, schema)  # the fallback agrees
+
+
+def test_manifest_has_schema_version_and_matches_the_published_schema(tmp_path):
+    r = studio.run("game-assets", {"prompts": "coin pickup; coin pickup sound"}, out=tmp_path / "run")
+    on_disk = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
+    assert on_disk["schema_version"] == 1 and r.manifest["schema_version"] == 1
+    _validate_manifest(on_disk)
+    bad = {**on_disk, "outputs": {"x": "../../escape.png"}}
+    with pytest.raises(Exception, match="escape|not valid|anyOf"):
+        _validate_manifest(bad)
+    with pytest.raises(Exception):
+        _validate_manifest({k: v for k, v in on_disk.items() if k != "schema_version"})

@@ -16,6 +16,9 @@ from studio.engine.artifacts import Artifact, _json_default
 if TYPE_CHECKING:
     from studio.engine.pipeline import Pipeline
 
+#: the version of manifest.json's layout; its JSON Schema ships as studio/data/manifest.schema.json
+MANIFEST_SCHEMA_VERSION = 1
+
 TRACKED_PACKAGES = ("torch", "diffusers", "transformers", "accelerate", "gradio", "ray", "av", "cv2", "scenedetect", "numpy", "PIL")
 
 
@@ -53,6 +56,7 @@ def build_manifest(
     hits = sum(1 for s in steps if s["cached"])
     warnings = [f"{s['id']}: {w}" for s in steps for w in s.get("warnings", [])]
     return {
+        "schema_version": MANIFEST_SCHEMA_VERSION,
         "recipe": p.name,
         "recipe_path": str(p.path) if p.path else None,
         "recipe_text": p.text,
