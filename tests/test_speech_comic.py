@@ -130,6 +130,7 @@ def test_word_error_rate():
     assert tc.word_error_rate(["a", "b", "c"], ["a", "b", "c"]) == 0.0
     assert tc.word_error_rate(["a", "b", "c", "d"], ["a", "x", "c"]) == 0.5  # one substitution, one deletion
     assert tc.words_of("It\u2019s ONLY the wind, Anna!") == ["it's", "only", "the", "wind", "anna"]
+    assert tc.words_of("Leaves in 10 minutes, or 42.") == ["leaves", "in", "ten", "minutes", "or", "forty", "two"]
     lettering = {"panels": [{"bubbles": [{"lines": ["INVIN-", "CIBLE!"]}, {"lines": ["GO HOME."]}]}, {"bubbles": []}]}
     assert tc.lettered_words(lettering) == [["invincible", "go", "home"], []]
 

@@ -355,16 +355,17 @@ class Transcribe(Step):
         if backend == "faster-whisper":
             model = load_faster_whisper(resolved, device=params.device, compute_type=params.compute_type)
             ctx.progress(0.2, f"transcribing {seconds:.1f} s")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             lines, info = transcribe_faster(model, samples, language=params.language, task=params.task,
                                             beam_size=params.beam_size, vad=params.vad)
-            took = time.perf_counter() - t0
+            took, cpu = time.perf_counter() - t0, time.process_time() - c0
             dev = speech_device(params.device)
             ctx.report(backend="faster-whisper", model=label, licence=resolved.licence, lines=len(lines),
                        audio_seconds=round(seconds, 3), speech_seconds=info["speech_seconds"],
                        language=info["language"], language_probability=info["language_probability"],
                        device=dev, compute_type=compute_type_for(dev, params.compute_type), vad=params.vad,
-                       seconds=round(took, 3), realtime_factor=round(took / seconds, 3) if seconds else None)
+                       seconds=round(took, 3), cpu_seconds=round(cpu, 3),
+                       realtime_factor=round(took / seconds, 3) if seconds else None)
             return lines, seconds
         asr = load_whisper(resolved, device=params.device, dtype=params.dtype)
         ctx.progress(0.2, f"transcribing {seconds:.1f} s")

@@ -170,11 +170,26 @@ def make_talking_clip(
 # -- measures -----------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def _number_words(n: int) -> list[str]:
+    if n < 20:
+        return [_ONES[n]]
+    if n < 100:
+        return [_TENS[n // 10 - 2]] + ([_ONES[n % 10]] if n % 10 else [])
+    return [str(n)]
 
 
 def words_of(text: str) -> list[str]:
-    """Lower-case words without punctuation ("It's only the WIND!" -> it's only the wind)."""
-    return _WORD.findall(str(text).lower().replace("\u2019", "'"))
+    """Lower-case words without punctuation, numbers under 100 spelled out ("It's only the WIND!"
+    -> it's only the wind; "in 10 minutes" -> in ten minutes: Whisper writes digits)."""
+    out: list[str] = []
+    for w in _WORD.findall(str(text).lower().replace("\u2019", "'")):
+        out.extend(_number_words(int(w)) if w.isdigit() else [w])
+    return out
 
 
 def word_error_rate(reference: Sequence[str], hypothesis: Sequence[str]) -> float:

@@ -166,12 +166,15 @@ def load_faster_whisper(resolved: ResolvedModel, *, device: str = "auto", comput
 
     def loader() -> Any:
         from faster_whisper import WhisperModel
+        from faster_whisper.vad import get_vad_model
 
         try:
-            return WhisperModel(str(path), device=dev, device_index=index, compute_type=ctype,
-                                cpu_threads=threads, local_files_only=True)
+            model = WhisperModel(str(path), device=dev, device_index=index, compute_type=ctype,
+                                 cpu_threads=threads, local_files_only=True)
         except (RuntimeError, ValueError) as exc:
             raise UserError(f"{resolved.id}: faster-whisper could not load {path} ({exc})") from None
+        get_vad_model()  # the Silero VAD (ONNX, bundled): loaded now, once, not inside the first transcription
+        return model
 
     size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
     return _model_manager(mgr).load(("faster-whisper", str(path), dev, index, ctype, threads), loader, size_hint=size)
