@@ -147,6 +147,11 @@ def test_embedded_default_resolves_from_its_package():
     # a catalogued transformers Whisper stays on transformers
     assert resolve_speech_model("auto", "whisper-small")[0] == "transformers"
     assert resolve_speech_model("transformers", None)[1].id == "whisper-small"
+    # `studio models` lists it as here, from its package
+    from studio.commands.models import _rows
+
+    row = next(r for r in _rows("speech-recognition") if r["name"] == DEFAULT_MODEL)
+    assert row["available"] and row["source"] == "package" and row["licence"] == "MIT"
 
 
 def test_pull_fetches_ctranslate2_weights():
