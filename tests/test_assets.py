@@ -254,13 +254,13 @@ def test_game_assets_recipe_from_prompts(tmp_path):
     # the sprite: transparent border, opaque subject
     potion = np.asarray(Image.open(folder / "red_health_potion.png"))
     assert potion.shape == (64, 64, 4) and sprites.silhouette_score(Image.fromarray(potion))["border_transparent"] == 1.0
-    # the atlas: every frame inside the sheet, numeric animation keys, Godot agrees with the JSON
+    # the atlas: every frame inside the sheet, walk_0000-style animation keys, Godot agrees with the JSON
     from studio.export.atlas import parse_godot_regions
 
     doc = json.loads((folder / "goblin_enemy_walking_sheet.json").read_text())
     with Image.open(folder / doc["meta"]["image"]) as sheet:
         w, h = sheet.size
-    assert list(doc["frames"]) == [str(i) for i in range(8)] and doc["meta"]["frameTags"][0]["name"] == "walk"
+    assert list(doc["frames"]) == [f"walk_{i:04d}" for i in range(8)] and doc["meta"]["frameTags"][0]["name"] == "walk"
     for fr in doc["frames"].values():
         f = fr["frame"]
         assert f["x"] >= 0 and f["y"] >= 0 and f["x"] + f["w"] <= w and f["y"] + f["h"] <= h

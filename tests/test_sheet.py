@@ -1,5 +1,5 @@
 """Sheet packing and atlas writers: rectangles inside the sheet, no overlaps, pixels equal to
-the sources, Godot regions equal to the JSON, numeric keys and frame tags for animations."""
+the sources, Godot regions equal to the JSON, `name_0000` keys and frame tags for animations."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PIL import Image
 from studio.assets.packing import Frame, MaxRects, Rect, grid_sheet, layout, pack_frames
 from studio.export.atlas import (
     Animation,
+    frame_name,
     godot_spriteframes,
     parse_godot_regions,
     texturepacker_json,
@@ -110,13 +111,14 @@ def test_packing_is_deterministic():
     assert a.image.tobytes() == b.image.tobytes()
 
 
-def test_json_hash_animation_numeric_keys_tags_and_godot_match():
-    frames = [Frame(str(i), _sprite(32, 40, i), duration=100, pivot=(0.5, 1.0)) for i in range(8)]
+def test_json_hash_animation_named_keys_tags_and_godot_match():
+    names = [f"walk_{i:04d}" for i in range(8)]  # the name_0000 style engines' frame-name helpers build
+    frames = [Frame(frame_name("walk", i), _sprite(32, 40, i), duration=100, pivot=(0.5, 1.0)) for i in range(8)]
     sheet = pack_frames(frames, padding=2, extrude=1)
-    anim = Animation("walk", [str(i) for i in range(8)], fps=10)
+    anim = Animation("walk", [f.key for f in frames], fps=10)
     doc = texturepacker_json(sheet, "goblin_walk_sheet.png", [anim])
-    assert list(doc["frames"]) == [str(i) for i in range(8)]
-    assert doc["animations"] == {"walk": [str(i) for i in range(8)]}
+    assert list(doc["frames"]) == names
+    assert doc["animations"] == {"walk": names}
     assert doc["meta"]["frameTags"] == [{"name": "walk", "from": 0, "to": 7, "direction": "forward"}]
     assert doc["meta"]["image"] == "goblin_walk_sheet.png"
     assert doc["meta"]["size"] == {"w": sheet.size[0], "h": sheet.size[1]}
@@ -146,17 +148,18 @@ def test_json_hash_animation_numeric_keys_tags_and_godot_match():
     assert '"name": &"walk"' in tres and '"speed": 10.0' in tres and '"loop": true' in tres
 
 
-def test_mixed_atlas_named_sprites_and_continuing_numeric_keys():
+def test_mixed_atlas_named_sprites_and_named_animation_frames():
     frames = [Frame("potion", _sprite(20, 30, 1)), Frame("coin", _sprite(16, 16, 2))]
-    frames += [Frame(str(i), _sprite(24, 24, 10 + i)) for i in range(4)]
-    frames += [Frame(str(i), _sprite(24, 24, 20 + i)) for i in range(4, 7)]
+    frames += [Frame(frame_name("hero", i), _sprite(24, 24, 10 + i)) for i in range(4)]
+    frames += [Frame(frame_name("slime", i), _sprite(24, 24, 20 + i)) for i in range(3)]
     sheet = pack_frames(frames)
     anims = [Animation("potion", ["potion"], fps=1, loop=False), Animation("coin", ["coin"], fps=1, loop=False),
-             Animation("hero", ["0", "1", "2", "3"]), Animation("slime", ["4", "5", "6"])]
+             Animation("hero", [frame_name("hero", i) for i in range(4)]), Animation("slime", [frame_name("slime", i) for i in range(3)])]
     doc = texturepacker_json(sheet, "atlas.png", anims)
-    # frame tags only for the numeric runs (Phaser looks frames up by String(index))
-    assert doc["meta"]["frameTags"] == [{"name": "hero", "from": 0, "to": 3, "direction": "forward"},
-                                        {"name": "slime", "from": 4, "to": 6, "direction": "forward"}]
+    # frame tags for the animations: runs of frames by position in `frames` (Aseprite's from/to)
+    assert doc["meta"]["frameTags"] == [{"name": "hero", "from": 2, "to": 5, "direction": "forward"},
+                                        {"name": "slime", "from": 6, "to": 8, "direction": "forward"}]
+    assert list(doc["frames"])[2:6] == ["hero_0000", "hero_0001", "hero_0002", "hero_0003"]
     tres = godot_spriteframes(sheet, "atlas.png", anims)
     parsed = parse_godot_regions(tres)
     assert sorted(parsed["animations"]) == ["coin", "hero", "potion", "slime"]

@@ -31,7 +31,7 @@ from studio.backends.audio import sfx as sfxmod
 from studio.backends.image.imageops import contact_sheet
 from studio.backends.image.procedural import drawn_for
 from studio.engine.seeds import derive_seed
-from studio.export.atlas import Animation, write_atlas
+from studio.export.atlas import Animation, frame_name, write_atlas
 from studio.export.png import write_png
 
 #: subject(description, render_size, seed, style) -> RGBA image with a transparent background
@@ -146,7 +146,6 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
     atlas_frames: list[Frame] = []
     atlas_anims: list[Animation] = []
     atlas_pixel = False
-    anim_counter = 0
     total = len(spec.assets)
 
     for n, a in enumerate(spec.assets):
@@ -198,8 +197,8 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
             else:
                 frames_img = [cleanup_alpha(_resize_rgba(f, a.size), min_island=0) for f in hi]
             dur = int(round(1000 / a.fps))
-            frames = [Frame(str(i), f, duration=dur, pivot=(0.5, 1.0)) for i, f in enumerate(frames_img)]
-            anim = Animation(a.animation, [str(i) for i in range(len(frames))], fps=a.fps, loop=True)
+            frames = [Frame(frame_name(a.animation, i), f, duration=dur, pivot=(0.5, 1.0)) for i, f in enumerate(frames_img)]
+            anim = Animation(a.animation, [f.key for f in frames], fps=a.fps, loop=True)
             paths, info = write_sheet(out, f"{a.id}_sheet", frames, [anim], opts, tres_name=a.id, pixel_art=pixel)
             grid_img, grid_info = grid_sheet(frames_img)
             gp = out / f"{a.id}_grid.png"
@@ -210,11 +209,10 @@ def build(spec: AssetsSpec, out: Path, gens: Generators, *, seed: int, progress:
             thumbs.append((f"{a.id} ({a.animation})", frames_img[0]))
             entry.update(size=list(frames_img[0].size), animation=a.animation, frames=len(frames), fps=a.fps,
                          sheet=info, grid=grid_info, style=a.style)
-            # the shared atlas: numeric keys continue across animations
+            # the shared atlas: frames named after the asset (its animation is named after it too)
             keys = []
-            for f in frames_img:
-                k = str(anim_counter)
-                anim_counter += 1
+            for i, f in enumerate(frames_img):
+                k = frame_name(a.id, i)
                 atlas_frames.append(Frame(k, f, duration=dur, pivot=(0.5, 1.0)))
                 keys.append(k)
             atlas_anims.append(Animation(a.id, keys, fps=a.fps, loop=True))

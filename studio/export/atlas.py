@@ -1,8 +1,11 @@
 """Atlas writers: TexturePacker "JSON Hash" (read by Phaser 3, PixiJS and most importers) with
 Pixi's `animations` and Aseprite's `meta.frameTags`, and Godot 4's SpriteFrames `.tres`.
 
-Animation frames use numeric keys ("0", "1", ...) equal to their index in `frames`, so Phaser's
-`anims.createFromAseprite` finds them from the frame tags; single sprites keep their names.
+Animation frames are named `{animation}_{index:04d}` (`walk_0000`, `walk_0001`, ...), the names
+engines' frame-name helpers build (Phaser's `anims.generateFrameNames(key, {prefix: "walk_",
+end: n - 1, zeroPad: 4})`, PixiJS's `animations`, Godot's SpriteFrames); single sprites keep their
+names. `meta.frameTags` name each animation's run of frames by position in `frames` (Aseprite's
+meaning of `from`/`to`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ from studio.export.png import write_png
 
 if TYPE_CHECKING:  # the packer's result, read here; formats import nothing from the products above them
     from studio.assets.packing import Sheet
+
+
+def frame_name(animation: str, index: int) -> str:
+    """The key of frame `index` of `animation`: `walk_0000`."""
+    return f"{animation}_{index:04d}"
 
 
 @dataclass
@@ -47,15 +55,15 @@ def texturepacker_json(sheet: Sheet, image_name: str, animations: list[Animation
         if p.duration is not None:
             entry["duration"] = int(p.duration)
         frames[p.key] = entry
+    order = {k: i for i, k in enumerate(frames)}
     tags = []
     for a in animations:
         missing = [k for k in a.keys if k not in frames]
         if missing:
             raise ValueError(f"animation {a.name!r} names frames that are not on the sheet: {missing[:3]}")
-        # Aseprite-style tags name a run of numeric frame keys: Phaser's createFromAseprite
-        # looks each frame up as String(i) for i in from..to
-        if a.keys and all(k.isdigit() for k in a.keys):
-            nums = [int(k) for k in a.keys]
+        # Aseprite-style tags: a run of consecutive frames, by position in `frames`
+        if len(a.keys) > 1:
+            nums = [order[k] for k in a.keys]
             if nums == list(range(nums[0], nums[0] + len(nums))):
                 tags.append({"name": a.name, "from": nums[0], "to": nums[-1], "direction": a.direction})
     w, h = sheet.size

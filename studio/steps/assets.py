@@ -21,7 +21,7 @@ from studio.engine import (
 )
 from studio.engine.errors import UserError
 from studio.engine.seeds import derive_seed
-from studio.export.atlas import Animation
+from studio.export.atlas import Animation, frame_name
 from studio.models import manager, registry
 from studio.models.loaders.diffusers import load_text_to_image
 from studio.models.manager import plan_backend
@@ -363,7 +363,7 @@ class Sheet(Step):
             raise InputError("assets.sheet: no images to pack")
         if params.mode == "animation":
             dur = int(round(1000 / params.fps))
-            frames = [Frame(str(i), a.image, duration=dur) for i, a in enumerate(arts)]
+            frames = [Frame(frame_name(params.animation, i), a.image, duration=dur) for i, a in enumerate(arts)]
             anims = [Animation(params.animation, [f.key for f in frames], fps=params.fps, loop=params.loop)]
         else:
             names = [a.name or f"sprite_{i:03d}" for i, a in enumerate(arts)]

@@ -1,6 +1,6 @@
 """Real consumers: PixiJS and Phaser 3 (from npm) load the sprite sheets studio writes, in
 headless Chromium. PixiJS renders every frame with the source pixels in the right place; Phaser
-builds the animations from the Aseprite frame tags (numeric frame keys) and plays them.
+builds the animations with its frame-name helper (`generateFrameNames`: `walk_0000`, ...) and plays them.
 
 Needs Chromium (Debian: `apt-get install -y chromium`), Node's npm (the pinned packages of
 package.json are installed into tests/consumer/node_modules on first use, about 15 s; it is
@@ -143,11 +143,11 @@ def test_pixi_renders_every_animation_frame(page, produced):
     names = list(doc["frames"])
     result = _render(pg, "goblin_walk_sheet.json", names, (64, 64))
     assert result["renderer"] == "webgl"
-    assert sorted(result["textures"], key=int) == [str(i) for i in range(6)]
+    assert result["textures"] == [f"walk_{i:04d}" for i in range(6)]
     assert result["animations"] == {"walk": 6}
     # the uniform grid holds the untrimmed frames in order: the reference pixels
     grid = Image.open(produced / "goblin_walk_grid.png")
-    expected = {str(i): grid.crop((i * 64, 0, (i + 1) * 64, 64)) for i in range(6)}
+    expected = {f"walk_{i:04d}": grid.crop((i * 64, 0, (i + 1) * 64, 64)) for i in range(6)}
     _check_frames(result, expected)
 
 
@@ -155,7 +155,7 @@ def test_pixi_reads_the_shared_atlas(page, produced):
     pg, site, _ = page
     doc = json.loads((produced / "atlas.json").read_text())
     result = _render(pg, "atlas.json", ["potion", "key"], (48, 48))
-    assert {"potion", "key", "0", "9"} <= set(result["textures"])
+    assert {"potion", "key", "goblin_walk_0000", "coin_spin_0003"} <= set(result["textures"])
     assert result["animations"]["goblin_walk"] == 6 and result["animations"]["coin_spin"] == 4
     assert [t["name"] for t in doc["meta"]["frameTags"]] == ["goblin_walk", "coin_spin"]
     _check_frames({"frames": {"potion": result["frames"]["potion"]}}, {"potion": Image.open(produced / "potion.png")})
@@ -163,19 +163,20 @@ def test_pixi_reads_the_shared_atlas(page, produced):
     _check_frames(small, {"key": Image.open(produced / "key.png")})
 
 
-def _phaser(pg, url: str, png: str, js: str) -> dict:
+def _phaser(pg, url: str, png: str, js: str, anims: list[dict]) -> dict:
     pg.goto(url + "/phaser.html", wait_until="load")
     pg.wait_for_function("window.loadAtlas !== undefined", timeout=30_000)
-    return pg.evaluate("([p, j]) => window.loadAtlas(p, j)", [png, js])
+    return pg.evaluate("([p, j, a]) => window.loadAtlas(p, j, a)", [png, js, anims])
 
 
-def test_phaser_builds_animations_from_the_frame_tags(page, produced):
+def test_phaser_builds_animations_with_its_frame_name_helper(page, produced):
     pg, site, url = page
     doc = json.loads((produced / "goblin_walk_sheet.json").read_text())
-    res = _phaser(pg, url, "goblin_walk_sheet.png", "goblin_walk_sheet.json")
-    assert sorted(res["frameNames"], key=int) == [str(i) for i in range(6)]
-    assert res["anims"] == [{"key": "walk", "frames": [str(i) for i in range(6)], "duration": 600}]  # 6 x 100 ms
-    assert res["playing"] and res["current"] == "0"
+    res = _phaser(pg, url, "goblin_walk_sheet.png", "goblin_walk_sheet.json", [{"key": "walk", "prefix": "walk_", "end": 5, "fps": 10}])
+    names = [f"walk_{i:04d}" for i in range(6)]
+    assert sorted(res["frameNames"]) == names and doc["animations"]["walk"] == names
+    assert res["anims"] == [{"key": "walk", "frames": names, "duration": 600}]  # 6 frames at 10 fps
+    assert res["playing"] and res["current"] == "walk_0000"
     for key, fr in doc["frames"].items():
         got = res["frames"][key]
         assert [got["x"], got["y"], got["w"], got["h"]] == [fr["frame"][k] for k in ("x", "y", "w", "h")]
@@ -187,7 +188,8 @@ def test_phaser_builds_animations_from_the_frame_tags(page, produced):
 
 def test_phaser_reads_the_shared_atlas(page, produced):
     pg, site, url = page
-    res = _phaser(pg, url, "atlas.png", "atlas.json")
+    res = _phaser(pg, url, "atlas.png", "atlas.json", [{"key": "goblin_walk", "prefix": "goblin_walk_", "end": 5, "fps": 10},
+                                                       {"key": "coin_spin", "prefix": "coin_spin_", "end": 3, "fps": 10}])
     assert {"potion", "key"} <= set(res["frameNames"])
     by_key = {a["key"]: a["frames"] for a in res["anims"]}
-    assert by_key == {"goblin_walk": [str(i) for i in range(6)], "coin_spin": [str(i) for i in range(6, 10)]}
+    assert by_key == {"goblin_walk": [f"goblin_walk_{i:04d}" for i in range(6)], "coin_spin": [f"coin_spin_{i:04d}" for i in range(4)]}
