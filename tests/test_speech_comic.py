@@ -39,6 +39,16 @@ def test_one_overlong_sentence_is_cut_between_words():
     # no clause end within reach: after the last whole word that fits
     kept, cut = sc.shorten_speech(["alpha beta gamma delta epsilon zeta eta theta"], 5)
     assert kept == ["alpha beta gamma delta epsilon…"] and cut == 3
+    # a first sentence up to half as long again as the budget stays whole (smaller type, no cut)
+    assert sc.shorten_speech(["alpha beta gamma delta epsilon zeta eta. Theta iota."], 5) == (
+        ["alpha beta gamma delta epsilon zeta eta."], 2)
+
+
+def test_the_budget_follows_the_panel_size():
+    assert sc.word_budget((806, 549)) == 31 and sc.word_budget((806, 350)) == 20
+    assert sc.word_budget((300, 200)) == 8 and sc.word_budget((3000, 3000)) == 40  # clamped
+    assert sc.word_budget((806, 549), dpi=300) == 8  # twice the dpi: type four times the area
+    assert sc.word_budget(None) == sc.MAX_WORDS
 
 
 def test_off_screen_voice_becomes_a_quoted_caption():

@@ -135,8 +135,19 @@ def panel_from_meta(meta: dict[str, Any], *, captions: str = "auto", max_lines: 
 
 # -- speech from a transcript: timed lines to bubbles ------------------------------------------
 
-#: at most this many words of transcribed speech per panel by default (about three short bubbles)
+#: at most this many words of transcribed speech per panel when the panel's size is not known
 MAX_WORDS = 30
+#: a panel holds about one lettered word per this many squares of the font size (bubble margins,
+#: line spacing and room for the picture included): 9 pt at 150 dpi on an 800x550 panel is ~30
+WORD_AREA = 40
+
+
+def word_budget(size: tuple[int, int] | None, dpi: float = 150.0, font_pt: float = 9.0) -> int:
+    """How many words of speech a panel of `size` pixels holds at the lettering size (8 to 40)."""
+    if not size:
+        return MAX_WORDS
+    font_px = max(6.0, font_pt * float(dpi) / 72.0)
+    return int(max(8, min(40, round(size[0] * size[1] / (WORD_AREA * font_px * font_px)))))
 _SENT = re.compile(r"(?<=[.!?…])\s+")
 _CLAUSE_END = re.compile(r"[,;:\u2013\u2014-]$")
 
@@ -148,8 +159,9 @@ def _is_timed(value: Any) -> bool:
 
 def shorten_speech(texts: list[str], max_words: int = MAX_WORDS) -> tuple[list[str], int]:
     """Keep a panel's speech within `max_words`, never cutting a word: whole sentences are kept in
-    order while they fit; when not even the first fits, it is cut after the last clause (a comma,
-    a colon, a dash) that fits, else after the last word that fits, and ends with "…".
+    order while they fit; when not even the first fits, it stays whole up to half as long again
+    as the budget (smaller type beats a broken sentence), else it is cut after the last clause (a
+    comma, a colon, a dash) that fits, else after the last word that fits, and ends with "…".
     Returns (the lines kept, how many words were left out)."""
     total = sum(len(t.split()) for t in texts)
     if max_words <= 0 or total <= max_words:
@@ -170,8 +182,11 @@ def shorten_speech(texts: list[str], max_words: int = MAX_WORDS) -> tuple[list[s
         if kept:
             out.append(" ".join(kept))
         break
-    if not out:  # one sentence longer than the whole budget: cut it between words
-        words = texts[0].split()[:max_words]
+    first = next((x for x in _SENT.split(texts[0]) if x.strip()), "") if texts else ""
+    if not out and len(first.split()) <= 1.5 * max_words:  # nearly fits: whole, in smaller type
+        out, used = [first], len(first.split())
+    if not out:  # one sentence much longer than the whole budget: cut it between words
+        words = first.split()[:max_words]
         clause = max((i for i, w in enumerate(words) if _CLAUSE_END.search(w)), default=-1)
         if clause + 1 >= max(3, max_words // 2):
             words = words[: clause + 1]
@@ -203,13 +218,13 @@ def speech_items(timed: list[dict[str, Any]], *, faces: Any = None, max_words: i
 
 
 def panels_from_meta(metas: list[dict[str, Any]], *, captions: str = "auto", max_lines: int = 3,
-                     max_words: int = MAX_WORDS) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                     max_words: int | list[int] = MAX_WORDS) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Script panels from the images' meta (keyframes with subtitles, a transcript, captions).
 
     Subtitles win: when any panel carries subtitles, they give the words of every panel and a
     transcript is not lettered (subtitles are what the author wrote; mixing both would letter a
     line twice). A timed transcript (`audio.transcribe`) is already one line per moment: each
-    panel letters its own lines, shortened to `max_words`. Returns (panels, facts): facts are
+    panel letters its own lines, shortened to `max_words` (one number, or one per panel). Returns (panels, facts): facts are
     `words_from` ("subtitles" | "speech" | None), `transcribed` (a transcript was attached, even
     an empty one), `dropped` (lines over max_lines), `shortened` (words left out)."""
     metas = [dict(m) for m in metas]
@@ -229,9 +244,10 @@ def panels_from_meta(metas: list[dict[str, Any]], *, captions: str = "auto", max
                     if isinstance(m.get(key), list):
                         m[key] = lines
     panels = []
-    for m in metas:
+    budgets = list(max_words) if isinstance(max_words, list) else [max_words] * len(metas)
+    for m, budget in zip(metas, budgets):
         if timed:
-            items, cut = speech_items(m.get("speech") or [], faces=m.get("faces"), max_words=max_words, max_lines=max_lines)
+            items, cut = speech_items(m.get("speech") or [], faces=m.get("faces"), max_words=budget, max_lines=max_lines)
             facts["shortened"] += cut
             p, d = panel_from_meta({**m, "speech": items}, captions=captions, max_lines=max_lines)
         else:

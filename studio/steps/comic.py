@@ -222,7 +222,7 @@ class ComicPlan(Step):
 class ScriptParams(StepParams):
     captions: Literal["auto", "all", "none"] = Field("auto", description="image captions as narration boxes: auto puts a captioning model's description on panels without dialogue (not subtitle copies or measured fallback descriptions); all: every caption; none: never")
     max_lines: int = Field(3, ge=0, le=12, description="at most this many subtitle/speech lines per panel (the rest are noted, not lettered; a transcript's extra lines run on in the last one)")
-    max_words: int = Field(30, ge=0, le=400, description="transcribed speech longer than this many words a panel is shortened: whole sentences first, never mid-word (0: never)")
+    max_words: int | None = Field(None, ge=0, le=400, description="transcribed speech longer than this many words a panel is shortened: whole sentences first, never mid-word (None: what the panel holds at 9 pt, 8 to 40 words; 0: never)")
 
 
 @register_step
@@ -267,13 +267,16 @@ class ComicScript(Step):
             source = words_from = "story"
         else:
             metas = [dict(a.meta) for a in images]
+            budgets = [params.max_words if params.max_words is not None else
+                       sc.word_budget(a.image.size, float(a.meta.get("dpi", 150))) for a in images]
             panels, facts = sc.panels_from_meta(metas, captions=params.captions, max_lines=params.max_lines,
-                                                max_words=params.max_words)
+                                                max_words=budgets)
             if facts["dropped"]:
                 ctx.warn(f"{facts['dropped']} subtitle/speech line(s) did not fit the max_lines={params.max_lines} limit per panel and were left out")
             if facts["shortened"]:
-                ctx.warn(f"speech shortened to at most {params.max_words} words a panel (whole sentences first): "
-                         f"{facts['shortened']} word(s) left out; raise max_words or edit script.json to keep more")
+                most = params.max_words if params.max_words is not None else f"{min(budgets)}-{max(budgets)}"
+                ctx.warn(f"speech shortened to what each panel holds ({most} words; whole sentences first, never mid-word): "
+                         f"{facts['shortened']} word(s) left out; raise script.max_words or edit script.json to keep more")
             if facts["words_from"] is None and any(isinstance(m.get("time"), (int, float)) for m in metas):
                 clip = next((Path(str(m["source"])).name for m in metas if m.get("source")), "the clip")
                 if facts["transcribed"]:
