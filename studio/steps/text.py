@@ -150,10 +150,15 @@ class TextStory(Step):
         else:
             if resolved is not None:
                 ctx.warn(f"text.story: {resolved.hint()}. Writing the script from story templates filled from the premise instead")
-            script = st.template_script(premise, params.panels, ctx.seed)
-            analysis = st.analyse_premise(premise)
-            ctx.report(backend="template", panels=len(script.panels), premise_understood=analysis.parsed,
-                       structure=[p["beat"] for p in script.panels])
+            from studio.backends.text.understand import understand
+
+            u = understand(premise)
+            script = st.template_script(premise, params.panels, ctx.seed, understanding=u)
+            if not script.understood:
+                ctx.warn("text.story: premise_understood: false: no character and what they do could be read from "
+                         f"{premise[:60]!r}; the story is built from the words it has")
+            ctx.report(backend="template", panels=len(script.panels), premise_understood=script.understood,
+                       understanding=u.to_dict(), structure=[p["beat"] for p in script.panels])
         cast = script.characters
         looks = {c["name"]: c["look"] for c in cast}
         texts = []
@@ -162,5 +167,8 @@ class TextStory(Step):
             meta = {"panel": p["panel"], "beat": p.get("beat", ""), "caption": p["caption"], "speech": p["speech"],
                     "characters": present, "cast": cast, "source": script.source}
             texts.append(TextArtifact(p["description"], meta=meta, name=f"panel_{p['panel']:02d}"))
-        ctx.progress(1.0, "done")
+        if backend != "transformers":
+            ctx.progress(1.0, f"premise_understood: {str(script.understood).lower()}")
+        else:
+            ctx.progress(1.0, "done")
         return {"data": DataArtifact(script.panels, meta={"cast": cast, "premise": premise}, name="story"), "texts": texts}

@@ -354,6 +354,13 @@ def understand(text: str) -> Understanding:
     return _understand(text)
 
 
+def _clean(text: str) -> str:
+    """Emoji and other symbols out (they confuse the tagger), whitespace collapsed."""
+    import unicodedata
+
+    return " ".join("".join(" " if unicodedata.category(ch) in ("So", "Sk", "Cs", "Co") else ch for ch in text).split())
+
+
 def _parse(text: str):
     """spaCy's parse; a first sentence with no verb ("a teapot dreams of...", "a boy and his dog
     search for...": the small tagger reads the verb as a noun) is parsed again with "who" before
@@ -390,7 +397,7 @@ def _understand(text: str) -> Understanding:
         return Understanding(text=text, understood=False, characters=[], goal=None, actions=[], obstacle=None,
                              setting=None, time=None, weather=None, props=[], mood=None, mood_words=[],
                              words=[w for w in re.findall(r"[A-Za-z]{3,}", text)])
-    doc = _parse(text[:2000])
+    doc = _parse(_clean(text[:2000]) or text[:2000])
     sents = list(doc.sents)
     first = sents[0] if sents else doc
     chars: list[Character] = []
@@ -411,16 +418,15 @@ def _understand(text: str) -> Understanding:
         if head.lower_ in ("who", "that", "which", "it", "they", "he", "she", "i", "we", "you", "someone", "everyone"):
             return None
         toks = _chunk_tokens(head)
-        proper = head.pos_ == "PROPN" and head.lower_ not in PLACES and head.lower_ not in ANIMALS
+        proper = head.pos_ == "PROPN" and head.text[:1].isupper() and head.lower_ not in PLACES and head.lower_ not in ANIMALS
         name = None
         role_tok = head
         if proper:
-            name = " ".join(t.text for t in toks if t.pos_ == "PROPN")
+            name = " ".join(t.text for t in toks if t.pos_ == "PROPN" and t.text[:1].isupper() and t.i <= head.i)
             if head.i in appos:
                 role_tok = appos[head.i]
                 toks = _chunk_tokens(role_tok)
-                char_heads[role_tok.i] = len(chars)
-        compounds = [t for t in toks if t.dep_ == "compound" and t.i < role_tok.i and t.pos_ != "PROPN"]
+        compounds = [t for t in toks if t.dep_ == "compound" and t.i < role_tok.i and not (t.pos_ == "PROPN" and t.text[:1].isupper())]
         head_lemma = _lemma_noun(role_tok) if not (proper and role_tok is head) else head.text
         words = [c.lower_ for c in compounds] + [head_lemma.lower()]
         kind, family = _kind(words, head_lemma.lower(), proper and role_tok is head)
@@ -455,6 +461,8 @@ def _understand(text: str) -> Understanding:
         chars.append(ch)
         char_pos.append(head.i)
         char_heads[head.i] = len(chars) - 1
+        if role_tok is not head:
+            char_heads[role_tok.i] = len(chars) - 1
         return len(chars) - 1
 
     # 1. subjects of verbs (and nouns modified by a relative clause: "a cat who wants to fly")
@@ -564,20 +572,31 @@ def _understand(text: str) -> Understanding:
         for c in verb.rights:
             if c.dep_ in ("dobj", "attr", "oprd", "dative"):
                 obj_toks = _chunk_tokens(c)
-                obj = " ".join(x.text for x in obj_toks if x.dep_ not in ("det", "poss", "nummod"))
+                # "a message in a bottle", "a map of the stars": the object's own modifier
+                for pp in c.children:
+                    pobj = [x for x in pp.children if x.dep_ == "pobj"]
+                    if (pp.dep_ == "prep" and pp.i > c.i and pobj and pp.lower_ in ("in", "of", "with", "from", "for")
+                            and not _is_place_noun(pobj[0]) and pobj[0].lemma_.lower() not in TIMES
+                            and pobj[0].lemma_.lower() not in WEATHER and pobj[0].ent_type_ not in ("GPE", "LOC")):
+                        obj_toks = obj_toks + [pp] + _chunk_tokens(pobj[0])
+                        break
+                obj = " ".join(x.text for x in obj_toks if not (x.dep_ in ("det", "poss", "nummod") and x.head == c))
                 parts.append(" ".join(x.text for x in obj_toks))
             elif c.dep_ == "prt":
                 parts.insert(0, c.text) if not parts else parts.append(c.text)
             elif c.dep_ == "acomp":
                 parts.append(" ".join(x.text for x in c.subtree))
-            elif c.dep_ == "prep" and not parts and not any(
+            elif c.dep_ == "prep" and (not parts or (obj is not None and len(parts) == 1 and c.lower_ in ("in", "with", "of", "for")
+                                                    and " " + c.lower_ + " " not in " " + parts[0] + " ")) and not any(
                     x.dep_ == "pobj" and (_is_place_noun(x) or x.lemma_.lower() in TIMES or x.lemma_.lower() in WEATHER or x.ent_type_ in ("GPE", "LOC"))
                     for x in c.children):
                 pobj = [x for x in c.children if x.dep_ in ("pobj", "pcomp")]
                 sub = " ".join([c.text] + [x.text for x in _chunk_tokens(pobj[0])]) if pobj else c.text
                 if pobj and len(sub.split()) <= 6:
                     parts.append(sub)
-                    if obj is None and pobj[0].i not in char_heads and pobj[0].pos_ in ("NOUN", "PROPN"):
+                    if pobj[0].i in char_heads and parts and len(parts) > 1:
+                        parts.pop()  # "with her grandson": a character, not part of the deed
+                    elif obj is None and pobj[0].i not in char_heads and pobj[0].pos_ in ("NOUN", "PROPN"):
                         obj = " ".join(x.text for x in _chunk_tokens(pobj[0]) if x.dep_ not in ("det", "poss"))
         return obj, " ".join(parts)
 

@@ -2,11 +2,13 @@
 
 Three parts, usable on their own:
 
-- `analyse_premise` pulls the hero, their goal or action and the place out of an English premise
-  ("a cat who wants to fly", "Marie, a retired astronaut, learns to bake bread in Paris").
-- `template_script` writes an N-panel script with no model: kishotenketsu for 4 panels,
-  setup/confrontation/resolution for 3, longer arcs for 5-12, a single gag panel for 1; filled
-  from the premise, with seeded choices of wording, looks and a helper character.
+- `analyse_premise` sums up the shared understanding of a premise (studio.backends.text.understand):
+  the hero, their goal or action and the place ("a cat who wants to fly", "Marie, a retired
+  astronaut, learns to bake bread in Paris").
+- `template_script` writes an N-panel script with no model about the request's own characters,
+  goal, obstacle, setting, time and weather: kishotenketsu for 4 panels,
+  setup/confrontation/resolution for 3, longer arcs for 5-12, a single gag panel for 1; beats and
+  lines drawn from pools keyed by the kind of story, seeded.
 - `parse_script` reads a language model's reply: plain JSON, JSON in markdown fences, JSON
   followed by prose, truncated JSON, trailing commas, Python-style quotes; it renumbers panels,
   cuts extra panels, and rejects what cannot be read with a `StoryParseError` that says why.
@@ -18,9 +20,9 @@ A script is a list of panels `{"panel", "beat", "description", "caption", "speec
 "text"}], "characters": [names]}` plus a cast `[{"name", "role", "look"}]` whose `look` is a stable
 visual description to repeat in every image prompt.
 
-Modules, each importing only those listed before it: `grammar` (English verb forms, articles),
-`premise` (reading a premise), `cast` (hero, helper and their looks), `motifs` (pictures for
-common goals), `beats` (beat templates and arcs), `script` (the `Script` type), `templates` (the
+Modules, each importing only those listed before it: `premise` (cleaning and summing up a
+premise), `cast` (the request's characters, named, with looks that fit their kind), `pools` (beat
+words by kind of story), `beats` (arcs), `script` (the `Script` type), `templates` (the
 template writer), `repair` (reading and repairing a model's reply), `llm` (writing with a model;
 loading lives in studio.models.loaders.llm).
 """

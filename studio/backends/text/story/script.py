@@ -12,3 +12,4 @@ class Script:
     characters: list[dict[str, str]]
     source: str = "template"
     repairs: list[str] = field(default_factory=list)
+    understood: bool = True  # the template writer: whether the request could be read

@@ -1,102 +1,367 @@
-"""The template writer: `template_script` writes an N-panel script with no model, from the beats
-of an arc filled from the premise, with seeded choices of wording, looks and a helper."""
+"""The template writer: `template_script` writes an N-panel script with no model, about the
+request's own characters, goal, obstacle, setting, time and weather (read once by
+studio.backends.text.understand). Beats and lines come from pools keyed by the kind of story
+(the goal's verb), filled from the request's words and chosen by the seed; verbs agree with their
+subjects (lemminflect), articles and plurals come from inflect."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from studio.backends.text.story.beats import _BEATS, _INTRODUCES_HELPER, _SHOWS_HELPER, _arc
+from studio.backends.text.story.beats import arc
 from studio.backends.text.story.cast import build_cast
-from studio.backends.text.story.grammar import _cap, _infinitive_from_third, _past
-from studio.backends.text.story.motifs import _GENERIC, _motif
-from studio.backends.text.story.premise import _PLACE_WORDS, analyse_premise
+from studio.backends.text.story.pools import CLASSES, GENERIC, OBSTACLE, VERB_CLASSES, WEATHER
 from studio.backends.text.story.script import Script
+from studio.backends.text.understand import (
+    Action,
+    Character,
+    Setting,
+    Understanding,
+    a,
+    understand,
+    verb_form,
+)
 from studio.engine.errors import InputError
 
-_DEFAULT_PLACES = {
-    "feline": "a quiet town of tiled rooftops", "canine": "a busy little town", "small": "a cosy old house",
-    "wild": "a deep green forest", "bird": "a windy seaside town", "sea": "a bright coral reef", "fantasy": "a misty mountain valley",
-    "farm": "a sunny farm", "robot": "a sprawling neon city", "person": "a small seaside town", "thing": "a cluttered workshop",
+#: where a story happens when the request names no place, by the hero's role or kind
+DEFAULT_PLACES = {
+    "chef": "a busy kitchen", "cook": "a busy kitchen", "baker": "a little bakery", "gardener": "a walled garden",
+    "farmer": "a farm", "astronaut": "a space station", "sailor": "a harbour", "fisherman": "a harbour",
+    "captain": "a ship", "keeper": "the lighthouse", "detective": "a rainy city", "knight": "a castle",
+    "king": "a castle", "queen": "a castle", "princess": "a castle", "prince": "a castle", "scientist": "a laboratory",
+    "inventor": "a workshop", "mechanic": "a garage", "teacher": "a school", "student": "a school",
+    "pirate": "a ship", "musician": "a little theatre", "singer": "a little theatre", "dancer": "a dance hall",
+    "painter": "an attic studio", "librarian": "a library", "wizard": "a tower", "witch": "a forest",
+    "feline": "a quiet town of tiled rooftops", "canine": "a busy park", "bird": "a windy clifftop",
+    "sea": "the sea", "farm": "a farm", "wild": "a deep green forest", "small": "a garden", "insect": "a garden",
+    "creature": "a misty mountain valley", "dragon": "a misty mountain valley", "robot": "a cluttered workshop",
+    "machine": "a cluttered workshop", "thing": "a cosy kitchen", "person": "a small town",
 }
+_TIME_PHRASES = {"dawn": "at dawn", "morning": "in the morning", "day": "at midday", "afternoon": "in the afternoon",
+                 "dusk": "at dusk", "evening": "in the evening", "night": "at night", "winter": "in winter",
+                 "summer": "in summer", "spring": "in spring", "autumn": "in autumn", "holidays": "in the holidays",
+                 "weekend": "at the weekend", "birthday": "on a birthday"}
+_WEATHER_NOUNS = {"storm": "the storm", "rain": "the rain", "snow": "the snow", "fog": "the fog", "wind": "the wind",
+                  "heat": "the heat", "sun": "the sunshine", "hail": "the hail", "sandstorm": "the sandstorm"}
+_SETTING_PREPS = {"in", "on", "at", "inside", "aboard", "under", "beneath", "near", "atop"}
+_ADJ_OBSTACLES = ("afraid", "scared", "terrified", "frightened", "too", "unable", "allergic")
+
+_SLOT = re.compile(r"\{(\w+)\}|<(\w+)(?::(d))?>")
 
 
-def _fill(template: str, ctx: dict[str, str], plural: bool = False) -> str:
-    out = template.format(**ctx)
-    out = re.sub(r"\s+", " ", out).replace(",,", ",").replace(",.", ".").replace(", ,", ",").strip()
-    if plural:  # "two robots (...) sits" -> "sit": the verb right after the hero agrees
-        for subject in sorted({ctx["hero_look"], ctx["Hero_look"], ctx["hero"], ctx["Hero"]}, key=len, reverse=True):
-            out = re.sub(re.escape(subject) + r"( finally| then)? (\w+)\b",
-                         lambda m: m.group(0)[: m.start(2) - m.start(0)] + ("are" if m.group(2) == "is" else _infinitive_from_third(m.group(2))), out)
-    return _cap(out)
+@dataclass
+class _Ctx:
+    values: dict[str, str | None]
+    numbers: dict[str, bool]  # slot -> plural (subjects only)
+    goal: str
+    extra: dict = field(default_factory=dict)
 
 
-#: words that already set a panel somewhere
-_SETTING_WORDS = _PLACE_WORDS | {"home", "room", "bedroom", "stage", "indoors", "outdoors", "pond"}
+def _definite(phrase: str) -> str:
+    words = phrase.split()
+    if words and words[0].lower() in ("a", "an", "some"):
+        words[0] = "the"
+    return " ".join(words)
 
 
-def _with_place(description: str, in_place: str, hero_noun: str = "") -> str:
-    """The description, set in the story's place when it names no place of its own, so every
-    picture of the story happens in the same town (a helper's entrance is not drawn on a bare
-    backdrop or in some other landscape). The hero's own name is no place ("lighthouse keeper")."""
-    words = set(re.findall(r"[a-zé]+", description.lower())) - set(hero_noun.lower().split())
-    named = set(re.findall(r"[a-zé]+", in_place.lower())) - {"in", "on", "at", "a", "an", "the", "of"}
-    if words & _SETTING_WORDS or (named and named <= words):
-        return description
-    return description.rstrip(". ") + f", {in_place}."
+def _definite_all(phrase: str) -> str:
+    return re.sub(r"\b(?:a|an)\b(?=\s)", "the", phrase)
 
 
-def template_script(premise: str, panels: int, seed: int = 0) -> Script:
-    """An N-panel script (1..12) from structured templates filled from the premise. Seeded."""
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:] if s else s
+
+
+def _conj(lemma: str, plural: bool, past: bool) -> str:
+    if lemma == "be":
+        return ("were" if plural else "was") if past else ("are" if plural else "is")
+    if past:
+        return verb_form(lemma, "VBD")
+    return lemma if plural else verb_form(lemma, "VBZ")
+
+
+def _conj_phrase(phrase: str, plural: bool, past: bool) -> str:
+    words = phrase.split()
+    if not words:
+        return phrase
+    if words[0] in ("can", "must", "will", "cannot"):
+        return phrase
+    return " ".join([_conj(words[0], plural, past)] + words[1:])
+
+
+def _base(name: str) -> tuple[str, bool]:
+    """A slot name to the ctx key and whether to capitalise ('Obj_cap' -> 'obj', True)."""
+    cap = False
+    if name.endswith("_cap"):
+        name, cap = name[:-4], True
+    if name not in ("H", "O") and name[:1].isupper():
+        name, cap = name[:1].lower() + name[1:], True
+    return name, cap
+
+
+def _usable(template: str, c: _Ctx) -> bool:
+    for m in _SLOT.finditer(template):
+        if m.group(1):
+            key, cap = _base(m.group(1))
+            v = c.values.get(key)
+            if v is None or (cap and not v):
+                return False
+    return True
+
+
+_SPOKEN_OWNERS = re.compile(r"\b(its|his|her|their)\b")
+_SPOKEN = {"goal", "obj", "goal_ing"}
+
+
+def _render(template: str, c: _Ctx, voice: str | None = None) -> str:
+    """`template` filled; `voice` ('hero' or 'other') when it is a speech line, so the request's
+    'its village' becomes 'my village' in the hero's mouth and 'your village' in another's."""
+    out: list[str] = []
+    pos = 0
+    plural = False
+    last_subject_end = -10
+    for m in _SLOT.finditer(template):
+        literal = template[pos: m.start()]
+        out.append(literal)
+        pos = m.end()
+        if m.group(1):
+            key, cap = _base(m.group(1))
+            value = c.values[key] or ""
+            if voice and key in _SPOKEN:
+                value = _SPOKEN_OWNERS.sub("my" if voice == "hero" else "your", value)
+            if key in c.numbers:
+                plural = c.numbers[key] or (literal == " and " and last_subject_end == m.start() - len(literal))
+                last_subject_end = m.end()
+            out.append(_cap(value) if cap else value)
+        else:
+            lemma, past = m.group(2), bool(m.group(3))
+            if lemma == "goal":
+                g = _SPOKEN_OWNERS.sub("my" if voice == "hero" else "your", c.goal) if voice else c.goal
+                out.append(_conj_phrase(g, plural, past))
+            else:
+                out.append(_conj(lemma, plural, past))
+    out.append(template[pos:])
+    s = "".join(out)
+    s = re.sub(r"\s+", " ", s)
+    s = re.sub(r"\s+([,.;:!?])", r"\1", s)
+    s = re.sub(r"(?<!\.)\.\.(?!\.)", ".", s.replace(",,", ",").replace(",.", ".").replace(".,", ".").replace(",;", ";").replace(",:", ":")).strip()
+    s = s.replace(",!", "!").replace(",?", "?")
+    s = re.sub(r"^,\s*", "", s)
+    return _cap(s)
+
+
+def _story_class(u: Understanding, goal: Action | None) -> str:
+    if goal is None:
+        return "generic"
+    if any("rival" in ch.attributes for ch in u.characters) or goal.via in ("compete", "race") or goal.verb in ("compete", "race"):
+        return "compete"
+    if goal.phrase.startswith("fall in love") or (goal.verb in ("meet", "love", "befriend") and len(u.characters) > 1):
+        return "befriend"
+    return VERB_CLASSES.get(goal.verb, "generic")
+
+
+def _fallback(u: Understanding, premise: str) -> tuple[Understanding, bool]:
+    """A request that could not be read: a story from the words it does have (its first being or
+    thing becomes the hero, or a traveller looks for it)."""
+    if u.understood:
+        return u, True
+    from lemminflect import getAllLemmas
+
+    def english_noun(w: str) -> bool:
+        return w.isascii() and "NOUN" in getAllLemmas(w.lower())
+
+    nouns = [w for w in u.words if w.isalpha() and english_noun(w)]
+    chars = [c for c in u.characters if all(english_noun(w) for w in c.noun.split())]
+    goal = u.goal if chars else None
+    props = [p for p in u.props if all(english_noun(w) or not w.isalpha() for w in p.split())]
+    if not chars:
+        chars = [Character(text="traveller", noun="traveller", head="traveller", kind="person", family="person",
+                           role="traveller", label="Traveller", subject=True)]
+    if goal is None:
+        own = set(chars[0].noun.split())
+        target = (props[0] if props else None) or next((n for n in nouns if n not in own), None)
+        if target and target != chars[0].head:
+            goal = Action(verb="find", object=target, phrase=f"find {a(target)}", desire=True, agent=0, via="want")
+            if target not in props:
+                props.append(target)
+        else:
+            goal = Action(verb="find", object=None, phrase="find the way home", desire=True, agent=0, via="want")
+    return Understanding(text=u.text, understood=False, characters=chars, goal=goal, actions=[goal],
+                         obstacle=u.obstacle, setting=u.setting, time=u.time, weather=u.weather, props=props,
+                         mood=u.mood, mood_words=u.mood_words, words=u.words), False
+
+
+def _place(u: Understanding, hero: Character) -> tuple[str, str]:
+    """(the place as a noun phrase, the place with its preposition)."""
+    s: Setting | None = u.setting
+    if s is not None:
+        if s.implied:
+            phrase = "the " + s.phrase
+            return phrase, f"at {phrase}" if s.head in ("lighthouse", "castle", "school", "station", "farm", "market") else f"in {phrase}"
+        phrase = s.phrase if s.proper else _definite(s.phrase)
+        if not s.proper and not phrase.lower().startswith(("the ", "their ", "his ", "her ", "its ", "my ", "our ")):
+            phrase = "the " + phrase
+        prep = s.prep if s.prep in _SETTING_PREPS else ("on" if s.head in ("mars", "moon", "island", "beach", "roof", "rooftop", "ship") else "in")
+        return phrase, f"{prep} {phrase}"
+    key = hero.role.split()[-1] if hero.role else ""
+    where = DEFAULT_PLACES.get(key) or DEFAULT_PLACES.get(hero.head) or DEFAULT_PLACES.get(hero.family) or DEFAULT_PLACES.get(hero.kind) or "a small town"
+    phrase = _definite(where)
+    prep = "at" if phrase.endswith(("lighthouse", "clifftop")) else "on" if phrase.endswith(("farm", "ship", "sea", "station")) else "in"
+    return phrase, f"{prep} {phrase}"
+
+
+def _ref(entry: dict, c: Character | None) -> str:
+    """A character in words: 'Marie', 'Chef Rosa', 'the lighthouse keeper', 'the robots'."""
+    if c is None or c.name or entry["name"] != c.label and " " in entry["name"] and not entry["name"].endswith("s"):
+        return entry["name"]
+    if c.plural and c.count > 3:
+        return "the " + (c.text.split(" ", 1)[1] if c.text.split()[0].isdigit() or c.text.split()[0] in ("two", "three", "four", "five", "many", "some") else c.text)
+    if entry["name"] not in (c.label,):
+        return entry["name"]
+    return "the " + c.noun
+
+
+def _obstacle(u: Understanding, h: str, hero_plural: bool) -> tuple[str | None, str | None, str | None]:
+    """The obstacle as a clause in the present (descriptions), in the past (captions), and as
+    the hero would say it."""
+    o = u.obstacle
+    if not o or o == "each other" or (u.weather and o == _WEATHER_NOUNS.get(u.weather)):
+        return None, None, None
+    if o.split()[0].lower() in _ADJ_OBSTACLES:
+        return (f"{h} {'are' if hero_plural else 'is'} {o}", f"{h} {'were' if hero_plural else 'was'} {o}",
+                f"{'we are' if hero_plural else 'I am'} {o}")
+    if o.startswith("cannot "):
+        return f"{h} {o}", f"{h} could not {o[7:]}", f"{'we' if hero_plural else 'I'} {o}"
+    past = re.sub(r"\b(is|are|has|have|does|do|can)\b", lambda m: {"is": "was", "are": "were", "has": "had", "have": "had",
+                                                                  "does": "did", "do": "did", "can": "could"}[m.group(1)], o, count=1)
+    return o, past, o
+
+
+def template_script(premise: str, panels: int, seed: int = 0, understanding: Understanding | None = None) -> Script:
+    """An N-panel script (1..12) about the request, from beat pools filled with its words. Seeded."""
     if not 1 <= int(panels) <= 12:
         raise InputError(f"text.story: panels must be 1..12, got {panels}")
-    p = analyse_premise(premise)
+    u0 = understanding or understand(premise)
+    u, understood = _fallback(u0, premise)
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0x5707])
-    cast = build_cast(p, rng)
-    hero, helper = cast[0], cast[1]
-    motif = _motif(p)
+    cast = build_cast(u, rng)
+    goal = u.goal
+    hero_c = u.characters[0]
+    hero = cast[0]
+    members = [e for e in cast if e["group"] == 0]
+    other = members[1] if len(members) > 1 else next((e for e in cast if e["group"] != 0), None)
+    other_c = u.characters[other["group"]] if other is not None else None
+    cls = _story_class(u, goal)
 
-    def pick(options: list[str]) -> str:
+    def pick(options: list):
         return options[int(rng.integers(len(options)))]
 
-    if p.hero_name:
-        hero_ref = p.hero_name
-    elif not p.parsed:
-        hero_ref = "the traveller"
-    else:
-        hero_ref = "the " + p.hero_noun
-    hero_look = hero["look"] if p.hero_name else hero["look"][0].lower() + hero["look"][1:]
-    in_place = p.place or ("in " + _DEFAULT_PLACES.get(p.category if p.parsed else "person", "a small town"))
-    place_np = in_place.split(" ", 1)[1] if " " in in_place else in_place
-    short = p.text if len(p.text) <= 120 else p.text[:117].rsplit(" ", 1)[0] + "..."
-    ctx: dict[str, str] = {
-        "hero": hero_ref, "Hero": _cap(hero_ref), "hero_look": hero_look, "Hero_look": _cap(hero_look),
-        "hero_pos": hero_ref + ("'" if hero_ref.endswith("s") else "'s"),
-        "helper": helper["name"], "Helper": helper["name"], "helper_look": helper["look"], "Helper_look": _cap(helper["look"]),
-        "in_place": in_place, "In_place": _cap(in_place), "through_place": "through " + place_np,
-        "goal_inf": p.goal_inf, "goal_ing": p.goal_ing, "action": p.action or p.goal_inf,
-        "action_past": _past(p.goal_inf),
-        "premise_short": short,
+    hero_group_plural = hero_c.plural and len(members) == 1
+    h = _ref(hero, hero_c)
+    o = _ref(other, other_c) if other is not None else None
+    place, in_place = _place(u, hero_c)
+    obj = obj_bare = None
+    if goal is not None and goal.object:
+        obj_bare = re.sub(r"^(?:a|an|the|his|her|their|its|my|our)\s+", "", goal.object)
+        owner = re.search(r"\b(his|her|their|its|my|our)\s+" + re.escape(obj_bare.split()[0]), goal.phrase)
+        obj = ("the " + obj_bare) if not owner else f"{owner.group(1)} {obj_bare}"
+        if owner and owner.group(1) == "its" and hero_c.kind == "person":
+            obj = "the " + obj_bare
+    elif u.props:
+        obj_bare = u.props[0]
+        obj = "the " + obj_bare
+    prop = next((p for p in u.props if p != obj_bare), None)
+    time_phrase = _TIME_PHRASES.get(u.time or "", "")
+    weather = _WEATHER_NOUNS.get(u.weather or "")
+    obstacle_clause, obstacle_past, obstacle_line = _obstacle(u, h, hero_group_plural)
+    goal_phrase = goal.phrase if goal is not None else "find a way"
+    obj_plural = bool(obj_bare) and obj_bare.split()[-1].endswith("s") and not obj_bare.endswith("ss")
+    values: dict[str, str | None] = {
+        "H": hero["look"], "O": other["look"] if other else None,
+        "h": h, "h_ref": h, "h_short": hero["name"], "h_gen": h + ("'" if h.endswith("s") else "'s"),
+        "h_poss": "their" if hero_group_plural or hero_c.kind == "person" else "its",
+        "o": o, "o_ref": o, "o_short": other["name"] if other else None,
+        "both": f"{h} and {o}" if o else None,
+        "goal": goal_phrase, "goal_ing": verb_form(goal_phrase.split()[0], "VBG") + goal_phrase[len(goal_phrase.split()[0]):],
+        "obj": obj, "obj_bare": obj_bare, "an_obj": a(obj_bare) if obj_bare else None,
+        "place": place, "in_place": in_place, "place_voc": place if (u.setting is not None and u.setting.proper) else None, "time": time_phrase, "weather": weather,
+        "obstacle_clause": obstacle_clause, "obstacle_past": obstacle_past, "obstacle_line": obstacle_line, "prop": ("the " + prop) if prop else None,
+        "premise": premise if len(premise) <= 120 else premise[:117].rsplit(" ", 1)[0] + "...",
     }
-    ctx["means"] = pick(motif.get("means", _GENERIC["means"]))
-    for key in ("dream", "attempt", "failure", "success"):
-        ctx[key] = pick(motif.get(key, _GENERIC[key])).format(**ctx)
+    numbers = {"H": hero_group_plural, "h": hero_group_plural, "h_ref": hero_group_plural, "h_short": hero_group_plural,
+               "O": bool(other_c and other_c.plural and other_c.count > 3), "o": False, "o_ref": False, "o_short": False,
+               "both": True, "obj": obj_plural, "obj_bare": obj_plural, "weather": False, "h_gen": False}
+    ctx = _Ctx(values, numbers, goal_phrase)
+
+    beats = arc(int(panels), trouble=bool(obstacle_clause) or u.weather in ("storm", "snow", "sandstorm", "hail"))
     out = []
-    helper_in = False
-    for i, (beat, label) in enumerate(_arc(p, int(panels)), start=1):
-        descs, caps, lines = _BEATS[beat]
-        helper_in = helper_in or beat in _INTRODUCES_HELPER
-        description = _with_place(_fill(pick(descs), ctx, p.plural), in_place, p.hero_noun)
-        caption = _fill(pick(caps), ctx, p.plural)
-        if i == 1 and not p.parsed and panels > 1:
-            caption = short
-        allowed = [ln for ln in lines if ln[0] == "hero" or helper_in] or [("hero", "...")]
-        who, text = allowed[int(rng.integers(len(allowed)))]
-        speaker = hero if who == "hero" else helper
-        present = [hero["name"]] + ([helper["name"]] if helper_in and (beat in _SHOWS_HELPER or who == "helper") else [])
-        out.append({
-            "panel": i, "beat": label, "description": description, "caption": caption,
-            "speech": [{"speaker": speaker["name"], "text": _fill(text, ctx)}], "characters": present,
-        })
-    return Script(out, cast, "template")
+    for i, (beat, label) in enumerate(beats, start=1):
+        later = i > 1
+        ctx.goal = _definite_all(goal_phrase) if later else goal_phrase
+        values["goal"] = ctx.goal
+        own = CLASSES.get(cls, {}).get(beat)
+        pools = [own] if own and any(_usable(t, ctx) for t in own[0]) else [GENERIC.get(beat)]
+        if beat == "trouble" and obstacle_clause:
+            pools = [OBSTACLE["trouble"]]
+        elif beat == "trouble" and weather and u.weather in ("storm", "snow", "sandstorm", "hail", "wind", "rain", "fog"):
+            pools.append(WEATHER["trouble"])
+        pools = [p for p in pools if p]
+        descs = [t for p in pools for t in p[0] if _usable(t, ctx)]
+        caps = [t for p in pools for t in p[1] if _usable(t, ctx)]
+        lines = [ln for p in pools for ln in p[2] if _usable(ln[1], ctx) and (ln[0] == "hero" or other is not None)]
+        if beat == "trouble" and obstacle_clause:
+            descs = descs or [t for t in GENERIC["trouble"][0] if _usable(t, ctx)]
+        if not descs:
+            descs = [t for t in GENERIC[beat][0] if _usable(t, ctx)] or ["{H} {in_place}."]
+        if not caps:
+            caps = [t for t in GENERIC[beat][1] if _usable(t, ctx)] or ["{Premise}."]
+        if not lines:
+            lines = [ln for ln in GENERIC[beat][2] if ln[0] == "hero" and _usable(ln[1], ctx)] or [("hero", "{Place_cap}...")]
+        description = _render(pick(descs), ctx)
+        caption = _render(pick(caps), ctx)
+        who, text = pick(lines)
+        speaker = hero if who == "hero" else other
+        line = _render(text, ctx, voice=who)
+        # every picture happens in the story's place, at its time and in its weather
+        low = description.lower()
+        extra = []
+        if place.split()[-1].lower() not in low:
+            extra.append(in_place)
+        if time_phrase and time_phrase.split()[-1] not in low:
+            extra.append(time_phrase)
+        if weather and weather.split()[-1] not in low:
+            extra.append(f"in {weather}")
+        if extra:
+            description = description.rstrip(".!") + ", " + ", ".join(extra) + "."
+        present = [hero["name"]]
+        if other is not None and (other["look"].rstrip(",") in description or who == "other" or (o and o in description)):
+            present.append(other["name"])
+        out.append({"panel": i, "beat": label, "description": description, "caption": caption,
+                    "speech": [{"speaker": speaker["name"], "text": line}], "characters": present})
+    _mention_everything(out, u, cast, hero, rng)
+    if not understood and out and panels > 1:
+        out[0]["caption"] = values["premise"] if values["premise"].endswith((".", "!", "?", "...")) else values["premise"] + "."
+    return Script(out, [{k: e[k] for k in ("name", "role", "look", "kind", "noun")} for e in cast], "template",
+                  understood=understood)
+
+
+def _mention_everything(out: list[dict], u: Understanding, cast: list[dict], hero: dict, rng: np.random.Generator) -> None:
+    """Every character the request names is in the first panel, and every key thing in some
+    panel: what is missing is added to a description ('..., with a lost kite close by')."""
+    if not out:
+        return
+    first = out[0]
+    for e in cast[1:]:
+        if e["name"] not in first["characters"]:
+            first["description"] = first["description"].rstrip(".!") + f"; nearby, {e['look'].rstrip(',')}."
+            first["characters"].append(e["name"])
+    text = " ".join(p["description"] + " " + p["caption"] + " " + p["speech"][0]["text"] for p in out).lower()
+    for prop in u.props:
+        if prop.split()[-1].lower() in text:
+            continue
+        p = out[min(1, len(out) - 1)]
+        p["description"] = p["description"].rstrip(".!") + f", with {a(prop)} close by."
+        text += " " + prop
