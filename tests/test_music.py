@@ -40,7 +40,7 @@ def _generate(**with_):
 
 @pytest.mark.parametrize("prompt, genre, modes, bpm_range, meter", [
     ("tense chase through a neon city", "synthwave", MINOR_LIKE, (110, 140), 4),
-    ("calm peaceful lullaby in the meadow", "pop", {"major", "lydian"}, (60, 100), 3),
+    ("calm peaceful lullaby in the meadow", "ambient", {"major", "lydian"}, (60, 100), 3),
     ("sad rainy day piano", "ballad", {"minor", "dorian"}, (55, 80), 4),
     ("epic orchestral battle", "orchestral", MINOR_LIKE | {"major", "mixolydian"}, (110, 140), 4),
     ("jazz noir detective in a smoky bar", "jazz", None, (95, 150), 4),
@@ -55,6 +55,32 @@ def test_prompt_words_decide_genre_mode_tempo_meter(prompt, genre, modes, bpm_ra
             assert st.mode in modes, (prompt, st.mode)
         assert bpm_range[0] <= st.bpm <= bpm_range[1], (prompt, st.bpm)
         assert st.beats_per_bar == meter
+
+
+def test_calm_nature_is_no_pop_band():
+    """#17: "calm forest exploration at dawn" was a pop band with a drum kit at 104 bpm: the
+    prompt's own mood word wins over scene words, and with no genre word the place picks the band."""
+    for seed in range(3):
+        st = infer_style("calm forest exploration at dawn", rng=np.random.default_rng(seed))
+        assert st.genre.name == "ambient" and st.mood.name == "calm", st.matched
+        assert "drums" not in st.band and st.drum_style == "none" and st.bpm <= 84
+    st = infer_style("a cheerful walk in the woods", rng=np.random.default_rng(0))
+    assert st.genre.name == "folk" and st.mood.name == "happy"
+    assert infer_style("rainy night in the city", rng=np.random.default_rng(0)).genre.name == "lofi"
+    assert infer_style("a tiny dragon in a volcano", rng=np.random.default_rng(0)).genre.name == "orchestral"
+
+
+@pytest.mark.parametrize("prompt, key", [
+    ("in a volcano", None), ("a minor setback in a major city", None), ("an adventure in a castle", None),
+    ("sad piano in A minor", (9, "minor")), ("key of D", (2, "")), ("in e dorian please", (4, "dorian")),
+    ("a march in F# major", (6, "major")), ("the key of Bb minor", (10, "minor")),
+])
+def test_only_explicit_key_phrases_set_a_key(prompt, key):
+    from studio.backends.audio.music.style import _key_in_prompt
+
+    assert _key_in_prompt(prompt) == key
+    st = infer_style(prompt, rng=np.random.default_rng(0))
+    assert ("key" in st.matched) == (key is not None), st.matched
 
 
 def test_explicit_words_and_overrides():

@@ -192,12 +192,48 @@ def parse_key(text: str) -> tuple[int, str | None]:
     return pc % 12, mode
 
 
+_MODE_WORDS = r"(major|minor|dorian|phrygian|lydian|mixolydian)"
+
+
 def _key_in_prompt(prompt: str) -> tuple[int, str] | None:
-    m = re.search(r"\b(?:in|key of)\s+([a-g](?:#|b)?)\s*(major|minor|dorian|phrygian|lydian|mixolydian)?\b", prompt, re.IGNORECASE)
+    """Only explicit key phrases set a key: "key of D", "in A minor", "F# major", "in e dorian".
+    An article is no key: "in a volcano", "a minor setback" and "in a major city" set nothing
+    (a lower-case "a" counts only after "key of")."""
+    m = re.search(r"\bkey of\s+([a-g](?:#|b|\s?sharp|\s?flat)?)(?:\s+" + _MODE_WORDS + r")?\b", prompt, re.IGNORECASE)
+    if not m:
+        m = re.search(r"(?<![\w'])([A-G](?:#|b)?|[b-g](?:#|b)?)\s+(?i:" + _MODE_WORDS + r")\b", prompt)
+        if m and m.group(1)[0] == "b" and m.group(1) != "b" and len(m.group(1)) == 2:
+            m = None
     if not m:
         return None
-    pc, mode = parse_key(m.group(1) + (" " + m.group(2) if m.group(2) else ""))
+    pc, mode = parse_key(m.group(1).replace(" ", "") + (" " + m.group(2).lower() if m.group(2) else ""))
     return pc, mode or ""
+
+
+#: the request's own mood word (studio.backends.text.understand) -> the music mood it asks for
+_UNDERSTOOD_MOODS = {"calm": "calm", "happy": "happy", "playful": "happy", "sad": "sad", "lonely": "sad", "tense": "tense",
+                     "dark": "dark", "mysterious": "mysterious", "epic": "heroic", "romantic": "calm"}
+#: when no genre word is in the prompt, the place decides the band
+_NATURE = {"forest", "wood", "woods", "jungle", "meadow", "garden", "field", "fields", "valley", "mountain", "mountains",
+           "lake", "river", "waterfall", "hill", "hills", "orchard", "pond", "glade", "countryside", "rainforest", "swamp", "marsh"}
+_PLACE_GENRES = {
+    **{w: "ambient" for w in ("space", "moon", "mars", "planet", "station", "space station", "orbit", "galaxy", "nebula", "desert",
+                              "glacier", "iceberg", "arctic", "tundra", "deep sea", "reef", "lagoon", "observatory")},
+    **{w: "orchestral" for w in ("castle", "kingdom", "palace", "volcano", "fortress", "arena", "colosseum", "temple", "cathedral")},
+    **{w: "folk" for w in ("village", "farm", "tavern", "inn", "harbour", "harbor", "port", "market", "barn", "ship",
+                           "lighthouse", "coast", "shore")},
+    **{w: "lofi" for w in ("cafe", "café", "kitchen", "bakery", "library", "bedroom", "attic", "diner", "bookshop", "classroom")},
+    **{w: "horror" for w in ("graveyard", "cemetery", "crypt", "dungeon", "asylum", "mansion")},
+}
+_QUIET_MOODS = {"calm", "sad", "mysterious", "dark"}
+
+
+def _understood(prompt: str):
+    """The shared understanding of the prompt (mood word, place, time), or None for a prompt
+    with no letters."""
+    from studio.backends.text.understand import understand
+
+    return understand(prompt) if re.search(r"[A-Za-z]", prompt) else None
 
 
 def resolve_instruments(names: list[str]) -> list[Instrument]:
@@ -251,7 +287,9 @@ def infer_style(
             if len(hits) > best_score or (len(hits) == best_score and pos < best_pos):
                 best, best_score, best_pos = g, len(hits), pos
                 matched["genre"] = hits
-    genre = best
+    genre, genre_score = best, best_score
+    u = _understood(prompt)
+    place = u.setting.head if (u is not None and u.setting is not None) else None
 
     mood = None
     best_score, best_pos = 0, len(words)
@@ -262,6 +300,31 @@ def infer_style(
             if len(hits) > best_score or (len(hits) == best_score and pos < best_pos):
                 mood, best_score, best_pos = md, len(hits), pos
                 matched["mood"] = hits
+
+    # the request's own mood adjective ("calm forest exploration") wins over scene words
+    # ("forest", "exploration" read as mysterious)
+    said = _UNDERSTOOD_MOODS.get(u.mood or "") if u is not None else None
+    if said and (mood is None or mood.name != said) and any(w in MOODS[said].words for w in u.mood_words):
+        mood = MOODS[said]
+        matched["mood"] = [w for w in u.mood_words if w in MOODS[said].words]
+    if mood is None and u is not None and u.time in ("dawn", "dusk", "night", "evening"):
+        mood = MOODS["calm"] if u.time in ("dawn", "evening") else MOODS["mysterious"]
+        matched["mood"] = [u.time]
+    # no genre word: the place and the mood choose the band (a calm forest is no pop band)
+    if genre_score == 0 and u is not None:
+        quiet = mood is None or mood.name in _QUIET_MOODS
+        chosen = None
+        if place in _NATURE or (u.setting is None and any(w in _NATURE for w in u.words)):
+            chosen = "ambient" if quiet else "folk"
+        elif place in _PLACE_GENRES:
+            chosen = _PLACE_GENRES[place]
+        elif place in ("city", "street", "streets", "alley", "rooftop", "rooftops", "subway", "metro"):
+            chosen = "lofi" if quiet else "synthwave"
+        elif mood is not None and mood.name in ("calm",) and place is None:
+            chosen = "ambient" if not wordset & TRIPLE_WORDS else None
+        if chosen is not None:
+            genre = GENRES[chosen]
+            matched["genre"] = [place or chosen]
 
     energy = mood.energy if mood else 0.55
     if wordset & SLOW_WORDS:
