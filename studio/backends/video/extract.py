@@ -37,9 +37,9 @@ from studio.backends.video.decode import (
     small_frame,
     to_display_image,
 )
-from studio.backends.video.features import FrameFeatures
+from studio.backends.video.features import FrameFeatures, dhash, hamming
 from studio.backends.video.scan import ParallelScanFailed, Scan
-from studio.backends.video.select import Candidate, candidates, choose, frame_scores
+from studio.backends.video.select import Candidate, candidates, choose, frame_scores, more_moments
 from studio.backends.video.shots import (
     DETECTORS,
     Boundary,
@@ -70,7 +70,7 @@ ALT_SCAN_SIDE = 320
 
 @dataclass
 class KeyframeOptions:
-    detector: str = "adaptive"
+    detector: str = "fused"
     threshold: float | None = None
     min_shot: float = 0.5
     max_frames: int = 12
@@ -82,6 +82,7 @@ class KeyframeOptions:
     subtitles: str | None = None
     embedded_subtitles: bool = True
     workers: int | None = None  # decoding threads for the pass (None: one per core, at most 8)
+    fill: bool = False  # fewer shots than max_frames: distinct moments from inside the shots (select.more_moments)
 
 
 @dataclass
@@ -94,6 +95,7 @@ class Keyframe:
     faces: list[list[int]] = field(default_factory=list)
     subtitles: list[str] = field(default_factory=list)
     talking: list[dict[str, float]] | None = None  # per face, when it shows two or more (studio.backends.video.speakers)
+    extra: bool = False  # not its shot's own best moment: another part of a long shot, a moment added to fill the frames asked for (select.more_moments), a close-up
 
 
 @dataclass
@@ -248,6 +250,7 @@ def extract_keyframes(
     segments, bounds = build_segments(
         times, blank if not all_blank else np.zeros_like(blank), a["thumbs"], raw_cuts,
         end_time=end_time, min_shot=opts.min_shot,
+        gradual=opts.detector != "fused",  # the fused detector finds dissolves and wipes itself
     )
     if all_blank:
         # nothing but flat frames (a test card, a colour field): one shot, best frames anyway
@@ -266,6 +269,9 @@ def extract_keyframes(
         scores = frame_scores(a, shots, blank)
         cands = candidates(shots, scores, times, split_seconds=opts.split_seconds)
         chosen = choose(cands, shots, a, max_frames=opts.max_frames, dedupe=opts.dedupe)
+        # fewer shots than keyframes asked for: distinct moments from inside the shots
+        if opts.fill:
+            chosen = more_moments(chosen, shots, scores, a, max_frames=opts.max_frames, dedupe=opts.dedupe)
         if not chosen and len(times):
             # nothing scored (e.g. every frame dark): the best frame by exposure still says something
             i = int(np.argmax(a["contrast"] + a["luma"] * 0.01))
@@ -283,6 +289,8 @@ def extract_keyframes(
         swaps = _find_faces(keyframes, alts, info, a, scores)
         report(0.99, "faces")
     alts.clear()
+    if opts.fill and keyframes:
+        keyframes = _distinct_panels(keyframes, opts.max_frames, opts.dedupe)
     crowd = [kf for kf in keyframes if len(kf.faces) >= 2]
     if crowd:
         _who_talks(crowd, info, [int(p) for p, k in zip(a["pts"], a["key"]) if k])
@@ -478,7 +486,7 @@ def _grab(reader, info, a, scores, chosen, shots, reservoir: _Reservoir, opts: K
             continue
         if n in alts:
             out_alts[len(out)] = alts[n]
-        out.append(Keyframe(time=float(times[i]), pts=int(pts[i]), scene=c.shot, score=float(scores[i]), image=img))
+        out.append(Keyframe(time=float(times[i]), pts=int(pts[i]), scene=c.shot, score=float(scores[i]), image=img, extra=c.extra or not c.primary))
         report(0.88 + 0.08 * (n + 1) / max(len(chosen), 1), f"keyframe {n + 1}/{len(chosen)}")
     return out, out_alts
 
@@ -508,6 +516,83 @@ def _decode_exact(reader: FrameReader, info: VideoInfo, a: dict[str, np.ndarray]
             log.warning("%s: asked for the frame at %.6f s, decoder gave %.6f s", info.path, times[i], got)
         out[i] = to_display_image(frame, info)
     return out
+
+
+#: close-ups show these shares of their frame's width and height (a close shot, then a medium one)
+CLOSEUPS = (0.55, 0.75)
+
+
+def _image_hash(img: Any) -> int:
+    """The difference hash of a keyframe image, as the analysis pass hashes its frames."""
+    import cv2
+
+    g = np.asarray(img.convert("L"))
+    w = ANALYSIS_WIDTH
+    return dhash(cv2.resize(g, (w, max(1, round(w * g.shape[0] / g.shape[1]))), interpolation=cv2.INTER_AREA))
+
+
+def _closeup(kf: Keyframe, share: float) -> Keyframe:
+    """A tighter framing of a keyframe: on its largest face (with the shoulders), else on its most
+    detailed region; `share` of the frame each way, at the frame's own pixels."""
+    import cv2
+
+    img = kf.image
+    w, h = img.size
+    cw, ch = max(16, round(w * share)), max(16, round(h * share))
+    if kf.faces:
+        x, y, fw, fh = max(kf.faces, key=lambda f: f[2] * f[3])
+        cx, cy = x + fw / 2, y + fh * 0.75
+    else:
+        g = np.asarray(img.convert("L").resize((64, max(1, round(64 * h / w)))), dtype=np.float32)
+        energy = cv2.blur(np.abs(cv2.Laplacian(g, cv2.CV_32F)), (max(3, round(64 * share)), max(3, round(g.shape[0] * share))))
+        energy *= np.linspace(1.15, 0.65, energy.shape[0], dtype=np.float32)[:, None]  # heads are up, not at the hands
+        yy, xx = np.unravel_index(int(np.argmax(energy)), energy.shape)
+        cx, cy = (xx + 0.5) * w / 64, (yy + 0.5) * h / g.shape[0]
+    x0 = int(round(min(max(cx - cw / 2, 0), w - cw)))
+    y0 = int(round(min(max(cy - ch / 2, 0), h - ch)))
+    crop = img.crop((x0, y0, x0 + cw, y0 + ch))
+    faces = []
+    for fx, fy, fw, fh in kf.faces:
+        ax, ay = max(fx, x0), max(fy, y0)
+        bx, by = min(fx + fw, x0 + cw), min(fy + fh, y0 + ch)
+        if (bx - ax) * (by - ay) >= 0.6 * fw * fh:
+            faces.append([ax - x0, ay - y0, bx - ax, by - ay])
+    return Keyframe(time=kf.time, pts=kf.pts, scene=kf.scene, score=kf.score, image=crop, faces=faces, extra=True)
+
+
+def _distinct_panels(keyframes: list[Keyframe], wanted: int, dedupe: int) -> list[Keyframe]:
+    """Keyframes for the panels asked for, no two alike: an added moment whose final picture
+    (after the cheaper-frame and face choices) hashes within `dedupe` bits of an earlier one goes;
+    while fewer than `wanted`, close-ups of the keyframes (faces first, then the best) that differ
+    from every other picture join, each after its source."""
+    hashes = [_image_hash(k.image) for k in keyframes]
+    kept: list[tuple[Keyframe, int]] = []
+    # the shots' own best moments first, then the others in time order
+    for n in sorted(range(len(keyframes)), key=lambda n: (keyframes[n].extra, n)):
+        kf, hsh = keyframes[n], hashes[n]
+        if kf.extra and any(hamming(hsh, o) <= dedupe for _, o in kept):
+            continue
+        kept.append((kf, hsh))
+    kept.sort(key=lambda item: keyframes.index(item[0]))
+    if len(kept) < wanted:
+        order = sorted(range(len(kept)), key=lambda i: (-len(kept[i][0].faces), -kept[i][0].score, i))
+        added: list[tuple[int, Keyframe, int]] = []
+        for share in CLOSEUPS:
+            for i in order:
+                if len(kept) + len(added) >= wanted:
+                    break
+                close = _closeup(kept[i][0], share)
+                hsh = _image_hash(close.image)
+                if any(hamming(hsh, o) <= dedupe for _, o in kept) or any(hamming(hsh, o) <= dedupe for _, _, o in added):
+                    continue
+                added.append((i, close, hsh))
+        if added:
+            merged: list[tuple[Keyframe, int]] = []
+            for i, item in enumerate(kept):
+                merged.append(item)
+                merged += [(c, hh) for j, c, hh in added if j == i]
+            kept = merged
+    return [k for k, _ in kept]
 
 
 def _find_faces(keyframes: list[Keyframe], alts: dict[int, tuple[int, Any]] | None = None, info: VideoInfo | None = None,

@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from studio.backends.video.cutdetect import FusedCutDetector
 from studio.backends.video.detector import FrameDetector
 
-DETECTORS = ("adaptive", "content", "histogram", "hash", "transnetv2")
+DETECTORS = ("fused", "adaptive", "content", "histogram", "hash", "transnetv2")
 
 #: tuned defaults (documented in docs/keyframes.md); `threshold` overrides the first value
 DEFAULT_THRESHOLDS = {
+    "fused": 0.45,  # motion-compensated structure change + colour change (cutdetect.py)
     "adaptive": 3.0,  # adaptive_ratio: score / mean of its neighbours' scores
     "content": 27.0,  # HSV difference score (0..255)
     "histogram": 0.2,  # 1 - correlation of luma histograms
@@ -101,6 +103,8 @@ def make_detector(name: str, *, threshold: float | None, min_scene_len: float, f
         from studio.backends.video.transnet import TransNetV2Detector
 
         return TransNetV2Detector(threshold=DEFAULT_THRESHOLDS[name] if threshold is None else float(threshold), device=device)
+    if name == "fused":
+        return FusedCutDetector(threshold=threshold)
     if name not in DETECTORS:
         raise ValueError(f"unknown detector {name!r}")
     return SceneDetectAdapter(name, threshold=threshold, min_scene_len=min_scene_len, fps=fps, time_base=time_base, origin_pts=origin_pts)
