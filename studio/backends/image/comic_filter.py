@@ -553,7 +553,7 @@ def stylize(image: Image.Image, style: str = "american-comic", *, strength: floa
     faces = [b for b in faces if b[2] >= 6 and b[3] >= 6]
     if faces:
         out = _protect_faces(key, rgb, out, faces, scale, float(strength), int(seed))
-    img = Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), "RGB")
+    img = Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
     if img.size != (w, h):
         img = img.resize((w, h), Image.Resampling.LANCZOS if key != "pixel-art" else Image.Resampling.NEAREST)
     return img

@@ -223,4 +223,4 @@ def key_out_background(img: Image.Image, tolerance: int = 28) -> Image.Image:
     alpha = np.where(mask, 0, 255).astype(np.uint8)
     alpha = ndimage.uniform_filter(alpha.astype(np.float32), 3).astype(np.uint8)  # soft 1-px edge
     out = np.dstack([rgb.astype(np.uint8), alpha])
-    return Image.fromarray(out, "RGBA")
+    return Image.fromarray(out)

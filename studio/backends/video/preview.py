@@ -78,7 +78,7 @@ def render_preview(
     bar_y, bar_h = y0 + 22, 34
     if strip is not None and len(strip):
         arr = strip if strip.ndim == 3 else strip[None, :, :]
-        cols_img = Image.fromarray(np.ascontiguousarray(arr.astype(np.uint8)), "RGB")
+        cols_img = Image.fromarray(np.ascontiguousarray(arr.astype(np.uint8)))
         cols_img = cols_img.resize((x1 - x0, bar_h), Image.Resampling.BILINEAR)
         sheet.paste(cols_img, (x0, bar_y))
     else:

@@ -227,7 +227,7 @@ class Painter:
         if gloss:
             self._gloss(col, m)
         rgba = np.dstack([np.clip(col, 0, 255), a * 255.0]).astype(np.uint8)
-        self.img.alpha_composite(Image.fromarray(rgba, "RGBA"), dest=(x0, y0))
+        self.img.alpha_composite(Image.fromarray(rgba), dest=(x0, y0))
 
     def _gloss(self, col: np.ndarray, m: np.ndarray) -> None:
         ys, xs = np.nonzero(m > 127)
@@ -271,7 +271,7 @@ class Painter:
         m, x0, y0 = got
         region = np.asarray(self.img.crop((x0, y0, x0 + m.shape[1], y0 + m.shape[0]))).copy()
         region[..., 3] = (region[..., 3].astype(np.float32) * (1 - m / 255.0)).astype(np.uint8)
-        self.img.paste(Image.fromarray(region, "RGBA"), (x0, y0))
+        self.img.paste(Image.fromarray(region), (x0, y0))
 
     def glow(self, cx: float, cy: float, r: float, fill: Sequence[float], alpha: float = 0.6) -> None:
         """A soft radial glow (flames, orbs, lamps)."""
@@ -287,4 +287,4 @@ class Painter:
         rgba = np.zeros((y1 - y0, x1 - x0, 4), dtype=np.uint8)
         rgba[..., :3] = np.array(fill[:3], dtype=np.uint8)
         rgba[..., 3] = (a * 255).astype(np.uint8)
-        self.img.alpha_composite(Image.fromarray(rgba, "RGBA"), dest=(x0, y0))
+        self.img.alpha_composite(Image.fromarray(rgba), dest=(x0, y0))

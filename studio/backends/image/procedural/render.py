@@ -114,7 +114,7 @@ def outline_alpha(img: Image.Image, width: int, colour: RGB) -> Image.Image:
     base = np.zeros_like(arr)
     base[..., :3] = colour
     base[..., 3] = grown
-    out = Image.fromarray(base, "RGBA")
+    out = Image.fromarray(base)
     out.alpha_composite(img)
     return out
 
@@ -170,7 +170,7 @@ def _tint(img: Image.Image, mul: tuple[float, ...]) -> Image.Image:
         return img
     arr = np.asarray(img).astype(np.float32)
     arr[..., :3] *= np.array(mul, dtype=np.float32)
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGBA")
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
 
 
 def _identity_rngs(subjects: list[Subject], identity: int | None, fallback: list[int]) -> list[np.random.Generator]:
@@ -269,7 +269,7 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         img = _tint(img, light)
         arr = np.asarray(img).astype(np.float32)
         arr[..., :3] = arr[..., :3] * 0.7 + np.array(haze, dtype=np.float32) * 0.3
-        img = Image.fromarray(arr.astype(np.uint8), "RGBA")
+        img = Image.fromarray(arr.astype(np.uint8))
         x = int(w * (0.72 if i % 2 == 0 else 0.25)) - size // 2
         y = int(h * min(0.9, horizon_of(setting) + 0.04)) - size
         canvas.alpha_composite(img, dest=(x, y))
@@ -364,7 +364,7 @@ def _vignette(img: Image.Image) -> Image.Image:
     f = np.clip(1.08 - 0.22 * d ** 2, 0.75, 1.0).astype(np.float32)
     arr = np.asarray(img).astype(np.float32)
     arr[..., :3] *= f[..., None]
-    return Image.fromarray(arr.astype(np.uint8), "RGBA")
+    return Image.fromarray(arr.astype(np.uint8))
 
 
 def _subject_sheet(subjects: list[Subject], w: int, h: int, look: Look, rng: np.random.Generator, moods: list[str],
@@ -412,7 +412,7 @@ def _backdrop(subjects: list[Subject], w: int, h: int, look: Look, rng: np.rando
     inner = np.array(shade(bg_c, 1.45), np.float32)
     outer = np.array(shade(bg_c, 0.6), np.float32)
     arr = inner + (outer - inner) * np.clip(t, 0, 1)
-    canvas = Image.fromarray(arr.astype(np.uint8), "RGB").convert("RGBA")
+    canvas = Image.fromarray(arr.astype(np.uint8)).convert("RGBA")
     bbox = sheet.getbbox() or (0, 0, sheet.width, sheet.height)
     ox, oy = (w - sheet.width) // 2, (h - sheet.height) // 2
     sd = ImageDraw.Draw(canvas)
@@ -435,7 +435,7 @@ def pixelate(img: Image.Image, cell: int, colours: int = 24, outline: bool = Tru
     small = rgba.resize((gw, gh), Image.Resampling.BOX)
     arr = np.asarray(small).copy()
     alpha = arr[..., 3] >= 128
-    rgb = Image.fromarray(arr[..., :3], "RGB")
+    rgb = Image.fromarray(np.ascontiguousarray(arr[..., :3]))
     q = rgb.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).convert("RGB")
     qa = np.asarray(q).copy()
     out = np.dstack([qa, np.where(alpha, 255, 0).astype(np.uint8)])
@@ -447,7 +447,7 @@ def pixelate(img: Image.Image, cell: int, colours: int = 24, outline: bool = Tru
         grown[:, :-1] |= alpha[:, 1:]
         ring = grown & ~alpha
         out[ring] = (*INK, 255)
-    pix = Image.fromarray(out.astype(np.uint8), "RGBA")
+    pix = Image.fromarray(out.astype(np.uint8))
     return pix.resize((gw * cell, gh * cell), Image.Resampling.NEAREST).crop((0, 0, w, h))
 
 

@@ -189,7 +189,7 @@ def _haze(layer: Image.Image, colour: RGB, amount: float) -> Image.Image:
         return layer
     arr = np.asarray(layer).astype(np.float32)
     arr[..., :3] = arr[..., :3] * (1 - amount) + np.array(colour, dtype=np.float32) * amount
-    return Image.fromarray(arr.astype(np.uint8), "RGBA")
+    return Image.fromarray(arr.astype(np.uint8))
 
 
 def _ground(canvas: np.ndarray, horizon: float, colour: RGB, flat: bool) -> None:
@@ -235,7 +235,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
         canvas[:] = 0  # replaced by the interior painter below
     else:
         _ground(canvas, horizon, ground_col, spec.flat)
-    img = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8), "RGB").convert("RGBA")
+    img = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8)).convert("RGBA")
 
     def layer(mode: str = "none", ln: float = 0.0) -> Painter:
         return Painter((w, h), mode=mode, line=ln)
@@ -388,7 +388,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
     if setting == "cave":
         wall = apply_mood((70, 62, 64), spec.moods)
         bg = sky_gradient(w, h, (shade(wall, 0.4), shade(wall, 0.7), shade(wall, 0.9)), horizon, spec.flat)
-        img.alpha_composite(Image.fromarray(np.dstack([bg.astype(np.uint8), np.full((h, w), 255, np.uint8)]), "RGBA"))
+        img.alpha_composite(Image.fromarray(np.dstack([bg.astype(np.uint8), np.full((h, w), 255, np.uint8)])))
         far.shape(ellipse_pts(0.5, horizon, 0.16, 0.3, start=180, end=360), (26, 22, 26), shade_mode="none", outline=False)
         far.glow(0.5, horizon - 0.1, 0.2, (120, 150, 200), 0.25)
         for _ in range(int(14 * max(0.5, spec.detail)) if key == "cave" else 0):
@@ -429,7 +429,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
     if setting == "underwater":
         water = (20, 110, 150) if "water" not in spec.targets else COLOURS[spec.targets["water"]]
         bg = sky_gradient(w, h, (shade(water, 1.35), water, shade(water, 0.5)), 1.0, spec.flat)
-        img.alpha_composite(Image.fromarray(np.dstack([bg.astype(np.uint8), np.full((h, w), 255, np.uint8)]), "RGBA"))
+        img.alpha_composite(Image.fromarray(np.dstack([bg.astype(np.uint8), np.full((h, w), 255, np.uint8)])))
         for _ in range(5):
             x = rng.uniform(0, 1)
             far.shape([(x - 0.02, -0.01), (x + 0.03, -0.01), (x + 0.2, 1.0), (x + 0.08, 1.0)], (220, 250, 255), shade_mode="none", outline=False, alpha=0.12)
@@ -474,7 +474,7 @@ def weather_overlay(img: Image.Image, spec: SceneSpec, rng: np.random.Generator)
         fog = np.zeros((h, w, 4), np.uint8)
         fog[..., :3] = np.array(mix(sky_stops(spec)[2], (220, 224, 230), 0.5), np.uint8)
         fog[..., 3] = (a[:, None] * 255).astype(np.uint8)
-        out.alpha_composite(Image.fromarray(fog, "RGBA"))
+        out.alpha_composite(Image.fromarray(fog))
     if "rain" in spec.weather or "storm" in spec.weather:
         dark = Image.new("RGBA", (w, h), (20, 24, 40, 50))
         out.alpha_composite(dark)
