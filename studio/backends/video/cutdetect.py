@@ -181,7 +181,11 @@ class FusedCutDetector(FrameDetector):
         run, self._run = self._run, []
         if len(run) < 2:
             return []
-        return [self.times[run[len(run) // 2]]]
+        t = self.times[run[len(run) // 2]]
+        if t - self._last_cut < 2 * self.p.span:
+            return []  # the tail of the transition just reported
+        self._last_cut = t
+        return [t]
 
 
 def in_gradual(i: int, times, grey, p: CutParams) -> bool:
