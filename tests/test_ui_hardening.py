@@ -202,3 +202,12 @@ def test_path_checks_leave_no_policy_behind(ui, tmp_path):
         _run(ui, LOAD % "str", {"where": str(secret)})
     assert paths_allowed()  # the CLI in the same process is not restricted afterwards
     assert Path(secret).is_file()
+
+
+def test_ui_validate_endpoint_refuses_the_alias_bomb_in_one_line():
+    from studio.ui.tabs.recipes import validate_text
+
+    bomb = (Path(__file__).parent / "badinput" / "alias-bomb.yaml").read_text()
+    status, reference, form = validate_text(bomb)
+    assert "Invalid recipe" in status and "aliases are expanded" in status
+    assert form is None and reference == ""
