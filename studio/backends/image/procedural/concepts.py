@@ -3,7 +3,7 @@
 `nearest(word)` maps a noun to an archetype by meaning, from a hand-made category table
 (whale -> a large sea animal, motorcycle -> a vehicle, grandmother -> an old woman) and, for
 agent nouns that name a person by what they do ("keeper", "baker", "dancer"), a rule checked
-with lemminflect's dictionary. It returns (archetype, variant, via) where `via` names the
+with the word classes of lemminflect's lemma table (`word_classes`). It returns (archetype, variant, via) where `via` names the
 category ("sea animal", "vehicle", "person") for the `drawn` report, or None when nothing is
 near (the caller then draws a labelled placeholder and says so).
 
@@ -14,6 +14,7 @@ vectors; the table covers what premises and game jams name (measured by benchmar
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 #: category -> (archetype, variant, words). The category is what the report says a word was
@@ -187,21 +188,45 @@ _NOT_AGENTS = {
 }
 
 
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, frozenset[str]]:
+    """word -> its word classes ("NOUN", "VERB", "ADJ", ...), from the lemma table that ships in
+    the lemminflect wheel (read directly: importing lemminflect imports spaCy, seconds of start-up).
+    Empty when lemminflect is not installed (then only the hand-made tables answer)."""
+    import csv
+    import gzip
+    import importlib.util
+
+    spec = importlib.util.find_spec("lemminflect")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(list(spec.submodule_search_locations)[0]) / "resources" / "lemma_lu.csv.gz"
+    if not path.is_file():
+        return {}
+    table: dict[str, set[str]] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for row in csv.reader(fh):
+            if len(row) >= 2:
+                table.setdefault(row[0], set()).add(row[1].upper())
+    return {w: frozenset(c) for w, c in table.items()}
+
+
+def word_classes(word: str) -> frozenset[str]:
+    """The word classes a word can have ("NOUN", "VERB", "ADJ", ...); empty when unknown."""
+    return _lexicon().get(word.lower(), frozenset())
+
+
 def _agent(word: str) -> bool:
     if word in _NOT_AGENTS or len(word) < 5 or not word.endswith(_AGENT_ENDS):
         return False
-    try:
-        from lemminflect import getAllLemmas
-    except ImportError:  # lemminflect is a listed dependency; without it only the table answers
-        return False
-    lemmas = getAllLemmas(word)
-    if set(lemmas) - {"NOUN"}:
-        return False  # also a verb or adjective ("water", "other")
+    classes = word_classes(word)
+    if not classes or classes - {"NOUN"}:
+        return False  # unknown, or also a verb or adjective ("water", "other")
     for end in _AGENT_ENDS:
         if word.endswith(end):
             stem = word[: -len(end)]
             for cand in (stem, stem + "e", stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem, stem + "y"):
-                if cand and len(cand) >= 3 and getAllLemmas(cand):
+                if cand and len(cand) >= 3 and word_classes(cand):
                     return True
     return False
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from studio.backends.image.procedural.colors import COLOURS, MOODS
-from studio.backends.image.procedural.concepts import nearest
+from studio.backends.image.procedural.concepts import nearest, word_classes
 from studio.backends.image.procedural.library import ARCHETYPES, WORDS, ensure_loaded
 from studio.backends.image.procedural.settings import SETTING_BIGRAMS, SETTING_WORDS
 
@@ -185,11 +185,7 @@ VERB_FOLLOWERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "
 
 def _can_be_verb(word: str) -> bool:
     """"her grandfather fly(s) a kite": a verb that is also an animal's name."""
-    try:
-        from lemminflect import getAllLemmas
-    except ImportError:
-        return False
-    return "VERB" in getAllLemmas(word)
+    return "VERB" in word_classes(word)
 
 
 def _is_person_word(word: str) -> bool:
@@ -235,12 +231,8 @@ def _noun_like(word: str, before: str | None) -> bool:
         return False
     if before not in ("a", "an", "the", "his", "her", "their", "my", "your", "our", "its", "every") and before not in COUNTS:
         return False
-    try:
-        from lemminflect import getAllLemmas
-    except ImportError:
-        return True
-    lem = getAllLemmas(word)
-    return not lem or "NOUN" in lem
+    classes = word_classes(word)
+    return not classes or "NOUN" in classes
 
 
 ROLE_VERBS = {"be", "become", "becomes", "became", "becoming", "being"}
