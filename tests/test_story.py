@@ -302,8 +302,10 @@ def test_tiny_llm_guided_script_through_the_manager(tiny_llm):
     json.dumps(a.panels)  # plain JSON data
 
 
-def test_tiny_llm_auto_decoding_falls_back_to_guided(tiny_llm):
+def test_tiny_llm_auto_decoding_falls_back_to_guided(tiny_llm, monkeypatch):
     from studio.models.manager import manager
+
+    monkeypatch.setattr(story_llm, "FREE_JSON_MIN_PARAMS", 0)  # 'auto' tries free JSON first, whatever the model's size
 
     llm = st.load_llm(manager.resolve(str(tiny_llm), task="text-generation"), device="cpu")
     warnings = []
@@ -321,6 +323,7 @@ def test_free_reply_is_parsed_when_the_model_writes_json(tiny_llm, monkeypatch):
     llm = st.load_llm(manager.resolve(str(tiny_llm), task="text-generation"), device="cpu")
     reply = "```json\n" + json.dumps({"characters": [{"name": "Cat", "look": "a grey cat"}], "panels": PANELS}) + "\n```"
     monkeypatch.setattr(story_llm, "_generate", lambda *a, **k: reply)
+    monkeypatch.setattr(story_llm, "FREE_JSON_MIN_PARAMS", 0)
     s = st.generate_script(llm, "a cat who wants to fly", 4, seed=0)
     assert s.source == "model" and [p["description"] for p in s.panels] == [p["description"] for p in PANELS]
     assert s.characters[0]["look"] == "a grey cat"
