@@ -155,7 +155,7 @@ def resolve_for_task(task: str, model: str | None) -> ResolvedModel:
     if first.available:
         return first
     for spec in registry.all_models(task):
-        if spec.name == default.name:
+        if spec.name == default.name or spec.settings.get("only_when_named"):
             continue
         other = mgr.resolve(spec.name, task=task, allow_download=False)
         if other.available:
@@ -240,17 +240,17 @@ class ModelManager:
         hub_id = spec.hub_id if spec else model
         revision = revision or (spec.revision if spec else None)
         p = Path(model).expanduser()
-        looks_local = model.startswith((".", "/", "~")) or p.suffix in (".safetensors", ".ckpt", ".bin", ".pt", ".pth")
+        looks_local = model.startswith((".", "/", "~")) or p.suffix in (".safetensors", ".gguf", ".ckpt", ".bin", ".pt", ".pth")
         if p.exists():
             if p.is_dir():
                 return ResolvedModel(model, task, p.resolve(), "local-path", revision, spec)
-            if p.suffix == ".safetensors":
+            if p.suffix in (".safetensors", ".gguf"):
                 return ResolvedModel(model, task, p.resolve(), "local-file", revision, spec)
             if p.suffix in (".ckpt", ".bin", ".pt", ".pth"):
                 if not allow_pickle():
                     raise UserError(f"{p}: pickle checkpoints can run arbitrary code and are refused; convert it to .safetensors or set STUDIO_ALLOW_PICKLE=1 if you trust it")
                 return ResolvedModel(model, task, p.resolve(), "local-file", revision, spec)
-            raise UserError(f"{p}: not a model folder or a .safetensors file")
+            raise UserError(f"{p}: not a model folder, a .safetensors or a .gguf file")
         if looks_local:
             raise UserError(f"model path {model!r} does not exist; give an existing folder, a .safetensors file, or a hub id like org/name")
         if "/" not in hub_id:
