@@ -348,3 +348,40 @@ def test_deeply_nested_input_one_line_exit_2(tmp_path):
     with pytest.raises(studio.UserError, match="nested more than 64 levels"):
         p.run({"x": value}, out=tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_export_names_from_steps_stay_in_the_run_folder(tmp_path, capsys):
+    """A step (an export, a file whose name came from user data) naming its file `../../x`,
+    `/abs/x` or `a/b`: the file lands in the run folder under a plain name."""
+    from studio.engine import FileArtifact, Port, Step, StepParams, register_step
+    from studio.engine.step import STEPS
+
+    if "toy.escape" not in STEPS:
+        @register_step
+        class Escape(Step):
+            name = "toy.escape"
+            description = "Files whose names try to leave the run folder."
+            outputs = {"files": Port("files", "files"), "one": Port("file", "one file")}
+            Params = StepParams
+            cacheable = False
+
+            def run(self, ctx, inputs, params):
+                files = []
+                for i, nm in enumerate(["../../escaped-a.txt", "/tmp/studio-escaped-b.txt", "sub/dir.txt", ".hidden.txt"]):
+                    f = ctx.workdir / f"f{i}.txt"
+                    f.write_text(nm)
+                    files.append(FileArtifact(f, name=nm))
+                one = ctx.workdir / "one.txt"
+                one.write_text("one")
+                return {"files": files, "one": FileArtifact(one, name="../../escaped-one.txt")}
+
+    recipe = tmp_path / "esc.yaml"
+    recipe.write_text("name: esc\nsteps:\n  - {id: e, use: toy.escape}\noutputs:\n  files: $e.files\n  one: $e.one\n")
+    run = tmp_path / "a" / "b" / "run"
+    assert main(["run", str(recipe), "--out", str(run), "-q"]) == 0
+    written = sorted(str(p.relative_to(run)) for p in run.rglob("*") if p.is_file())
+    assert written == ["_.._escaped-one.txt", "files/_.._escaped-a.txt.txt", "files/_tmp_studio-escaped-b.txt.txt",
+                       "files/hidden.txt.txt", "files/sub_dir.txt.txt", "manifest.json"]
+    outside = [p for p in tmp_path.rglob("*escaped*") if run not in p.parents]
+    assert outside == []
+    assert not Path("/tmp/studio-escaped-b.txt").exists()
