@@ -75,7 +75,7 @@ _CATEGORIES: list[tuple[str, str, dict[str, Any], str]] = [
                               "python cobra viper komodo"),
     ("dog", "dog", {}, "wolf coyote jackal hyena poodle terrier beagle labrador retriever bulldog dalmatian husky corgi"),
     ("cat", "cat", {}, "tomcat kitty-cat"),
-    ("monster", "monster", {}, "ogre giant cyclops minotaur golem gargoyle werewolf kraken-monster beast-man "
+    ("monster", "monster", {}, "ogre giant titan cyclops minotaur golem gargoyle werewolf kraken-monster beast-man "
                                "banshee wraith specter-knight creature-thing hydra chimera basilisk griffin gryphon "
                                "fairy pixie sprite-fairy gnome dwarf imp-lord mermaid merman centaur sphinx"),
     ("robot", "robot", {}, "machine-man automaton-man"),
@@ -122,11 +122,13 @@ _CATEGORIES: list[tuple[str, str, dict[str, Any], str]] = [
     ("food", "bread", {}, "cake cupcake cookie biscuit muffin croissant pastry donut doughnut pancake waffle pizza "
                           "sandwich burger hamburger pie tart dessert candy chocolate soup stew noodle noodles rice "
                           "cheese egg eggs"),
-    ("food", "apple", {}, "banana grape grapes lemon lime peach plum melon watermelon pumpkin carrot potato onion "
+    ("food", "apple", {}, "acorn nut chestnut banana grape grapes lemon lime peach plum melon watermelon pumpkin carrot potato onion "
                           "vegetable vegetables corn strawberry"),
     ("container", "crate", {}, "suitcase luggage basket bucket pot cauldron jar box-of cardboard"),
     ("light", "torch", {}, "lamp flashlight lightbulb bulb candlelight lamplight"),
-    ("jewel", "gem", {}, "treasure-gem pearl"),
+    ("jewel", "gem", {}, "treasure-gem pearl shell seashell"),
+    ("young animal", "bear", {"cub": True}, "cub"),
+    ("young animal", "dog", {}, "pup"),
     ("paper", "scroll", {}, "letter-paper newspaper ticket card postcard recipe invitation photograph photo picture "
                             "drawing-paper page"),
     ("wings", "kite", {"wings": True}, "wings wing umbrella parachute"),
@@ -243,6 +245,11 @@ def nearest(word: str) -> tuple[str, dict[str, Any], str] | None:
         return "person", dict(AGENT_LOOKS.get(w, {})), "person"
     if "-" in w:  # "sea-lion", "race-car": the last part
         return nearest(w.rsplit("-", 1)[1])
+    for end, repl in (("ies", "y"), ("ves", "f"), ("es", ""), ("s", "")):  # "squirrels", "cupcakes", "wolves"
+        if w.endswith(end) and len(w) > len(end) + 2 and not w.endswith("ss"):
+            hit = nearest(w[: -len(end)] + repl)
+            if hit is not None:
+                return hit
     return None
 
 

@@ -208,14 +208,18 @@ def singular(word: str) -> str:
     return word
 
 
-def _lookup(word: str) -> tuple[str, dict[str, Any]] | None:
+#: size words that are also nouns when nothing follows ("a sleeping giant")
+NOUN_ADJECTIVES = {"giant"}
+
+
+def _lookup(word: str, adjective_ok: bool = False) -> tuple[str, dict[str, Any]] | None:
     """The archetype a word names, else the nearest one by meaning (`concepts.nearest`: the
     variant then carries `via`, the category it was drawn as)."""
     if word in EXTRA_WORDS:
         return EXTRA_WORDS[word]
     if word in WORDS:
         return WORDS[word]
-    if word in SETTINGS or word in STOP or word in TIMES or word in WEATHER or word in COLOURS or word in MOODS:
+    if word in SETTINGS or (word in STOP and not adjective_ok) or word in TIMES or word in WEATHER or word in COLOURS or word in MOODS:
         return None
     near = nearest(word)
     if near is None:
@@ -590,6 +594,16 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_colours = []
             pending_count = 1
             continue
+        if w in STOP and w in NOUN_ADJECTIVES and (nxt is None or nxt in PLACE_PREPS or nxt in LINK_WORDS or nxt in HOLD_LINKS):
+            hit = _lookup(w, adjective_ok=True)  # "a sleeping giant": the noun, not the size
+            if hit is not None:
+                sub = Subject(hit[0], raw, dict(hit[1]), pending_colours[-1] if pending_colours else None, pending_count,
+                              backdrop=False, label=raw)
+                info.subjects.append(sub)
+                last_subject = sub
+                note(w, hit[0], via=hit[1].get("via"))
+                pending_colours, pending_count, phrase, phrase_prev = [], 1, [], []
+                continue
         if w in STOP or w in MOODS or w == "of" or len(w) < 3 or raw in BODY_PARTS or w in ABSTRACT:
             continue
         # an unknown content word: colours before it qualify it; if it follows a subject

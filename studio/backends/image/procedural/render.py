@@ -200,6 +200,8 @@ def _instances(info: PromptInfo) -> list[Subject]:
 def _default_setting(info: PromptInfo) -> str | None:
     if info.setting:
         return info.setting
+    if "snow" in info.weather:
+        return "snow"  # "lost in a blizzard"
     kinds = {ARCHETYPES[s.archetype].kind for s in info.subjects if s.archetype}
     names = {s.archetype for s in info.subjects + info.backdrops if s.archetype}
     if names & {"rocket", "planet"} or any(s.variant.get("astronaut") for s in info.subjects):
