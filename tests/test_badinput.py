@@ -385,3 +385,41 @@ def test_export_names_from_steps_stay_in_the_run_folder(tmp_path, capsys):
     outside = [p for p in tmp_path.rglob("*escaped*") if run not in p.parents]
     assert outside == []
     assert not Path("/tmp/studio-escaped-b.txt").exists()
+
+
+def test_sigkilled_run_scratch_is_removed_by_the_next_run(toy_recipe, tmp_path, monkeypatch):
+    import signal
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    marker = tmp_path / "started"
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(
+        "name: slow\nsteps:\n  - {id: c, use: toy.count}\n"
+        f"  - {{id: s, use: toy.sleep, with: {{texts: $c.texts, seconds: 30, marker: \"{marker}\"}}}}\n"
+        "outputs: {x: $s.texts}\n"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    code = "import sys; import tests.helpers.toy_steps; from studio.cli import main; sys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PYTHONPATH": str(repo), "TMPDIR": str(scratch)}
+    proc = subprocess.Popen([sys.executable, "-c", code, "run", str(slow), "--out", str(tmp_path / "killed"), "-q", "--no-cache"],
+                            cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the slow step never started"
+    left = list(scratch.glob("studio-run-*"))
+    assert len(left) == 1
+    # while it lives, an old-looking scratch folder is kept: its lock is held
+    old = time.time() - 2 * 3600
+    os.utime(left[0], (old, old))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert main(["run", str(toy_recipe), "--out", str(tmp_path / "alive"), "-q"]) == 0
+    assert left[0].exists()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert left[0].exists()  # SIGKILL cleans nothing up
+    assert main(["run", str(toy_recipe), "--out", str(tmp_path / "next"), "-q"]) == 0
+    assert not left[0].exists()
+    assert list(scratch.glob("studio-run-*")) == []
