@@ -423,3 +423,14 @@ def test_sigkilled_run_scratch_is_removed_by_the_next_run(toy_recipe, tmp_path, 
     assert main(["run", str(toy_recipe), "--out", str(tmp_path / "next"), "-q"]) == 0
     assert not left[0].exists()
     assert list(scratch.glob("studio-run-*")) == []
+
+
+def test_batch_out_and_cache_dir_checked_before_any_item(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    assert main(["batch", "contact-sheet", "--inputs", str(pics), "--out", str(afile), "-q", "--executor", "sequential"]) == 2
+    assert "--out" in _one_line(capsys)
+    assert main(["batch", "contact-sheet", "--inputs", str(pics), "--cache-dir", str(afile / "c"), "-q", "--executor", "sequential"]) == 2
+    assert "--cache-dir" in _one_line(capsys)

@@ -95,6 +95,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     spec = _arguments(args)
     if args.dry_run:
         return _dry_run(args, spec)
+    from studio.engine.storage import check_writable
+
+    # unusable folders fail in one line now, not in every item later
+    if args.out:
+        check_writable(args.out, "--out")
+    if args.cache_dir and not args.no_cache:
+        check_writable(args.cache_dir, "--cache-dir")
 
     from studio.batch import run_batch
 
