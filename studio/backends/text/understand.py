@@ -206,6 +206,7 @@ class Understanding:
     mood: str | None  # calm, happy, sad, tense, dark, mysterious, epic, playful, romantic, lonely
     mood_words: list[str]  # the words that set it
     words: list[str]  # content lemmas, in order (for requests nothing else could read)
+    weather_word: str | None = None  # the weather as written: "blizzard", "thunderstorm"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -304,6 +305,10 @@ def _kind(words: list[str], head: str, proper: bool) -> tuple[str, str]:
     for w in lw:
         if w in ANIMALS:
             return "animal", ANIMALS[w]
+    for w in lw:  # "sheepdog", "bulldog", "catfish": an animal word at the end of a compound
+        tail = next((a_ for a_ in ANIMALS if len(a_) >= 3 and w.endswith(a_) and len(w) > len(a_) + 2), None)
+        if tail:
+            return "animal", ANIMALS[tail]
     if any(w in _MACHINE_BEINGS for w in lw):
         return "robot", "robot"
     if any(w in CREATURES for w in lw):
@@ -503,7 +508,11 @@ def _understand(text: str) -> Understanding:
     chars[:] = [chars[i] for i in order]
     char_heads.update({k: remap[v] for k, v in char_heads.items()})
 
-    # setting, time, weather, props
+    # setting, time, weather, props; a place after a preposition ("under the sea") is the
+    # setting before one that is an object ("opens a cafe")
+    weather_word = None
+    place_after = {t.i for t in doc if _is_place_noun(t) and t.dep_ != "pobj"
+                   and any(x.dep_ == "pobj" and x.head.lower_ in _PLACE_PREPS and _is_place_noun(x) for x in doc[t.i + 1:])}
     for t in doc:
         if t.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB") or t.i in char_heads:
             continue
@@ -513,6 +522,7 @@ def _understand(text: str) -> Understanding:
             continue
         if (WEATHER.get(lemma) or WEATHER.get(low)) and weather is None and t.dep_ != "compound":
             weather = WEATHER.get(lemma) or WEATHER.get(low)
+            weather_word = lemma if t.pos_ == "NOUN" else None
             if t.pos_ in ("NOUN",):
                 continue
         if low in MOODS or lemma in MOODS:
@@ -523,15 +533,22 @@ def _understand(text: str) -> Understanding:
         gpe = t.ent_type_ in ("GPE", "LOC", "FAC")
         if (setting is None and (_is_place_noun(t) or (gpe and prep in _PLACE_PREPS))
                 and (prep in _PLACE_PREPS or t.dep_ in ("ROOT", "dobj", "pobj", "nsubj", "conj"))
-                and (prep in _PLACE_PREPS or gpe or t.dep_ == "ROOT" or t.lower_ in PLACES)):
+                and (prep in _PLACE_PREPS or gpe or t.dep_ == "ROOT" or t.lower_ in PLACES)
+                and (prep in _PLACE_PREPS or t.i not in place_after)):
             toks = _chunk_tokens(t)
+            # "the roof of a skyscraper": the place's own 'of' phrase belongs to it
+            for pp in t.children:
+                pob = [x for x in pp.children if x.dep_ == "pobj"]
+                if pp.dep_ == "prep" and pp.lower_ == "of" and pob and (_is_place_noun(pob[0]) or pob[0].ent_type_ in ("GPE", "LOC")):
+                    toks = toks + [pp] + _chunk_tokens(pob[0])
+                    prop_heads.add(pob[0].i)
             phrase = " ".join(x.text for x in toks)
             proper = t.pos_ == "PROPN" or gpe
             comp = " ".join(x.lower_ for x in toks if x.dep_ == "compound")
             head = (comp + " " + lemma).strip() if (comp + " " + lemma).strip() in PLACES else (low if proper else lemma)
             setting = Setting(phrase=phrase, prep=prep or "in", head=head, proper=proper)
             continue
-        if _is_place_noun(t) and setting is not None:
+        if _is_place_noun(t) and setting is not None and t.i not in place_after or t.i in prop_heads:
             continue
         if t.i in prop_heads or lemma in _ABSTRACT:
             continue
@@ -667,7 +684,7 @@ def _understand(text: str) -> Understanding:
                 obstacle = "each other"
                 break
     if obstacle is None and weather in ("storm", "snow", "sandstorm", "hail"):
-        obstacle = {"storm": "the storm", "snow": "the snow", "sandstorm": "the sandstorm", "hail": "the hail"}[weather]
+        obstacle = "the " + (weather_word or weather)
 
     # the goal: a wish first, else the first action of a character
     actions = [x for x in actions if x.verb not in ("who",)]
@@ -691,7 +708,8 @@ def _understand(text: str) -> Understanding:
     understood = bool(chars) and (goal is not None or setting is not None or bool(props))
     return Understanding(text=text, understood=understood, characters=chars, goal=goal, actions=actions,
                          obstacle=obstacle, setting=setting, time=time_, weather=weather, props=props,
-                         mood=mood, mood_words=list(dict.fromkeys(mood_words)), words=list(dict.fromkeys(words)))
+                         mood=mood, mood_words=list(dict.fromkeys(mood_words)), words=list(dict.fromkeys(words)),
+                         weather_word=weather_word)
 
 
 __all__ = ["Understanding", "Character", "Action", "Setting", "understand", "nlp", "verb_form", "inflect_phrase",

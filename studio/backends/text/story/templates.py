@@ -7,7 +7,7 @@ subjects (lemminflect), articles and plurals come from inflect."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -191,7 +191,7 @@ def _fallback(u: Understanding, premise: str) -> tuple[Understanding, bool]:
             goal = Action(verb="find", object=None, phrase="find the way home", desire=True, agent=0, via="want")
     return Understanding(text=u.text, understood=False, characters=chars, goal=goal, actions=[goal],
                          obstacle=u.obstacle, setting=u.setting, time=u.time, weather=u.weather, props=props,
-                         mood=u.mood, mood_words=u.mood_words, words=u.words), False
+                         mood=u.mood, mood_words=u.mood_words, words=u.words, weather_word=u.weather_word), False
 
 
 def _place(u: Understanding, hero: Character) -> tuple[str, str]:
@@ -228,7 +228,7 @@ def _obstacle(u: Understanding, h: str, hero_plural: bool) -> tuple[str | None, 
     """The obstacle as a clause in the present (descriptions), in the past (captions), and as
     the hero would say it."""
     o = u.obstacle
-    if not o or o == "each other" or (u.weather and o == _WEATHER_NOUNS.get(u.weather)):
+    if not o or o == "each other" or (u.weather and o in (_WEATHER_NOUNS.get(u.weather), f"the {u.weather_word}")):
         return None, None, None
     if o.split()[0].lower() in _ADJ_OBSTACLES:
         return (f"{h} {'are' if hero_plural else 'is'} {o}", f"{h} {'were' if hero_plural else 'was'} {o}",
@@ -246,6 +246,11 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         raise InputError(f"text.story: panels must be 1..12, got {panels}")
     u0 = understanding or understand(premise)
     u, understood = _fallback(u0, premise)
+    if u.goal is not None and u.goal.agent and u.goal.agent < len(u.characters):
+        # the one who does the deed leads the story ("a farmer's tractor comes to life": the tractor)
+        k = u.goal.agent
+        chars = [u.characters[k]] + [c for i, c in enumerate(u.characters) if i != k]
+        u = replace(u, characters=chars, goal=replace(u.goal, agent=0))
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0x5707])
     cast = build_cast(u, rng)
     goal = u.goal
@@ -275,7 +280,7 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         obj = "the " + obj_bare
     prop = next((p for p in u.props if p != obj_bare), None)
     time_phrase = _TIME_PHRASES.get(u.time or "", "")
-    weather = _WEATHER_NOUNS.get(u.weather or "")
+    weather = ("the " + u.weather_word) if u.weather_word else _WEATHER_NOUNS.get(u.weather or "")
     obstacle_clause, obstacle_past, obstacle_line = _obstacle(u, h, hero_group_plural)
     goal_phrase = goal.phrase if goal is not None else "find a way"
     obj_plural = bool(obj_bare) and obj_bare.split()[-1].endswith("s") and not obj_bare.endswith("ss")
