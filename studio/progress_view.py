@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
 from studio.engine.progress import Event
+
+#: the wording of ResolvedModel.hint() (studio.models.manager), with what the step says after it
+_MISSING = re.compile(
+    r"model '(?P<id>[^']+)' is not available locally \((?P<why>.*?)\); run `studio models pull [^`]+` on a machine "
+    r"with internet, or pass a local folder or \.safetensors file(?P<rest>.*)$", re.S)
+#: the longest a shortened warning's fallback clause may be
+_REST_MAX = 48
+
+
+def short_warning(step_id: str | None, message: str) -> tuple[str, str]:
+    """(key, line) for the terminal: a missing-model fallback becomes one short line keyed by the
+    model (so it shows once per run, however many steps fall back); anything else is kept as is.
+    The manifest keeps the full text; `studio models` says how to get each model."""
+    where = f"{step_id}: " if step_id else ""
+    m = _MISSING.search(message)
+    if m is None:
+        return f"{where}{message}", f"{where}{message}"
+    rest = m.group("rest").lstrip(" ;.,").strip()
+    rest = re.split(r" \(|; |\. ", rest, maxsplit=1)[0].rstrip(".") if rest else "using the embedded default"
+    if len(rest) > _REST_MAX:
+        rest = rest[:_REST_MAX].rsplit(" ", 1)[0] + "..."
+    rest = rest[:1].lower() + rest[1:]
+    return f"model:{m.group('id')}", f"{where}{m.group('id')} not downloaded: {rest} (see `studio models`)"
 
 
 class ProgressView:
@@ -18,6 +42,7 @@ class ProgressView:
         self._run_task: Any = None
         self._step_task: Any = None
         self.shown: set[str] = set()
+        self._keys: set[str] = set()  # short-warning keys printed (one line per missing model per run)
 
     def __enter__(self) -> ProgressView:
         if self.enabled:
@@ -62,8 +87,23 @@ class ProgressView:
                 p.advance(self._run_task)
         elif ev.kind == "warning":
             self.shown.add(f"{ev.step_id}: {ev.message}")
-            self._print(f"warning: {ev.step_id}: {ev.message}")
+            key, line = short_warning(ev.step_id, ev.message)
+            if key not in self._keys:
+                self._keys.add(key)
+                self._print(f"warning: {line}")
 
     def unshown_warnings(self, manifest: dict[str, Any]) -> list[str]:
-        """The run's warnings not printed live (steps served from the cache, or a quiet view)."""
-        return [w for w in manifest.get("warnings", []) if w not in self.shown or not (self.enabled or self.plain)]
+        """The run's warnings not printed live (steps served from the cache, or a quiet view),
+        shortened like the live ones: one line per missing model per run."""
+        out = []
+        live = self.enabled or self.plain
+        for w in manifest.get("warnings", []):
+            if live and w in self.shown:
+                continue
+            step_id, _, message = w.partition(": ")
+            key, line = short_warning(step_id, message) if message else (w, w)
+            if key in self._keys and live:
+                continue
+            self._keys.add(key)
+            out.append(line)
+        return out

@@ -335,3 +335,41 @@ def test_manifest_has_schema_version_and_matches_the_published_schema(tmp_path):
         _validate_manifest(bad)
     with pytest.raises(invalid, match="schema_version"):
         _validate_manifest({k: v for k, v in on_disk.items() if k != "schema_version"})
+
+
+# -- terminal noise: one short line per missing model per run ------------------------------------
+
+
+def test_missing_model_warnings_are_one_short_line_per_model():
+    from studio.engine.progress import Event
+    from studio.progress_view import ProgressView, short_warning
+
+    hint = ("model 'sdxl-turbo' is not available locally (stabilityai/sdxl-turbo is not in the Hugging Face cache and "
+            "downloads are off); run `studio models pull sdxl-turbo` on a machine with internet, or pass a local folder "
+            "or .safetensors file")
+    key, line = short_warning("images", hint + "; drawing with the built-in procedural generator instead (backend: procedural to silence this)")
+    assert key == "model:sdxl-turbo" and len(line) <= 110 and "studio models" in line and "procedural generator" in line
+    assert short_warning("panels", "asked for 6 panels") == ("panels: asked for 6 panels", "panels: asked for 6 panels")
+    printed: list[str] = []
+    view = ProgressView(enabled=False)
+    view.plain = True
+    view._print = printed.append  # type: ignore[method-assign]
+    view(Event("warning", step_id="restyle", message=hint + "; using the built-in comic stylizer (american-comic) instead"))
+    view(Event("warning", step_id="images", message=hint + "; drawing with the built-in procedural generator instead"))
+    assert len(printed) == 1 and printed[0].startswith("warning: restyle: sdxl-turbo not downloaded: using the built-in comic stylizer")
+    manifest = {"warnings": [f"restyle: {hint}; using X instead", f"images: {hint}; drawing Y instead", "music: other"]}
+    assert view.unshown_warnings(manifest) == ["music: other"]
+
+
+def test_rays_token_notice_is_dropped_and_the_disabled_warning_kept():
+    import logging
+
+    from studio.batch._ray import quiet_token_notice
+
+    quiet_token_notice()
+    quiet_token_notice()  # once
+    log = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    assert len(log.filters) == 1
+    enabled = log.makeRecord(log.name, logging.WARNING, __file__, 1, "Token authentication is enabled for this Ray cluster. Set ...", (), None)
+    disabled = log.makeRecord(log.name, logging.WARNING, __file__, 1, "Token authentication is disabled for this Ray cluster. ...", (), None)
+    assert not log.filter(enabled) and log.filter(disabled)

@@ -11,6 +11,7 @@ and the files come back through the object store and are written by the driver.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -39,6 +40,22 @@ def import_ray() -> Any:
     except ImportError:
         raise UserError(f"--executor ray needs Ray, which is not installed; {INSTALL_HINT}") from None
     return ray
+
+
+class _DropTokenNotice(logging.Filter):
+    """Drops Ray's "Token authentication is enabled for this Ray cluster..." notice: studio starts
+    its local Ray with token authentication on (Ray's default), which the notice only restates.
+    Ray's warning that authentication is *disabled* is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith("Token authentication is enabled for this Ray cluster")
+
+
+def quiet_token_notice() -> None:
+    """Install `_DropTokenNotice` on Ray's authentication logger (once)."""
+    log = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    if not any(isinstance(f, _DropTokenNotice) for f in log.filters):
+        log.addFilter(_DropTokenNotice())
 
 
 class StudioWorker:
@@ -125,6 +142,7 @@ class RayExecutor:
         import logging
 
         opts: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": True, **self.init_options}
+        quiet_token_notice()
         try:
             if self.address:
                 ray.init(address=self.address, **opts)

@@ -53,8 +53,7 @@ _SF_BYTES: dict[tuple[str, int], bytes] = {}
 MIDIRENDERER_RATE = 48000
 
 #: the fallback announcement (one line, once per run, from music.generate)
-FALLBACK_NOTE = ("tinysoundfont is not installed: rendering the soundfont with midirenderer "
-                 "(similar sound; `pip install --no-deps tinysoundfont` for the usual renderer)")
+FALLBACK_NOTE = "tinysoundfont not installed: rendering with midirenderer (`pip install --no-deps tinysoundfont` for the usual one)"
 
 
 def renderer() -> str:
