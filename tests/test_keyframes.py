@@ -425,3 +425,59 @@ def test_cancelling_the_pass_stops_every_decoder(tmp_path):
         time.sleep(0.05)
     left = {t.name for t in threading.enumerate()} - before
     assert not [n for n in left if n.startswith("studio-video")], left
+
+
+# -- the panels asked for (fill) ------------------------------------------------------------------
+
+def _pairwise_min_hash(keyframes) -> int:
+    from studio.backends.video.extract import _image_hash
+    from studio.backends.video.features import hamming
+
+    hs = [_image_hash(k.image) for k in keyframes]
+    return min((hamming(a, b) for i, a in enumerate(hs) for b in hs[i + 1:]), default=64)
+
+
+def test_fill_takes_distinct_moments_never_fades_flashes_or_duplicates(tmp_path):
+    """One 8 s shot (a zoom into the Mandelbrot set) that fades in and out and has a 2-frame white
+    flash: asked for 6, it gives 6 distinct pictures (more than 6 bits of hash apart), none
+    mid-fade and none the flash."""
+    clip = tmp_path / "one_shot.mp4"
+    graph = (f"mandelbrot=s=320x180:r={FPS},trim=duration=8,setpts=PTS-STARTPTS,fade=in:st=0:d=1,fade=out:st=7:d=1,"
+             "drawbox=enable='between(n,100,101)':c=white:t=fill,format=yuv420p")
+    run_ffmpeg("-filter_complex", graph, str(clip))
+    plain = extract_keyframes(clip, fast_opts(max_frames=6))
+    assert len(plain.keyframes) < 6
+    r = extract_keyframes(clip, fast_opts(max_frames=6, fill=True))
+    times = [k.time for k in r.keyframes]
+    assert len(times) == 6 and times == sorted(times)
+    assert all(1.0 <= t < 7.0 for t in times), times
+    assert not any(3.95 <= t < 4.1 for t in times), times
+    assert _pairwise_min_hash(r.keyframes) > 6
+
+
+def test_fill_on_the_demo_clip_and_static_shots_adds_closeups():
+    """The demo clip has 4 shots; asked for 6, the extra panels are other moments or close-ups
+    (a tighter framing of a face), each a distinct picture."""
+    import tempfile
+    from pathlib import Path
+
+    from studio.comic.demo_clip import make_demo_clip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_demo_clip(Path(tmp) / "demo.mp4")
+        r = extract_keyframes(clip, KeyframeOptions(max_frames=6, fill=True))
+    assert len(r.keyframes) == 6
+    assert _pairwise_min_hash(r.keyframes) > 6
+    assert sum(k.faces != [] for k in r.keyframes) >= 3
+
+
+@pytest.mark.media
+@pytest.mark.parametrize("name", ["chaplin.mp4", "goldeneye-vfr-drop3.mp4", "testvideo.mp4", "flipping_a_pancake.mkv"])
+def test_fill_meets_the_panel_count_on_shared_clips(testdata, name):
+    truth = json.loads((testdata / "ground_truth.json").read_text())
+    r = extract_keyframes(testdata / "video" / name, KeyframeOptions(max_frames=6, fill=True))
+    assert len(r.keyframes) == 6
+    assert _pairwise_min_hash(r.keyframes) > 6
+    shots = truth[f"video/{name}"].get("content_shots")
+    if shots:
+        assert all(any(a <= k.time < b for a, b in shots) for k in r.keyframes), [k.time for k in r.keyframes]

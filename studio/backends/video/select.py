@@ -30,6 +30,7 @@ class Candidate:
     score: float
     primary: bool  # the best part of its shot
     importance: float = 0.0
+    extra: bool = False  # added by more_moments to fill the frames asked for
 
 
 def _window_mean(values: np.ndarray, times: np.ndarray, half: float) -> np.ndarray:
@@ -38,6 +39,13 @@ def _window_mean(values: np.ndarray, times: np.ndarray, half: float) -> np.ndarr
     lo = np.searchsorted(times, times - half, side="left")
     hi = np.searchsorted(times, times + half, side="right")
     return (c[hi] - c[lo]) / np.maximum(hi - lo, 1)
+
+
+def _window_median(values: np.ndarray, times: np.ndarray, half: float) -> np.ndarray:
+    """Median of values within +-half seconds of each frame."""
+    lo = np.searchsorted(times, times - half, side="left")
+    hi = np.searchsorted(times, times + half, side="right")
+    return np.array([float(np.median(values[a:b])) for a, b in zip(lo, hi)]) if len(values) else np.zeros(0)
 
 
 def frame_scores(a: dict[str, np.ndarray], shots: list[Segment], blank: np.ndarray) -> np.ndarray:
@@ -52,6 +60,7 @@ def frame_scores(a: dict[str, np.ndarray], shots: list[Segment], blank: np.ndarr
     before = np.searchsorted(t, t - 0.3, side="left")
     after = np.clip(np.searchsorted(t, t + 0.3, side="right") - 1, 0, max(n - 1, 0))
     trend = np.abs(luma[after] - luma[before]) if n else np.zeros(0)
+    local_luma = _window_median(luma, t, 0.4)
     for s in shots:
         sl = slice(s.i0, s.i1)
         ok = ~blank[sl]
@@ -70,7 +79,14 @@ def frame_scores(a: dict[str, np.ndarray], shots: list[Segment], blank: np.ndarr
         sharpness = np.clip(sharp[sl] / max(ref, 1e-6), 0, 1.2) ** 0.5 / (1.2 ** 0.5)
         dist = np.minimum(t[sl] - s.start, s.end - t[sl])
         edge = np.clip(dist / max(min(0.6, s.length / 4.0), 1e-3), 0.1, 1.0)
-        sc = exposure * fade * steady * still * (0.25 + 0.75 * sharpness) * edge
+        # washed out (a fade from white, a fade-in whose contrast is still coming up): less
+        # contrast than the shot usually has
+        con = contrast[sl]
+        usual = max(float(np.percentile(con[ok], 75)), 1.0)
+        crisp = np.clip(con / (0.8 * usual), 0, 1) ** 2
+        # a flash: brighter than the frames around it (the trend above misses a one-frame spike)
+        flash = np.where(lum > local_luma[sl] * 1.12 + 6.0, 0.2, 1.0)
+        sc = exposure * fade * steady * still * crisp * flash * (0.25 + 0.75 * sharpness) * edge
         scores[sl] = np.where(blank[sl], 0.0, sc)
     return scores
 
@@ -158,3 +174,75 @@ def choose(
         if len(chosen) >= max_frames:
             break
     return sorted(chosen, key=lambda c: c.index)
+
+
+#: seconds between two moments taken from one shot to fill the panels asked for
+MOMENT_GAP = 1.0
+
+
+def more_moments(
+    chosen: list[Candidate],
+    shots: list[Segment],
+    scores: np.ndarray,
+    a: dict[str, np.ndarray],
+    *,
+    max_frames: int,
+    dedupe: int,
+) -> list[Candidate]:
+    """When the shots gave fewer keyframes than asked for, more moments from inside the shots.
+
+    Greedy: every step takes the good frame (at least half its shot's best score: no fade, flash
+    or blank frame) that adds the most, where a frame adds its score times its novelty (colour
+    distance to the nearest pick) and a share of its shot's motion around it (something happens).
+    A frame is eligible only when it is at least `gap` seconds from every pick (a gap that spreads
+    the picks over the clip, never under MOMENT_GAP) and its difference hash differs from every
+    pick's by more than `dedupe` bits and its thumbnail is not static-close (no near-duplicates).
+    Returns `chosen` plus the new picks, in time order."""
+    if len(chosen) >= max_frames or not shots:
+        return chosen
+    times = a["time"]
+    thumbs = a["thumbs"]
+    hashes = a["dhash"]
+    total = sum(s.length for s in shots)
+    gap = max(MOMENT_GAP, 0.5 * total / max_frames)
+    motion = _window_mean(a["delta"].astype(np.float64), times, 0.5)
+    picks = list(chosen)
+    shot_of = np.full(len(times), -1)
+    floor = np.zeros(len(times))
+    for k, s in enumerate(shots):
+        shot_of[s.i0:s.i1] = k
+        best = float(scores[s.i0:s.i1].max()) if s.i1 > s.i0 else 0.0
+        floor[s.i0:s.i1] = 0.5 * best
+    pool = np.flatnonzero((shot_of >= 0) & (scores > 0) & (scores >= floor))
+    if len(pool) == 0:
+        return chosen
+    pool_thumbs = thumbs[pool]
+    lively = motion[pool] / max(float(motion[pool].max()), 1e-6)
+    while len(picks) < max_frames:
+        taken = np.array([c.index for c in picks], dtype=np.int64)
+        ok = np.ones(len(pool), bool)
+        if len(taken):
+            far_t = np.abs(times[pool][:, None] - times[taken][None, :]).min(axis=1)
+            ok &= far_t >= gap
+            dist = thumb_distance(pool_thumbs[:, None], thumbs[taken][None, :]).min(axis=1)
+            ok &= dist >= STATIC_DISTANCE
+            for j in np.flatnonzero(ok):
+                if any(hamming(hashes[pool[j]], hashes[i]) <= dedupe for i in taken):
+                    ok[j] = False
+        else:
+            dist = np.full(len(pool), 40.0)
+        if not ok.any():
+            break
+        gain = scores[pool] * (0.3 + np.clip(dist / 40.0, 0, 1)) * (0.8 + 0.2 * lively)
+        gain[~ok] = -1.0
+        j = int(np.argmax(gain))
+        i = int(pool[j])
+        k = int(shot_of[i])
+        s = shots[k]
+        # the part this pick may move within (a cheaper frame, a face): a third of the gap each way
+        half = gap / 3.0
+        lo = max(s.i0, int(np.searchsorted(times, times[i] - half, side="left")))
+        hi = min(s.i1, int(np.searchsorted(times, times[i] + half, side="right")))
+        parts = 1 + sum(1 for c in picks if c.shot == k)
+        picks.append(Candidate(i, k, parts, lo, max(hi, lo + 1), float(scores[i]), False, extra=True))
+    return sorted(picks, key=lambda c: c.index)
