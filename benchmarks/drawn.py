@@ -143,7 +143,7 @@ def sheets(folder: Path, premise_rows: list[list[str]], asset_rows: list[list[st
         sheet.paste(img, (x, y))
         d.text((x + 4, y + th + 4), row[0][:52], fill=(230, 230, 230), font=font)
     p = folder / "drawn_premises.png"
-    sheet.save(p, optimize=True)
+    sheet.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(p, optimize=True)
     written.append(str(p))
     picks = asset_rows[:24]
     s = 112
@@ -155,7 +155,7 @@ def sheets(folder: Path, premise_rows: list[list[str]], asset_rows: list[list[st
         sheet.paste(img, (x, y), img)
         d.text((x + 3, y + s + 3), row[0][:20], fill=(30, 30, 30), font=font)
     p = folder / "drawn_assets.png"
-    sheet.save(p, optimize=True)
+    sheet.quantize(colors=96, method=Image.Quantize.MEDIANCUT).save(p, optimize=True)
     written.append(str(p))
     return written
 

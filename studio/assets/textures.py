@@ -30,11 +30,13 @@ MATERIALS: dict[str, tuple[str, ...]] = {
     "stone": ("stone", "stones", "cobble", "cobblestone", "cobblestones", "rock", "rocks", "rocky", "pebble", "pebbles", "gravel", "dungeon", "castle"),
     "tiles": ("tile", "tiles", "tiled", "checker", "checkered", "marble", "ceramic", "mosaic"),
     "grass": ("grass", "grassy", "lawn", "meadow", "moss", "mossy", "field", "leaves", "foliage", "hedge", "jungle"),
-    "water": ("water", "ocean", "sea", "lake", "river", "pond", "waves", "lava", "magma", "acid", "swamp", "slime"),
+    "water": ("water", "ocean", "sea", "lake", "river", "pond", "waves", "acid", "swamp", "slime"),
+    "lava": ("lava", "magma", "molten"),
+    "ice": ("ice", "icy", "frozen"),
     "sand": ("sand", "sandy", "desert", "beach", "dune", "dunes"),
     "dirt": ("dirt", "mud", "soil", "earth", "ground", "path", "clay"),
     "metal": ("metal", "metallic", "steel", "iron", "plate", "plates", "brushed", "sci-fi", "scifi", "spaceship", "hull", "chrome", "copper", "bronze", "rust", "rusty"),
-    "snow": ("snow", "snowy", "ice", "icy", "frost", "frozen"),
+    "snow": ("snow", "snowy", "frost"),
     "fabric": ("fabric", "cloth", "carpet", "rug", "wool", "canvas", "burlap"),
 }
 
@@ -43,6 +45,8 @@ MATERIAL_COLOURS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] =
     "bricks": ((178, 84, 62), (110, 48, 38)),
     "planks": ((176, 124, 76), (104, 66, 38)),
     "stone": ((150, 150, 146), (84, 84, 86)),
+    "lava": ((255, 170, 40), (44, 22, 20)),
+    "ice": ((226, 244, 252), (120, 170, 206)),
     "tiles": ((214, 210, 200), (150, 146, 140)),
     "grass": ((104, 168, 64), (46, 96, 34)),
     "water": ((60, 140, 210), (20, 64, 140)),
@@ -369,7 +373,53 @@ def gen_noise(h: int, w: int, rng: np.random.Generator, light: np.ndarray, dark:
     return TextureMaps(_mix(dark, light, t), t, 0.6 + 0.3 * detail, "noise")
 
 
+def gen_lava(h: int, w: int, rng: np.random.Generator, light: np.ndarray, dark: np.ndarray) -> TextureMaps:
+    """Cooled crust plates (dark, rough) split by glowing molten cracks (bright, smooth)."""
+    n_cells = max(5, int(h * w / (56 * 56)))
+    d1, d2, idx = periodic_cells(h, w, n_cells, rng)
+    edge = (d2 - d1) / 2.0
+    cell = np.sqrt(h * w / n_cells)
+    flow = spectral_noise(h, w, rng, beta=2.2, low=1)
+    crack = np.clip(1 - edge / (cell * (0.06 + 0.05 * flow)), 0, 1) ** 1.5
+    glow = np.clip(crack + 0.25 * (flow - 0.6), 0, 1)
+    crust = dark * (0.7 + 0.6 * spectral_noise(h, w, rng, beta=1.2, low=6))[..., None]
+    hot = light[None, None, :] * (0.75 + 0.25 * glow[..., None]) + np.array([0.0, 0.25, 0.1]) * glow[..., None] ** 3
+    albedo = crust * (1 - glow[..., None]) + hot * glow[..., None]
+    height = 0.2 + 0.7 * (1 - crack) * np.clip(edge / (cell * 0.25), 0, 1)
+    return TextureMaps(albedo, height, 0.9 - 0.7 * glow, "lava")
+
+
+def gen_ice(h: int, w: int, rng: np.random.Generator, light: np.ndarray, dark: np.ndarray) -> TextureMaps:
+    """Clear ice: smooth blue depth, pale frost, thin white cracks along plate edges."""
+    n_cells = max(4, int(h * w / (72 * 72)))
+    d1, d2, _ = periodic_cells(h, w, n_cells, rng)
+    edge = (d2 - d1) / 2.0
+    depth = spectral_noise(h, w, rng, beta=2.6, low=1)
+    frost = spectral_noise(h, w, rng, beta=1.0, low=8)
+    crack = np.clip(1 - edge / 1.6, 0, 1)
+    t = 0.35 + 0.45 * depth + 0.25 * (frost - 0.5)
+    albedo = _mix(dark, light, t)
+    albedo = albedo * (1 - crack[..., None]) + np.array([0.97, 0.99, 1.0]) * crack[..., None]
+    height = 0.6 + 0.2 * depth - 0.4 * crack
+    return TextureMaps(albedo, height, 0.08 + 0.2 * frost + 0.5 * crack, "ice")
+
+
+def add_moss(maps: TextureMaps, rng: np.random.Generator) -> TextureMaps:
+    """Moss in the joints: green where the surface is low (mortar, gaps between stones), patchy."""
+    h, w = maps.height.shape
+    patches = spectral_noise(h, w, rng, beta=2.0, low=2)
+    low = np.clip((0.32 - maps.height) / 0.25, 0, 1)
+    amount = np.clip(low * (0.5 + patches) - 0.15, 0, 1)[..., None]
+    fuzz = spectral_noise(h, w, rng, beta=0.8, low=16)[..., None]
+    moss = np.array([0.25, 0.42, 0.16]) * (0.75 + 0.5 * fuzz)
+    maps.albedo = maps.albedo * (1 - amount) + moss * amount
+    maps.height = maps.height + 0.12 * amount[..., 0]
+    maps.roughness = np.maximum(maps.roughness, 0.9 * amount[..., 0])
+    return maps
+
+
 GENERATORS = {
+    "lava": gen_lava, "ice": gen_ice,
     "bricks": gen_bricks, "planks": gen_planks, "stone": gen_stone, "tiles": gen_tiles,
     "grass": gen_grass, "water": gen_water, "sand": gen_sand, "dirt": gen_dirt, "metal": gen_metal,
     "snow": gen_snow, "fabric": gen_fabric, "noise": gen_noise,
@@ -384,6 +434,8 @@ def generate_procedural(description: str, *, width: int = 256, height: int = 256
     light, dark = colours_for(description, mat)
     rng = np.random.default_rng(seed)
     maps = GENERATORS[mat](height, width, rng, light, dark)
+    if mat in ("stone", "bricks", "tiles", "planks") and {"moss", "mossy", "mossed", "overgrown"} & set(words(description)):
+        maps = add_moss(maps, rng)  # "mossy stone wall": moss in the joints
     maps.albedo = np.clip(maps.albedo, 0, 1)
     maps.height = np.clip(maps.height, 0, 1)
     maps.roughness = np.clip(maps.roughness, 0, 1)

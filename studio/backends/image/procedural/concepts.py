@@ -57,16 +57,16 @@ _CATEGORIES: list[tuple[str, str, dict[str, Any], str]] = [
                                "minnow anchovy sardine clownfish"),
     ("sea creature", "octopus", {}, "octopus squid kraken jellyfish jelly-fish cuttlefish"),
     ("shellfish", "crab", {}, "crab lobster shrimp prawn crayfish scorpion"),
-    ("seal", "fish", {"seal": True}, "seal sea-lion otter penguin"),
+    ("large sea animal", "whale", {"seal": True}, "seal sea-lion"),
     ("horse", "horse", {}, "horse pony stallion mare foal donkey mule zebra unicorn pegasus camel llama alpaca "
                            "deer reindeer elk moose stag antelope gazelle giraffe kangaroo"),
     ("big cat", "cat", {"big": True}, "lion lioness tiger leopard cheetah panther jaguar cougar lynx"),
     ("large animal", "bear", {}, "elephant mammoth rhino rhinoceros hippo hippopotamus gorilla ape buffalo bison "
                                  "yak polar-bear"),
     ("small animal", "mouse", {}, "squirrel chipmunk hedgehog mole badger raccoon possum opossum skunk weasel ferret "
-                                  "beaver guinea-pig bat sloth koala lemur meerkat armadillo"),
+                                  "beaver otter guinea-pig bat sloth koala lemur meerkat armadillo"),
     ("monkey", "monkey", {}, "monkey chimp chimpanzee baboon orangutan"),
-    ("bird", "bird", {}, "hen rooster chick goose swan flamingo peacock pelican stork heron crane hawk falcon "
+    ("bird", "bird", {}, "penguin hen rooster chick goose swan flamingo peacock pelican stork heron crane hawk falcon "
                          "vulture condor albatross puffin toucan hummingbird magpie finch canary dove phoenix "
                          "turkey ostrich emu woodpecker kingfisher cockatoo macaw"),
     ("insect", "bug", {}, "bee bumblebee wasp butterfly moth ant beetle ladybug ladybird spider firefly "
