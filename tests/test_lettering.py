@@ -185,7 +185,71 @@ def test_wrap_keeps_words_and_width():
     text = "a supercalifragilisticexpialidocious word and some more words to wrap"
     lines = wrap_text(text, font, 120)
     assert all(font.getlength(ln) <= 120.5 for ln in lines)
-    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    # the long word is hyphenated at syllables (the hyphens are added), the others are whole
+    assert "".join(ln[:-1] if ln.endswith("-") else ln for ln in lines).replace(" ", "") == text.replace(" ", "")
+    whole = [w for w in text.split() if w != "supercalifragilisticexpialidocious"]
+    assert [w for ln in lines for w in ln.split() if w in whole] == whole
+
+
+@pytest.mark.parametrize("text", ["YOU ARE INVINCIBLE!", "\"INVINCIBLE!\" HE SAID.", "THAT WAS EXTRAORDINARY, UNBELIEVABLE!!"])
+def test_words_break_only_at_syllables_and_only_when_they_cannot_fit(text):
+    from studio.comic.fonts import load_font
+    from studio.comic.lettering import syllable_breaks
+
+    font = load_font(24)
+    words = text.split()
+    for width in range(30, 520, 7):
+        lines = wrap_text(text, font, width)
+        pieces = [w for ln in lines for w in ln.split()]
+        # re-joining the hyphenated pieces gives the words back, in order
+        joined, cur = [], ""
+        for piece in pieces:
+            if piece.endswith("-") and piece[:-1] + piece and (cur + piece[:-1]) not in words:
+                cur += piece[:-1]
+                continue
+            joined.append(cur + piece)
+            cur = ""
+        assert joined == words, (width, lines)
+        # every cut is a syllable boundary of its word, and only a word wider than the line is cut
+        at = 0
+        for w in words:
+            parts = []
+            while len("".join(parts)) < len(w):
+                piece = pieces[at]
+                at += 1
+                parts.append(piece[:-1] if piece.endswith("-") and len("".join(parts)) + len(piece) - 1 < len(w) else piece)
+            if len(parts) > 1:
+                assert font.getlength(w) > width * 0.98, (width, w, parts)
+                offs = [sum(len(p) for p in parts[:k]) for k in range(1, len(parts))]
+                assert all(o in syllable_breaks(w) for o in offs), (w, parts)
+        assert not any(ln.strip() in ("E!", "E!\"", "LE!") for ln in lines)
+
+
+def test_invincible_splits_at_its_syllables():
+    from studio.comic.fonts import load_font
+
+    font = load_font(24)
+    narrow = wrap_text("INVINCIBLE!", font, font.getlength("INVINCIBLE!") - 5)
+    assert narrow in (["INVIN-", "CIBLE!"], ["INVINCI-", "BLE!"], ["IN-", "VINCIBLE!"])
+    assert wrap_text("INVINCIBLE!", font, font.getlength("INVINCIBLE!") + 2) == ["INVINCIBLE!"]
+
+
+def test_without_a_face_the_tail_points_off_panel_not_at_the_subject():
+    """A panel with a bright lamp (the salient spot) and no face: the speaker is off panel, so the
+    tail leaves through the bottom edge instead of pointing at the lamp."""
+    size = (600, 400)
+    sal = np.zeros((50, 75), np.float32)
+    sal[8:14, 55:62] = 1.0  # the lamp, top right
+    plan = plan_panel(size, [Line("speech", "Who turned the light on?", None, "oval")], faces=[], saliency=sal, font_px=20)
+    (b,) = plan.bubbles
+    assert b.tail is not None
+    tip = b.tail[1]
+    assert tip[1] > b.rect[3] + 5  # down, towards the bottom edge
+    lamp = (58.5 * 8, 11 * 8)
+    base = ((b.tail[0][0] + b.tail[2][0]) / 2, (b.tail[0][1] + b.tail[2][1]) / 2)
+    aim = (tip[0] - base[0], tip[1] - base[1])
+    to_lamp = (lamp[0] - base[0], lamp[1] - base[1])
+    assert (aim[0] * to_lamp[0] + aim[1] * to_lamp[1]) / (math.hypot(*aim) * math.hypot(*to_lamp)) < 0.5
 
 
 def test_classify_and_split():

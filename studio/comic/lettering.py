@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -163,8 +164,61 @@ def reads_after(a: Rect, b: Rect, direction: str = "ltr") -> bool:
     return (b[0] + b[2]) / 2 > (a[0] + a[2]) / 2
 
 
+@lru_cache(maxsize=4)
+def _hyphenator(lang: str = "en_US") -> Any:
+    import pyphen
+
+    return pyphen.Pyphen(lang=lang)
+
+
+def syllable_breaks(word: str) -> list[int]:
+    """Where `word` may be hyphenated (character offsets), at syllable boundaries only (pyphen's
+    en_US patterns, which keep at least two letters on each side); punctuation around the word
+    stays with its letters ("INVINCIBLE!" breaks as IN-VIN-CI-BLE!, never before the "!")."""
+    m = re.match(r"^([^A-Za-z0-9]*)([A-Za-z][A-Za-z'’]*[A-Za-z])([^A-Za-z0-9]*)$", word)
+    if not m:
+        # words joined by hyphens or slashes break after them
+        return [i + 1 for i, ch in enumerate(word[:-1]) if ch in "-/" and i > 0]
+    lead, core = m.group(1), m.group(2)
+    return [len(lead) + p for p in _hyphenator().positions(core.lower())]
+
+
+def _break_word(word: str, font, width: float) -> list[str]:
+    """A word wider than the line, in pieces that fit: cut at syllable boundaries with a hyphen
+    (or after a hyphen already there). A syllable still wider than the line (a very narrow
+    bubble) is left whole: the caller then tries a wider bubble or a smaller font."""
+    cuts = syllable_breaks(word)
+    pieces: list[str] = []
+    start = 0
+    while True:
+        rest = word[start:]
+        if font.getlength(rest) <= width or not cuts:
+            pieces.append(rest)
+            return pieces
+        fit = None
+        for c in cuts:
+            if c <= start:
+                continue
+            head = word[start:c]
+            mark = "" if head.endswith(("-", "/")) else "-"
+            if font.getlength(head + mark) <= width:
+                fit = c
+            else:
+                break
+        if fit is None:
+            nxt = next((c for c in cuts if c > start), None)
+            if nxt is None:
+                pieces.append(rest)
+                return pieces
+            fit = nxt
+        head = word[start:fit]
+        pieces.append(head if head.endswith(("-", "/")) else head + "-")
+        start = fit
+
+
 def _wrap_words(words: list[str], widths: list[float], space: float, font, width: float) -> list[str]:
-    """Greedy wrap from cached word widths; a word wider than the line is broken."""
+    """Greedy wrap from cached word widths; only a word wider than the whole line is hyphenated
+    (at syllable boundaries, see `_break_word`)."""
     lines: list[str] = []
     cur: list[str] = []
     cur_w = 0.0
@@ -173,12 +227,8 @@ def _wrap_words(words: list[str], widths: list[float], space: float, font, width
             if cur:
                 lines.append(" ".join(cur))
                 cur, cur_w = [], 0.0
-            piece = ""
-            for ch in w:
-                if piece and font.getlength(piece + ch) > width:
-                    lines.append(piece)
-                    piece = ""
-                piece += ch
+            *done, piece = _break_word(w, font, width)
+            lines.extend(done)
             cur, cur_w = [piece], font.getlength(piece)
             continue
         add = ww if not cur else cur_w + space + ww
@@ -205,9 +255,12 @@ def wrap_text(text: str, font, max_width: float, target_aspect: float = 2.4) -> 
     best: tuple[float, list[str]] | None = None
     k_max = max(1, min(12, len(words)))
     seen: set[tuple[str, ...]] = set()
+    longest = max(widths)
     for k in range(1, k_max + 1):
+        # never narrower than the longest word when it fits the bubble: words break only when
+        # they cannot fit at all
         width = min(max_width, total / k * 1.12 + font.size)
-        lines = _wrap_words(words, widths, space, font, width * 0.98)
+        lines = _wrap_words(words, widths, space, font, max(width * 0.98, min(longest, max_width)))
         if tuple(lines) in seen:
             continue
         seen.add(tuple(lines))
@@ -219,7 +272,7 @@ def wrap_text(text: str, font, max_width: float, target_aspect: float = 2.4) -> 
         if best is None or score < best[0]:
             best = (score, lines)
     if best is None:
-        return _wrap_words(words, widths, space, font, max_width * 0.98)
+        return _wrap_words(words, widths, space, font, max(max_width * 0.98, min(longest, max_width)))
     return best[1]
 
 
@@ -474,7 +527,9 @@ def _try_place(W, H, sized, faces, sal, fpx, direction, relax, targets, hot, tai
                 if face[2] <= face[0]:  # an off-panel speaker: a point on the edge, a weak pull
                     face = None
             elif tails:
-                target = hot
+                # nobody in the panel to point at: the voice is off panel, so the tail points out
+                # of the panel's bottom edge (never at whatever the picture's subject is)
+                target = (W / 2, float(H))
             if target is not None:
                 cx, cy = (X0 + X1) / 2, (Y0 + Y1) / 2
                 d = np.hypot(cx - target[0], cy - target[1]) / diag
