@@ -233,3 +233,23 @@ def test_texture_step_procedural_and_explicit_missing_model(tmp_path):
     p2.output("texture", t2.image)
     with pytest.raises(ModelNotAvailableError):
         p2.run(out=tmp_path / "b")
+
+
+def test_lava_ice_and_moss_in_the_joints():
+    """#18: lava and ice are their own materials; "mossy" puts moss in a stone wall's joints."""
+    lava = tx.generate_procedural("lava", width=96, height=96, seed=1)
+    ice = tx.generate_procedural("ice floor", width=96, height=96, seed=1)
+    assert (lava.material, ice.material) == ("lava", "ice")
+    la = lava.albedo
+    assert (la[..., 0] > 0.8).mean() > 0.03 and (la.sum(axis=-1) < 0.6).mean() > 0.3  # bright cracks in a dark crust
+    assert ice.albedo[..., 2].mean() > ice.albedo[..., 0].mean()  # blue
+    plain = tx.generate_procedural("grey stone wall", width=96, height=96, seed=2)
+    mossy = tx.generate_procedural("mossy grey stone wall", width=96, height=96, seed=2)
+    joints = plain.height < 0.1
+    green = lambda a: a[..., 1] - (a[..., 0] + a[..., 2]) / 2  # noqa: E731
+    assert green(mossy.albedo)[joints].mean() > green(plain.albedo)[joints].mean() + 0.05
+    assert abs(green(mossy.albedo)[plain.height > 0.6].mean() - green(plain.albedo)[plain.height > 0.6].mean()) < 0.03
+    for maps in (lava, ice):
+        assert tx.seam_metric(tx.to_image(maps.albedo))["ratio"] <= 1.25
+    seam = lambda m: tx.seam_metric(tx.to_image(m.albedo))["ratio"]  # noqa: E731
+    assert seam(mossy) <= seam(plain) + 0.1  # the moss does not add a seam
