@@ -1,5 +1,5 @@
-"""Motion comics: panels in reading order with camera moves and transitions, written with moviepy
-as an H.264/AAC MP4.
+"""Motion comics: panels in reading order with camera moves and transitions, written with PyAV
+as an H.264/AAC MP4 (BT.709, tagged).
 
 Each panel is shown whole (letterboxed over a blurred, darkened copy of itself) and moves slowly:
 a push-in or pull-out that never crops the panel, or a pan along a panel that is much taller or
@@ -18,13 +18,60 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
 
+#: AAC sample rates the MP4 keeps as they are (others are resampled to 44.1 kHz)
+AAC_RATES = (22050, 24000, 32000, 44100, 48000)
 
-#: the frames are sRGB: convert them to Y'CbCr with the BT.709 matrix (swscale's default is BT.601)
-#: and tag the stream BT.709 (matrix, primaries, transfer) in limited range, so players that read the
-#: tags and players that assume BT.709 for HD show the same colours
-COLOUR_PARAMS = ["-vf", "scale=out_color_matrix=bt709:out_range=tv,setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
-                 "-colorspace", "bt709",
-                 "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+
+def write_mp4(path: Path, frame_at: Callable[[float], np.ndarray], frames: int, fps: int, size: tuple[int, int], *,
+              audio: tuple[np.ndarray, int] | None = None, crf: int = 20) -> Path:
+    """Encode `frames` RGB frames (`frame_at(t)` -> HxWx3 uint8) and optional stereo float32 audio as
+    an H.264/AAC MP4 with PyAV (libx264 veryfast at `crf`, yuv420p, AAC 160 kb/s, faststart, no
+    metadata). The frames are sRGB: they are converted to Y'CbCr with the BT.709 matrix in limited
+    range and the stream is tagged BT.709 (matrix, primaries, transfer), so players that read the
+    tags and players that assume BT.709 for HD show the same colours."""
+    from fractions import Fraction
+
+    import av
+    from av.video.reformatter import ColorRange, Colorspace
+
+    w, h = size
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+        v = out.add_stream("libx264", rate=Fraction(int(fps), 1))
+        v.width, v.height, v.pix_fmt = w, h, "yuv420p"
+        v.options = {"crf": str(int(crf)), "preset": "veryfast"}
+        v.thread_count = 2
+        cc = v.codec_context
+        cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = 1, 1, 1, 1  # BT.709, limited (MPEG) range
+        a = None
+        if audio is not None:
+            samples, sr = audio
+            if sr not in AAC_RATES:
+                from math import gcd
+
+                from scipy.signal import resample_poly
+
+                g = gcd(int(sr), 44100)
+                samples = resample_poly(samples, 44100 // g, int(sr) // g, axis=0).astype(np.float32)
+                sr = 44100
+            a = out.add_stream("aac", rate=int(sr), layout="stereo")
+            a.bit_rate = 160_000
+        for i in range(frames):
+            rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame_at(i / fps)), format="rgb24")
+            yuv = rgb.reformat(format="yuv420p", src_colorspace=Colorspace.ITU709, dst_colorspace=Colorspace.ITU709,
+                               dst_color_range=ColorRange.MPEG)
+            yuv.pts = i
+            out.mux(v.encode(yuv))
+        out.mux(v.encode(None))
+        if a is not None:
+            planar = np.ascontiguousarray(np.clip(samples, -1, 1).T.astype(np.float32))
+            step = a.codec_context.frame_size or 1024
+            for start in range(0, planar.shape[1], step):
+                chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar[:, start:start + step]), format="fltp", layout="stereo")
+                chunk.sample_rate = int(sr)
+                chunk.pts = start
+                out.mux(a.encode(chunk))
+            out.mux(a.encode(None))
+    return path
 
 
 def _ease(u: float) -> float:
@@ -153,9 +200,6 @@ def render_motion(
     progress: Callable[..., Any] | None = None,
 ) -> dict[str, Any]:
     """Write the motion comic to `path`; returns {duration, frames, panels}."""
-    from moviepy import VideoClip
-    from moviepy.audio.AudioClip import AudioArrayClip
-
     n = len(panels)
     spp = float(seconds_per_panel)
     duration = n * spp
@@ -201,21 +245,11 @@ def render_motion(
             progress(min(0.95, done["frames"] / total_frames), "rendering frames")
         return np.asarray(img, dtype=np.uint8)
 
-    clip = VideoClip(frame_function=frame_at, duration=duration)
-    audio_fps = 44100
+    fitted = None
     if audio is not None:
         samples, sr = audio
-        fitted = fit_audio(samples, int(sr), duration)
-        clip = clip.with_audio(AudioArrayClip(fitted, fps=int(sr)))
-        audio_fps = int(sr) if int(sr) in (22050, 24000, 32000, 44100, 48000) else 44100
-    path = Path(path)
-    clip.write_videofile(
-        str(path), fps=fps, codec="libx264", audio_codec="aac" if audio is not None else None,
-        audio=audio is not None, audio_fps=audio_fps, audio_bitrate="160k", preset="veryfast",
-        temp_audiofile_path=str(path.parent), threads=2, logger=None, pixel_format="yuv420p",
-        ffmpeg_params=["-crf", str(crf), "-movflags", "+faststart", "-map_metadata", "-1", *COLOUR_PARAMS],
-    )
-    clip.close()
+        fitted = (fit_audio(samples, int(sr), duration), int(sr))
+    write_mp4(Path(path), frame_at, total_frames, fps, size, audio=fitted, crf=crf)
     if progress is not None:
         progress(1.0, "written")
     return {"duration": round(duration, 3), "frames": total_frames, "panels": n, "fps": fps, "size": list(size),
