@@ -211,7 +211,7 @@ def test_motion_comic_has_both_streams_and_the_length(tmp_path):
     assert len(frames) == pytest.approx(36, abs=1)
     assert min(f.mean() for f in frames) > 15, "a frame went black"
     rec = r.steps[0]
-    assert rec["backend"] == "moviepy+ffmpeg" and rec["info"]["moves"][0] == "pan-down"
+    assert rec["backend"] == "pyav+libx264" and rec["info"]["moves"][0] == "pan-down"
 
 
 def test_fit_audio_loops_and_trims():

@@ -537,5 +537,5 @@ class ComicMotion(Step):
         )
         if audio is None:
             ctx.warn("no soundtrack given: the video has no audio stream")
-        ctx.report(backend="moviepy+ffmpeg", codec="h264/aac" if audio is not None else "h264", **info)
+        ctx.report(backend="pyav+libx264", codec="h264/aac" if audio is not None else "h264", **info)
         return {"video": VideoArtifact(path, meta={"duration": info["duration"]})}
