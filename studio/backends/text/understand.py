@@ -143,6 +143,10 @@ MOODS: dict[str, str] = {
     "epic": "epic", "heroic": "epic", "brave": "epic", "triumphant": "epic", "battle": "epic", "legendary": "epic",
     "romantic": "romantic", "love": "romantic", "tender": "romantic",
 }
+#: verbs whose object place is where the story happens ("explore a cave"); after other verbs
+#: it is a destination or a thing made ("see the ocean", "build a treehouse", "cross a river")
+_THERE_VERBS = {"explore", "search", "enter", "clean", "guard", "protect", "defend", "haunt", "roam", "patrol", "run",
+                "own", "rule", "decorate", "tidy", "sweep", "manage", "keep", "share", "inherit", "discover"}
 _PLACE_PREPS = {"in", "on", "at", "inside", "aboard", "under", "beneath", "near", "across", "through", "over",
                 "around", "into", "onto", "to", "from", "atop", "beside", "by", "below", "above", "within", "along"}
 _DESIRE_VERBS = {"want", "wish", "hope", "long", "yearn", "try", "need", "plan", "decide", "learn", "dream",
@@ -494,12 +498,12 @@ def _understand(text: str) -> Understanding:
                     add_character(c, True, being=True)
     # 3. other animate nouns anywhere (objects: "befriends a lonely whale", "with her dog")
     for t in doc:
-        if t.pos_ in ("NOUN", "PROPN") and t.dep_ not in ("compound",) and t.i not in char_heads:
+        if t.pos_ in ("NOUN", "PROPN") and (t.dep_ != "compound" or t.head.pos_ == "VERB") and t.i not in char_heads:
             lw = _lemma_noun(t).lower()
             if lw in ANIMALS or lw in CREATURES or lw in _MACHINE_BEINGS or lw in PEOPLE or (
                     t.pos_ == "PROPN" and t.ent_type_ == "PERSON"):
-                if t.dep_ == "appos":
-                    continue
+                if t.dep_ in ("appos", "poss") or (t.dep_ == "dobj" and t.head.lemma_.lower() in ("make", "find") and lw == "friend"):
+                    continue  # "a baker's apprentice": the baker is not in the story; "make friends": not yet
                 add_character(t, False)
 
     # characters in the order the request names them
@@ -534,7 +538,8 @@ def _understand(text: str) -> Understanding:
         if (setting is None and (_is_place_noun(t) or (gpe and prep in _PLACE_PREPS))
                 and (prep in _PLACE_PREPS or t.dep_ in ("ROOT", "dobj", "pobj", "nsubj", "conj"))
                 and (prep in _PLACE_PREPS or gpe or t.dep_ == "ROOT" or t.lower_ in PLACES)
-                and (prep in _PLACE_PREPS or t.i not in place_after)):
+                and (prep in _PLACE_PREPS or t.i not in place_after)
+                and not (t.dep_ == "dobj" and t.head.lemma_.lower() not in _THERE_VERBS)):
             toks = _chunk_tokens(t)
             # "the roof of a skyscraper": the place's own 'of' phrase belongs to it
             for pp in t.children:
@@ -601,7 +606,7 @@ def _understand(text: str) -> Understanding:
                 parts.append(" ".join(x.text for x in obj_toks))
             elif c.dep_ == "prt":
                 parts.insert(0, c.text) if not parts else parts.append(c.text)
-            elif c.dep_ == "acomp":
+            elif c.dep_ == "acomp" and obj is None:
                 parts.append(" ".join(x.text for x in c.subtree))
             elif c.dep_ == "prep" and (not parts or (obj is not None and len(parts) == 1 and c.lower_ in ("in", "with", "of", "for")
                                                     and " " + c.lower_ + " " not in " " + parts[0] + " ")) and not any(
@@ -705,7 +710,7 @@ def _understand(text: str) -> Understanding:
             moods += [MOODS[a_] for a_ in c.attributes if a_ in MOODS]
     mood = moods[0] if moods else None
     words = [t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ")]
-    understood = bool(chars) and (goal is not None or setting is not None or bool(props))
+    understood = bool(chars) and (goal is not None or setting is not None or bool(props) or obstacle is not None)
     return Understanding(text=text, understood=understood, characters=chars, goal=goal, actions=actions,
                          obstacle=obstacle, setting=setting, time=time_, weather=weather, props=props,
                          mood=mood, mood_words=list(dict.fromkeys(mood_words)), words=list(dict.fromkeys(words)),

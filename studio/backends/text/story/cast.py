@@ -106,9 +106,19 @@ ROBOT_TOOLS = {"gardener": "a watering-can arm", "chef": "a whisk for a hand", "
 MACHINE_LOOKS = ["battered red {n} with round headlights", "little yellow {n} with a dented bumper", "old green {n} with patched paint"]
 THING_LOOKS = ["little {n} painted bright blue, with a chipped edge and a friendly face", "old brass {n} with a friendly dented face",
                "small red {n} with round button eyes"]
-#: names for the members of a plural character, by kind
+#: names for the members of a plural character, by kind (and by the role's gender, when it has one)
 PERSON_NAMES = ["Rosa", "Marco", "Ada", "Tomas", "Imani", "Kenji", "Lena", "Omar", "Priya", "Felix", "Nadia", "Hugo",
                 "Yara", "Sven", "Mei", "Diego", "Zofia", "Kwame", "Ines", "Arlo"]
+FEMALE_NAMES = ["Rosa", "Ada", "Imani", "Lena", "Priya", "Nadia", "Yara", "Mei", "Zofia", "Ines"]
+MALE_NAMES = ["Marco", "Tomas", "Kenji", "Omar", "Felix", "Hugo", "Sven", "Diego", "Kwame", "Arlo"]
+FEMALE_ROLES = {"sister", "girl", "woman", "grandmother", "grandma", "granny", "mother", "mom", "mum", "aunt", "daughter",
+                "granddaughter", "queen", "princess", "empress", "witch", "nun", "bride", "waitress", "lady", "heroine",
+                "widow", "cowgirl", "actress"}
+MALE_ROLES = {"brother", "boy", "man", "grandfather", "grandpa", "father", "dad", "uncle", "son", "grandson", "king",
+              "prince", "emperor", "wizard", "monk", "groom", "waiter", "gentleman", "widower", "cowboy", "fisherman"}
+COLOURS = {"red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "grey", "gray",
+           "golden", "silver", "ginger", "tabby", "spotted", "black-and-white", "blue-grey", "dark-blue", "yellow-and-black",
+           "silver-grey", "grey-green", "pale", "bright"}
 CREATURE_NAMES = ["Pip", "Bolt", "Moss", "Ember", "Juniper", "Dot", "Rivet", "Pebble", "Clover", "Sprocket", "Fizz", "Maple"]
 #: person roles that make a title before a name ("Chef Rosa", "Captain Hugo")
 TITLES = {"chef", "captain", "doctor", "professor", "detective", "knight", "king", "queen", "prince", "princess",
@@ -138,7 +148,7 @@ def _body(c: Character, rng: np.random.Generator, noun: str) -> str:
     if c.kind == "thing":
         return _pick(THING_LOOKS, rng).format(n=noun)
     words = set(noun.split()) | set(c.attributes)
-    outfits = next((v for k, v in OUTFITS.items() if head in k), None) or GENERIC_OUTFITS
+    outfits = next((v for w in noun.split() for k, v in OUTFITS.items() if w in k), None) or GENERIC_OUTFITS
     hair = OLD_HAIR if words & OLD_WORDS else YOUNG_HAIR if words & YOUNG_WORDS else HAIR
     return f"{noun} in {_pick(outfits, rng)}, with {_pick(hair, rng)},"
 
@@ -149,6 +159,9 @@ def look_for(c: Character, rng: np.random.Generator, *, singular: bool = False) 
     noun = c.noun
     attrs = [w for w in c.attributes if w not in noun.split() and w not in ("rival", "other")]
     body = _body(c, rng, noun)
+    if any(w in COLOURS for w in attrs):  # "a golden fish" stays golden: the look's own colours go
+        head, sep, tail = body.partition(noun)
+        body = " ".join(w for w in head.split() if w not in COLOURS) + (" " if head.strip() else "") + sep + tail
     body = " ".join(w for w in attrs if w not in body.split()) + (" " if attrs else "") + body
     return a(body.strip())
 
@@ -168,7 +181,8 @@ def build_cast(u: Understanding, rng: np.random.Generator) -> list[dict]:
     for gi, c in enumerate(u.characters):
         role = "hero" if gi == 0 else ("rival" if "rival" in c.attributes else "friend")
         if c.plural and 2 <= c.count <= 3:
-            pool = PERSON_NAMES if c.kind == "person" else CREATURE_NAMES
+            pool = CREATURE_NAMES if c.kind != "person" else FEMALE_NAMES if c.head in FEMALE_ROLES else \
+                MALE_NAMES if c.head in MALE_ROLES else PERSON_NAMES
             free = [n for n in pool if n not in used]
             for _k in range(c.count):
                 name = free.pop(int(rng.integers(len(free))))

@@ -17,14 +17,16 @@ from __future__ import annotations
 #: goal verb -> kind of story
 VERB_CLASSES: dict[str, str] = {}
 for _cls, _verbs in {
-    "make": "bake cook build make fix repair invent paint draw write knit sew grow plant brew craft create design carve "
-            "sculpt compose mend restore assemble decorate cut sew weave forge",
+    "make": "bake cook build make invent paint draw write knit sew grow plant brew craft create design carve "
+            "sculpt compose assemble decorate cut weave forge",
+    "fix": "fix repair mend restore rebuild",
     "find": "find discover search seek hunt look uncover dig track explore map",
     "befriend": "befriend meet love adopt help visit marry join comfort tame understand hug greet",
     "compete": "compete race win beat challenge fight battle duel defeat outdo play score",
-    "save": "save rescue protect guard defend free return deliver carry feed heal stop catch escape hide",
-    "go": "fly swim climb reach travel cross sail go run leave see ride walk jump dive float land",
-    "perform": "sing dance perform act learn teach juggle practise practice speak read",
+    "save": "save rescue protect guard defend free heal stop escape hide",
+    "fly": "fly float soar glide",
+    "go": "swim climb reach travel cross sail go run leave see ride walk jump dive land deliver carry return",
+    "perform": "sing dance perform act juggle",
 }.items():
     for _v in _verbs.split():
         VERB_CLASSES.setdefault(_v, _cls)
@@ -44,7 +46,7 @@ GENERIC: Pool = {
          "Morning {in_place}: {H} <stretch>, ready for whatever {place} brings."],
         ["{In_place}, {h} <have:d> a simple life.", "Nobody {in_place} expected much of {h}.",
          "This is the story of {h} and {obj}.", "{Time_cap}, {in_place}, it all began."],
-        [("hero", "Another day {in_place}."), ("hero", "Nothing ever happens {in_place}... or does it?"),
+        [("hero", "Another day {in_own_place}."), ("hero", "Nothing ever happens {in_own_place}... or does it?"),
          ("hero", "If only I could {goal}."), ("other", "Is that {h} again?"), ("hero", "Hello, {place_voc}!")],
     ),
     "want": (
@@ -61,12 +63,12 @@ GENERIC: Pool = {
     "try": (
         ["{H} <try> to {goal} {in_place}, face scrunched with effort.", "Wide shot {in_place}: {H} <throw> everything into trying to {goal}."],
         ["So {h} <try:d> to {goal}.", "{H_ref_cap} <give:d> it a first go."],
-        [("hero", "Here goes: {goal_ing}, take one!"), ("hero", "Stand back, everyone {in_place}!"), ("other", "Careful, {h_short}!")],
+        [("hero", "Here goes: {goal_ing}, take one!"), ("hero", "Stand back, everyone {in_own_place}!"), ("other", "Careful, {h_short}!")],
     ),
     "trouble": (
         ["{H} <stumble> back {in_place}, the first try in ruins.", "{H} <stare> at the mess {in_place}; trying to {goal} was harder than it looked."],
         ["Trying to {goal} was harder than it looked.", "It did not go as planned."],
-        [("hero", "Maybe {goal_ing} isn't for me."), ("hero", "Why won't anything {in_place} cooperate?"),
+        [("hero", "Maybe {goal_ing} isn't for me."), ("hero", "Why won't anything {in_own_place} cooperate?"),
          ("other", "That's not how you {goal}, {h_short}!")],
     ),
     "low": (
@@ -84,7 +86,7 @@ GENERIC: Pool = {
          "{H} <stop> short {in_place}, struck by a sudden idea.", "{H} <notice> something nobody else <have:d> seen {in_place}."],
         ["Then something unexpected happened {in_place}.", "Then {h} <have:d> an idea.", "{H_ref_cap} <see:d> {place} with new eyes."],
         [("other", "Need a hand, {h_short}?"), ("hero", "{O_short_cap}? What are you doing here?"),
-         ("hero", "Wait... that's it! That's how to {goal}!")],
+         ("hero", "Wait... that's it! That's how {h_a} can {goal}!")],
     ),
     "together": (
         ["{H} and {O} <work> side by side {in_place}.", "{H} and {O} <lean> over a plan to {goal}, heads together."],
@@ -99,7 +101,7 @@ GENERIC: Pool = {
     "end": (
         ["{H} <goal>, beaming {in_place}.", "Big panel {in_place}: {H} <goal>, against all odds."],
         ["In the end, {h} <goal:d>.", "And so, {in_place}, {h} <goal:d>."],
-        [("hero", "I did it! I really did {goal}!"), ("other", "Well done, {h_short}!"), ("hero", "{Place_cap} will never be the same.")],
+        [("hero", "I did it! I really did {goal}!"), ("other", "Well done, {h_short}!"), ("hero", "{Own_place_cap} will never be the same.")],
     ),
     "celebrate": (
         ["Everyone {in_place} <cheer> around {H}.", "Lanterns and cheering {in_place}; {H} <take> a shy bow."],
@@ -125,6 +127,17 @@ CLASSES: dict[str, Pool] = {
         "end": (["{H} <stand> proudly beside the finished {obj_bare} {in_place}.", "{H} <hold> up the finished {obj_bare}, which gleams."],
                 ["At last, {obj} was finished.", "In the end, {h} <goal:d>, and it was glorious."],
                 [("hero", "Behold: {obj}!"), ("other", "You actually made {obj}!")]),
+    },
+    "fix": {
+        "try": (["{H} <take> {obj} apart piece by piece {in_place}.", "{H} <peer> into {obj} with a torch {in_place}, spanner in hand."],
+                ["Work on {obj} began at once.", "{H_ref_cap} <start:d> on {obj} with high hopes."],
+                [("hero", "Let's see what's wrong with {obj}..."), ("other", "Do you know how {obj} works, {h_short}?")]),
+        "trouble": (["A spring <fly> out of {obj}; {H} <duck>.", "{H} <stare> at a heap of parts from {obj} {in_place}."],
+                    ["{Obj_cap} would not cooperate.", "Every fix broke something else."],
+                    [("hero", "Where does this bit of {obj_bare} go?"), ("other", "Was {obj} meant to have this many pieces left over?")]),
+        "end": (["{H} <stand> back from {obj_fixed}, good as new {in_place}.", "{Obj_fixed_cap} <whir> back to life while {H} <cheer> {in_place}."],
+                ["At last, {obj_fixed} worked again.", "In the end, {h} <goal:d>, good as new."],
+                [("hero", "Listen to {obj_fixed} purr!"), ("other", "You fixed {obj_fixed}, {h_short}!")]),
     },
     "find": {
         "try": (["{H} <search> {place} high and low for {obj}.", "{H} <follow> a trail of clues across {place}, looking for {obj}."],
@@ -174,7 +187,7 @@ CLASSES: dict[str, Pool] = {
                     [("hero", "Hold on, I'm coming to {goal}!"), ("other", "Hurry, {h_short}!")]),
         "end": (["{H} <goal> just in time {in_place}.", "{H} <stand> tall {in_place}, having managed to {goal}."],
                 ["{H_ref_cap} <goal:d>, just in time.", "Thanks to {h}, all was well {in_place}."],
-                [("hero", "Everyone {in_place} is safe now."), ("other", "You came to {goal}, {h_short}!")]),
+                [("hero", "Everyone {in_own_place} is safe now."), ("other", "You came to {goal}, {h_short}!")]),
     },
     "go": {
         "try": (["{H} <take> a run-up {in_place} and <try> to {goal}.", "{H} <leap> into the attempt to {goal} {in_place}."],
@@ -182,10 +195,21 @@ CLASSES: dict[str, Pool] = {
                 [("hero", "Three, two, one... {goal}!"), ("hero", "{Place_voc_cap}, here I come!")]),
         "trouble": (["{H} <tumble> down with a bump {in_place}.", "{H} <land> in a heap {in_place}, dizzy."],
                     ["{Goal_ing_cap} was not as easy as it looked.", "Bump."],
-                    [("hero", "Ow. {Goal_ing_cap} is harder than birds make it look."), ("other", "Are you hurt, {h_short}?")]),
+                    [("hero", "Ow. {Goal_ing_cap} is hard for {h_a}."), ("other", "Are you hurt, {h_short}?")]),
+        "end": (["{H} <goal> at last, eyes wide with wonder.", "Big panel: {H} <goal>, grinning from ear to ear."],
+                ["And at last, {h} <goal:d>.", "{Place_cap} had never seen anything like it."],
+                [("hero", "I did it! I can {goal}!"), ("other", "{H_short_cap} did it!")]),
+    },
+    "fly": {
+        "try": (["{H} <take> a run-up {in_place} and <leap>, flapping hard.", "{H} <jump> from a stack of crates {in_place} with cardboard wings strapped on."],
+                ["{H_ref_cap} <take:d> a deep breath and tried to {goal}.", "Off {h} went, into the air... almost."],
+                [("hero", "Three, two, one... {goal}!"), ("hero", "{Place_voc_cap}, here I come!")]),
+        "trouble": (["{H} <tumble> into a flowerbed {in_place} in a shower of petals.", "{H} <land> in a puddle {in_place}, wings crumpled."],
+                    ["{Goal_ing_cap} was not as easy as it looked.", "Gravity won the first round."],
+                    [("hero", "Ow. {Goal_ing_cap} is hard for {h_a}."), ("other", "Are you hurt, {h_short}?")]),
         "end": (["{H} <goal> high over {place}, laughing.", "Big panel: {H} <goal>, {place} spread out below."],
                 ["And at last, {h} <goal:d>.", "{Place_cap} had never seen anything like it."],
-                [("hero", "I can {goal}! Look at me, {place_voc}!"), ("other", "{H_short_cap} did it!")]),
+                [("hero", "I can {goal}! Look at me, {place_voc}!"), ("other", "{H_short_cap} can {goal}!")]),
     },
     "perform": {
         "try": (["{H} <step> onto a small stage {in_place} to {goal}.", "{H} <practise> {in_place} in front of a mirror."],

@@ -201,10 +201,10 @@ def _place(u: Understanding, hero: Character) -> tuple[str, str]:
         if s.implied:
             phrase = "the " + s.phrase
             return phrase, f"at {phrase}" if s.head in ("lighthouse", "castle", "school", "station", "farm", "market") else f"in {phrase}"
-        phrase = s.phrase if s.proper else _definite(s.phrase)
-        if not s.proper and not phrase.lower().startswith(("the ", "their ", "his ", "her ", "its ", "my ", "our ")):
-            phrase = "the " + phrase
+        phrase = s.phrase if s.proper else _definite(s.phrase)  # as written: "orbit", "space", "a volcano" -> "the volcano"
         prep = s.prep if s.prep in _SETTING_PREPS else ("on" if s.head in ("mars", "moon", "island", "beach", "roof", "rooftop", "ship") else "in")
+        if s.head in ("pole", "north pole", "south pole") or phrase.lower().endswith(" pole"):
+            prep = "at"
         return phrase, f"{prep} {phrase}"
     key = hero.role.split()[-1] if hero.role else ""
     where = DEFAULT_PLACES.get(key) or DEFAULT_PLACES.get(hero.head) or DEFAULT_PLACES.get(hero.family) or DEFAULT_PLACES.get(hero.kind) or "a small town"
@@ -246,6 +246,11 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         raise InputError(f"text.story: panels must be 1..12, got {panels}")
     u0 = understanding or understand(premise)
     u, understood = _fallback(u0, premise)
+    if u.goal is None and u.obstacle and re.match(r"(?:afraid|scared|terrified|frightened) of ", u.obstacle):
+        # "an elephant who is afraid of mice": the story is about facing it
+        feared = u.obstacle.split(" of ", 1)[1]
+        goal = Action(verb="face", object=feared, phrase="face the " + re.sub(r"^(?:the|a|an)\s+", "", feared), desire=True, agent=0, via="must")
+        u = replace(u, goal=goal, actions=[goal] + list(u.actions))
     if u.goal is not None and u.goal.agent and u.goal.agent < len(u.characters):
         # the one who does the deed leads the story ("a farmer's tractor comes to life": the tractor)
         k = u.goal.agent
@@ -272,6 +277,7 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
     if goal is not None and goal.object:
         obj_bare = re.sub(r"^(?:a|an|the|his|her|their|its|my|our)\s+", "", goal.object)
         owner = re.search(r"\b(his|her|their|its|my|our)\s+" + re.escape(obj_bare.split()[0]), goal.phrase)
+        obj_bare = re.split(r"\s+(?:in|of|with|from|for)\s+", obj_bare, maxsplit=1)[0]  # "the secret map", not "... in a dusty book" again
         obj = ("the " + obj_bare) if not owner else f"{owner.group(1)} {obj_bare}"
         if owner and owner.group(1) == "its" and hero_c.kind == "person":
             obj = "the " + obj_bare
@@ -292,7 +298,11 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         "both": f"{h} and {o}" if o else None,
         "goal": goal_phrase, "goal_ing": verb_form(goal_phrase.split()[0], "VBG") + goal_phrase[len(goal_phrase.split()[0]):],
         "obj": obj, "obj_bare": obj_bare, "an_obj": a(obj_bare) if obj_bare else None,
-        "place": place, "in_place": in_place, "place_voc": place if (u.setting is not None and u.setting.proper) else None, "time": time_phrase, "weather": weather,
+        "place": place, "in_place": in_place,
+        "own_place": place if u.setting is not None else None, "in_own_place": in_place if u.setting is not None else None,
+        "h_a": a(hero_c.noun if hero_c.noun != "person" else hero_c.role if hero_c.role != "person" else "person"),
+        "obj_fixed": re.sub(r"\b(?:broken|damaged|old|rusty|wrecked) ", "", obj) if obj else None,
+        "place_voc": re.sub(r"^the\s+", "", place) if (u.setting is not None and u.setting.proper) else None, "time": time_phrase, "weather": weather,
         "obstacle_clause": obstacle_clause, "obstacle_past": obstacle_past, "obstacle_line": obstacle_line, "prop": ("the " + prop) if prop else None,
         "premise": premise if len(premise) <= 120 else premise[:117].rsplit(" ", 1)[0] + "...",
     }
