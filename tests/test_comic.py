@@ -367,3 +367,34 @@ def test_plan_with_an_unknown_layout_or_a_bad_plan_is_one_clear_error(tmp_path):
     q.step("comic.panels", id="panels", images="$inputs.images", plan="$inputs.plan")
     with pytest.raises(UserError, match="not a page plan"):
         q.run({"images": [_scene(0)], "plan": {"pages": [{"oops": 1}]}}, out=tmp_path / "b")
+
+
+def test_motion_comic_fills_the_frame(tmp_path):
+    """Frame-shaped, tall and wide panels all cover the 16:9 frame (no letterbox): the frame's edges
+    show the panel's own colour at the middle of every shot; two tall panels in a row share the
+    frame side by side; contain keeps the old letterboxed look."""
+    import av
+
+    from studio.comic.motion import render_motion
+
+    colours = [(200, 40, 40), (40, 160, 60), (40, 60, 200), (220, 200, 40)]
+    sizes = [(640, 360), (200, 500), (220, 520), (900, 200)]
+    panels = [Image.new("RGB", s, c) for s, c in zip(sizes, colours)]
+    path = tmp_path / "fill.mp4"
+    info = render_motion(panels, path, seconds_per_panel=1.0, transition="cut", size=(320, 180), fps=10)
+    assert info["panels"] == 4 and info["shots"] == 3 and info["frame_fill"] == 1.0
+    assert info["moves"] == ["push-in", "pan-down", "pan-right"]
+    with av.open(str(path)) as c:
+        frames = [f.to_ndarray(format="rgb24").astype(int) for f in c.decode(video=0)]
+    assert len(frames) == 40
+    # mid-shot frames: the first panel at 0.5 s, the tall pair at 2.0 s, the wide panel at 3.5 s
+    for t, left, right in [(0.5, colours[0], colours[0]), (2.0, colours[1], colours[2]), (3.5, colours[3], colours[3])]:
+        f = frames[int(t * 10)]
+        assert np.abs(f[:, :6].reshape(-1, 3).mean(axis=0) - left).max() < 30, t
+        assert np.abs(f[:, -6:].reshape(-1, 3).mean(axis=0) - right).max() < 30, t
+        for edge in (f[:6], f[-6:]):  # top and bottom: panel colour everywhere but a thin gutter
+            dark = (edge.reshape(-1, 3).max(axis=1) < 60).mean()
+            assert dark < 0.05, (t, dark)
+    boxed = render_motion(panels[1:2], tmp_path / "contain.mp4", seconds_per_panel=1.0, transition="cut",
+                          size=(320, 180), fps=10, fit="contain")
+    assert boxed["frame_fill"] < 0.5

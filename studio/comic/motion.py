@@ -1,10 +1,13 @@
 """Motion comics: panels in reading order with camera moves and transitions, written with PyAV
 as an H.264/AAC MP4 (BT.709, tagged).
 
-Each panel is shown whole (letterboxed over a blurred, darkened copy of itself) and moves slowly:
-a push-in or pull-out that never crops the panel, or a pan along a panel that is much taller or
-wider than the frame (then it fills the frame's short side and travels from where reading starts
-to where it ends). Each frame resamples the panel from a sub-pixel source box, so moves do not jitter. Panels change
+By default (`fit="fill"`) every panel fills the whole frame: it is scaled to cover the frame and
+the camera travels along the part that overflows, from where reading starts to where it ends
+(down a tall panel, across a wide one), so every bubble passes through the frame; a panel of the
+frame's own shape gets a slow push-in or pull-out. Two tall panels in a row share the frame side by
+side (for the time of both), so portrait panels are not blown up to the frame's width. With
+`fit="contain"` each panel is shown whole, letterboxed over a blurred, darkened copy of itself.
+Each frame resamples the panel from a sub-pixel source box, so moves do not jitter. Panels change
 with a crossfade, a slide or a cut; nothing ever fades through black.
 """
 
@@ -79,10 +82,25 @@ def _ease(u: float) -> float:
     return u * u * (3 - 2 * u)
 
 
-def resolve_move(img_size: tuple[int, int], frame: tuple[int, int], move: str, index: int = 0) -> str:
+#: a panel within this ratio of the frame's aspect counts as the frame's shape (no pan needed)
+SAME_SHAPE = 1.03
+#: two panels in a row narrower than this share of the frame's aspect go side by side
+PAIR_BELOW = 0.62
+#: gutter between two panels side by side, as a share of the frame's width
+PAIR_GUTTER = 0.012
+
+
+def resolve_move(img_size: tuple[int, int], frame: tuple[int, int], move: str, index: int = 0, fit: str = "contain") -> str:
     """The camera move for a panel: `auto` pans along panels much taller or wider than the frame
-    and alternates push-in / pull-out on the others; `pan` picks the panel's long axis."""
+    (with `fit="fill"`: along any panel that overflows the frame) and alternates push-in /
+    pull-out on the others; `pan` picks the panel's long axis."""
     aspect, frame_aspect = img_size[0] / img_size[1], frame[0] / frame[1]
+    if move == "auto" and fit == "fill":
+        if aspect < frame_aspect / SAME_SHAPE:
+            return "pan-down"
+        if aspect > frame_aspect * SAME_SHAPE:
+            return "pan-right"
+        return "push-in" if index % 2 == 0 else "pull-out"
     if move == "auto":
         if aspect < frame_aspect / 1.9:
             return "pan-down"
@@ -97,15 +115,24 @@ def resolve_move(img_size: tuple[int, int], frame: tuple[int, int], move: str, i
 class _Shot:
     """One panel's frames: a background and a moving view of the panel."""
 
-    def __init__(self, img: Image.Image, size: tuple[int, int], move: str, background: str):
+    def __init__(self, img: Image.Image, size: tuple[int, int], move: str, background: str, fit: str = "contain"):
         self.img = img.convert("RGB")
         W, H = size
         self.size = size
         w, h = self.img.size
         contain = min(W / w, H / h)
-        move = resolve_move((w, h), size, move)
+        cover = max(W / w, H / h)
+        move = resolve_move((w, h), size, move, fit=fit)
         self.move = move
-        if move == "pan-down":
+        if fit == "fill":
+            # cover the frame; pans travel the overflow, zooms start or end on the covering size
+            if move == "push-in":
+                self.scales = (cover, cover * 1.06)
+            elif move == "pull-out":
+                self.scales = (cover * 1.06, cover)
+            else:
+                self.scales = (cover, cover)
+        elif move == "pan-down":
             s = min(W * 0.8 / w, H * 1.6 / h) if h * W * 0.8 / w > H else contain
             s = max(s, contain)
             self.scales = (s, s)
@@ -118,12 +145,21 @@ class _Shot:
             self.scales = (contain * 0.84, contain * 0.92)
         else:
             self.scales = (contain * 0.9, contain * 0.9)
-        if background == "blur":
+        if fit == "fill":
+            bg = Image.new("RGB", size, "black")  # always covered
+        elif background == "blur":
             bg = self.img.resize((max(1, W // 8), max(1, H // 8)), Image.Resampling.BILINEAR).filter(ImageFilter.GaussianBlur(3))
             bg = ImageEnhance.Brightness(bg.resize(size, Image.Resampling.BILINEAR)).enhance(0.45)
         else:
             bg = Image.new("RGB", size, background)
         self.bg = bg
+
+    def coverage(self) -> float:
+        """The share of the frame the panel covers (at the start of the move)."""
+        W, H = self.size
+        w, h = self.img.size
+        s = min(self.scales)
+        return min(1.0, w * s / W) * min(1.0, h * s / H)
 
     def frame(self, u: float) -> Image.Image:
         """The shot at progress u in 0..1."""
@@ -137,6 +173,8 @@ class _Shot:
             ox, oy = (W - sw) / 2, -(sh - H) * e
         elif self.move == "pan-right" and sw > W:
             ox, oy = -(sw - W) * e, (H - sh) / 2
+        elif self.move == "pan-left" and sw > W:
+            ox, oy = -(sw - W) * (1 - e), (H - sh) / 2
         else:
             ox, oy = (W - sw) / 2, (H - sh) / 2
         # the visible part of the panel in whole frame pixels, and the exact (sub-pixel) source
@@ -184,6 +222,39 @@ def fit_audio(samples: np.ndarray, sr: int, duration: float, *, fade: float = 1.
     return np.clip(x, -1, 1)
 
 
+def side_by_side(a: Image.Image, b: Image.Image, frame: tuple[int, int], rtl: bool = False) -> Image.Image:
+    """Two panels at one height with a thin dark gutter between them (reading order left to
+    right, or right to left)."""
+    first, second = (b, a) if rtl else (a, b)
+    h = max(first.height, second.height)
+    wa = max(1, round(first.width * h / first.height))
+    wb = max(1, round(second.width * h / second.height))
+    gutter = max(2, round(PAIR_GUTTER * (wa + wb)))
+    out = Image.new("RGB", (wa + gutter + wb, h), (12, 12, 16))
+    out.paste(first.convert("RGB").resize((wa, h), Image.Resampling.LANCZOS), (0, 0))
+    out.paste(second.convert("RGB").resize((wb, h), Image.Resampling.LANCZOS), (wa + gutter, 0))
+    return out
+
+
+def group_panels(panels: Sequence[Image.Image], frame: tuple[int, int], fit: str, rtl: bool = False) -> list[tuple[Image.Image, int]]:
+    """What each shot shows and for how many panels' time: with `fit="fill"` two tall panels in a
+    row (narrower than PAIR_BELOW of the frame's aspect) share one shot side by side."""
+    fa = frame[0] / frame[1]
+    out: list[tuple[Image.Image, int]] = []
+    i = 0
+    while i < len(panels):
+        img = panels[i]
+        if fit == "fill" and i + 1 < len(panels):
+            nxt = panels[i + 1]
+            if img.width / img.height < fa * PAIR_BELOW and nxt.width / nxt.height < fa * PAIR_BELOW:
+                out.append((side_by_side(img, nxt, frame, rtl), 2))
+                i += 2
+                continue
+        out.append((img, 1))
+        i += 1
+    return out
+
+
 def render_motion(
     panels: Sequence[Image.Image],
     path: Path,
@@ -198,16 +269,26 @@ def render_motion(
     background: str = "blur",
     crf: int = 20,
     progress: Callable[..., Any] | None = None,
+    fit: str = "fill",
+    rtl: bool = False,
 ) -> dict[str, Any]:
-    """Write the motion comic to `path`; returns {duration, frames, panels}."""
-    n = len(panels)
+    """Write the motion comic to `path`; returns {duration, frames, panels, shots, moves, frame_fill}."""
+    if fit not in ("fill", "contain"):
+        raise ValueError(f"fit {fit!r}: use fill or contain")
+    groups = group_panels(panels, size, fit, rtl)
+    n = len(groups)
     spp = float(seconds_per_panel)
-    duration = n * spp
+    starts = [0.0]
+    for _, k in groups:
+        starts.append(starts[-1] + k * spp)
+    duration = starts[-1]
     tr = 0.0 if transition == "cut" else float(transition_seconds)
     moves = []
     zooms = 0
-    for img in panels:
-        m = resolve_move(img.size, size, move, zooms)
+    for img, _ in groups:
+        m = resolve_move(img.size, size, move, zooms, fit=fit)
+        if rtl and m == "pan-right":
+            m = "pan-left"  # right-to-left pages read from the right
         zooms += m in ("push-in", "pull-out")
         moves.append(m)
     shots: dict[int, _Shot] = {}
@@ -216,21 +297,26 @@ def render_motion(
         if i not in shots:
             for k in [k for k in shots if k < i - 1]:
                 del shots[k]
-            shots[i] = _Shot(panels[i], size, moves[i], background)
+            shots[i] = _Shot(groups[i][0], size, moves[i], background, fit)
         return shots[i]
 
+    fill_share = sum(_Shot(img, size, m, "black", fit).coverage() * k for (img, k), m in zip(groups, moves)) / max(1, len(panels))
     total_frames = max(1, int(round(duration * fps)))
     done = {"frames": 0}
 
     def frame_at(t: float) -> np.ndarray:
-        i = min(n - 1, int(t // spp))
-        local = t - i * spp
+        import bisect
+
+        i = min(n - 1, max(0, bisect.bisect_right(starts, t) - 1))
+        span = starts[i + 1] - starts[i]
+        local = t - starts[i]
         # a panel moves from when its transition in starts until its transition out ends
-        u = (local + (tr if i > 0 else 0.0)) / (spp + (tr if i > 0 else 0.0))
+        u = (local + (tr if i > 0 else 0.0)) / (span + (tr if i > 0 else 0.0))
         img = shot(i).frame(u)
-        if tr > 0 and i + 1 < n and local > spp - tr:
-            a = _ease((local - (spp - tr)) / tr)
-            nxt = shot(i + 1).frame((local - (spp - tr)) / (spp + tr))
+        if tr > 0 and i + 1 < n and local > span - tr:
+            a = _ease((local - (span - tr)) / tr)
+            nxt_span = starts[i + 2] - starts[i + 1]
+            nxt = shot(i + 1).frame((local - (span - tr)) / (nxt_span + tr))
             if transition == "slide":
                 W = size[0]
                 off = int(round(W * a))
@@ -252,6 +338,6 @@ def render_motion(
     write_mp4(Path(path), frame_at, total_frames, fps, size, audio=fitted, crf=crf)
     if progress is not None:
         progress(1.0, "written")
-    return {"duration": round(duration, 3), "frames": total_frames, "panels": n, "fps": fps, "size": list(size),
-            "moves": moves, "audio_seconds": round(duration, 3) if audio is not None else 0.0,
+    return {"duration": round(duration, 3), "frames": total_frames, "panels": len(panels), "shots": n, "fps": fps, "size": list(size),
+            "moves": moves, "fit": fit, "frame_fill": round(fill_share, 3), "audio_seconds": round(duration, 3) if audio is not None else 0.0,
             "transition": transition if not math.isclose(tr, 0.0) else "cut"}

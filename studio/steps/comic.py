@@ -497,18 +497,19 @@ class MotionParams(StepParams):
     seconds_per_panel: float = Field(3.5, ge=0.5, le=60, description="how long each panel stays on screen")
     transition: Literal["crossfade", "slide", "cut"] = Field("crossfade", description="how one panel gives way to the next")
     transition_seconds: float = Field(0.6, ge=0, le=5, description="length of each transition (within the panel's time)")
-    move: Literal["auto", "push-in", "pull-out", "pan", "none"] = Field("auto", description="camera move per panel: auto pans across tall or wide panels and alternates push-in/pull-out on the rest")
+    move: Literal["auto", "push-in", "pull-out", "pan", "none"] = Field("auto", description="camera move per panel: auto pans along panels that overflow the frame (fill) or are much taller or wider (contain) and alternates push-in/pull-out on the rest")
     width: int = Field(1280, ge=64, le=3840, multiple_of=2, description="video width (even)")
     height: int = Field(720, ge=64, le=2160, multiple_of=2, description="video height (even)")
     fps: int = Field(24, ge=6, le=60, description="frames per second")
-    background: Literal["blur", "black", "white"] = Field("blur", description="what fills the frame around a panel")
+    fit: Literal["fill", "contain"] = Field("fill", description="fill: every panel covers the frame and the camera travels along what overflows (two tall panels in a row share the frame side by side); contain: each panel whole, over `background`")
+    background: Literal["blur", "black", "white"] = Field("blur", description="what fills the frame around a panel (fit: contain)")
     crf: int = Field(20, ge=0, le=51, description="H.264 quality (lower is better, larger)")
 
 
 @register_step
 class ComicMotion(Step):
     name = "comic.motion"
-    version = "3"
+    version = "4"
     description = "A motion comic: panels in reading order with pan/zoom moves and transitions, plus a soundtrack fitted to the length, as an H.264/AAC MP4."
     inputs = {
         "images": Port("images", "lettered panels (or pages) in reading order"),
@@ -533,7 +534,8 @@ class ComicMotion(Step):
             seconds_per_panel=params.seconds_per_panel, transition=params.transition,
             transition_seconds=params.transition_seconds, move=params.move, size=(params.width, params.height),
             fps=params.fps, background=params.background, crf=params.crf,
-            progress=lambda f, m="": ctx.progress(f, m),
+            progress=lambda f, m="": ctx.progress(f, m), fit=params.fit,
+            rtl=any(a.meta.get("direction") == "rtl" for a in arts),
         )
         if audio is None:
             ctx.warn("no soundtrack given: the video has no audio stream")
