@@ -211,3 +211,20 @@ def test_ui_validate_endpoint_refuses_the_alias_bomb_in_one_line():
     status, reference, form = validate_text(bomb)
     assert "Invalid recipe" in status and "aliases are expanded" in status
     assert form is None and reference == ""
+
+
+def test_memory_budget_stops_a_run(ui, monkeypatch):
+    from studio.ui.context import resident_bytes
+
+    if resident_bytes() is None:
+        pytest.skip("no /proc/self/statm here")
+    monkeypatch.setenv("STUDIO_TEMPLATE_SECONDS", "60")
+    ui.max_memory = 1 << 20  # 1 MiB: any Python process is above it, so the watch trips at once
+    t0 = time.monotonic()
+    with pytest.raises(UserError, match="memory budget"):
+        _run(ui, LOOP)
+    assert time.monotonic() - t0 < 10
+
+
+def test_max_memory_flag_is_checked(capsys):
+    _one_line_exit_2(capsys, ["ui", "--max-memory", "lots"], "--max-memory")

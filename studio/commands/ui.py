@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a server folder runs may read besides uploads and the outputs root (repeatable)")
     p.add_argument("--run-timeout", type=float, default=3600.0, metavar="SECONDS",
                    help="stop a run after this long (default 3600; 0: no limit)")
+    p.add_argument("--max-memory", default=None, metavar="SIZE",
+                   help="stop runs while the server's memory is above this, e.g. 8gb (default: no limit; Linux)")
     p.add_argument("--outputs", metavar="DIR", default=None, help="outputs root (default: env STUDIO_OUTPUTS or ./outputs); the only folder served")
     p.add_argument("--concurrency", type=int, default=1, metavar="N", help="runs at once (model-heavy work queues behind them; default 1)")
     p.add_argument("--max-upload", default="500mb", metavar="SIZE", help="largest upload, e.g. 200mb or 2gb (default 500mb)")
@@ -48,6 +50,16 @@ def check_bind(host: str, auth: tuple[str, str] | None, no_auth: bool) -> None:
         raise UserError(f"--host {host} is reachable from other machines: add --auth USER:PASS (or --no-auth to serve it without a password)")
 
 
+def parse_size(text: str, what: str) -> int:
+    """'8gb', '512mb', '1.5g', '1000000' -> bytes."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", str(text).lower())
+    if not m or float(m.group(1)) <= 0:
+        raise UserError(f"{what} {text!r}: give a size like 512mb or 8gb")
+    return int(float(m.group(1)) * 1024 ** " kmgt".index(m.group(2) or " "))
+
+
 def check_allow_dirs(dirs: list[str]) -> list[Path]:
     found = []
     for d in dirs:
@@ -68,6 +80,7 @@ def run_ui(args: argparse.Namespace) -> int:
     if args.run_timeout < 0:
         raise UserError(f"--run-timeout {args.run_timeout}: use 0 (no limit) or more seconds")
     check_bind(args.host, auth, args.no_auth)
+    max_memory = parse_size(args.max_memory, "--max-memory") if args.max_memory else None
     allow = check_allow_dirs(args.allow_dir)
     if args.share and auth is None:
         print("studio: warning: --share without --auth makes this UI usable by anyone with the link", file=sys.stderr)
@@ -81,7 +94,7 @@ def run_ui(args: argparse.Namespace) -> int:
     except ImportError:
         raise UserError("the UI needs gradio: pip install 'studio[ui]'") from None
     app = build_app(args.outputs, concurrency=args.concurrency, max_file_size=args.max_upload,
-                    allow_dirs=allow, run_timeout=args.run_timeout or None)
+                    allow_dirs=allow, run_timeout=args.run_timeout or None, max_memory=max_memory)
     launch(app, host=args.host, port=args.port or None, share=args.share, auth=auth, prevent_thread_lock=True, quiet=True)
     ctx = app.studio_context
     print(f"studio ui: {app.local_url}  (outputs: {ctx.outputs_root}; Ctrl-C stops)", file=sys.stderr)

@@ -44,6 +44,7 @@ def build_app(
     queue_size: int = 64,
     allow_dirs: list[Path | str] | None = None,
     run_timeout: float | None = None,
+    max_memory: int | None = None,
 ) -> Any:
     """Build the studio UI (a `gr.Blocks`). Launch it with `launch(app, ...)`, which applies the
     upload limit and the served-paths restriction stored on the app."""
@@ -56,7 +57,8 @@ def build_app(
 
         raise UserError(f"concurrency must be at least 1, got {concurrency}")
     ctx = UIContext(outputs_root=root, upload_dir=uploads, concurrency=concurrency,
-                    allow_dirs=[Path(d).expanduser().resolve() for d in allow_dirs or []], run_timeout=run_timeout)
+                    allow_dirs=[Path(d).expanduser().resolve() for d in allow_dirs or []], run_timeout=run_timeout,
+                    max_memory=max_memory)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         ctx.blocks = app

@@ -4,6 +4,7 @@ settings, and `UIContext.execute`, the one way a tab runs a recipe."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -23,6 +24,40 @@ log = logging.getLogger("studio.ui")
 RUN_QUEUE = "studio-runs"
 
 
+def resident_bytes() -> int | None:
+    """This process's resident memory now (Linux /proc; None elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+class MemoryWatch:
+    """Cancels `token` when the server's resident memory passes `limit` bytes (polled; a run
+    stops at its next progress point, template loop item or step boundary)."""
+
+    def __init__(self, limit: int, token: Any, every: float = 0.25):
+        self.limit, self.token, self.every = limit, token, every
+        self.tripped = False
+        self._stop = threading.Event()
+        if resident_bytes() is None:
+            return  # no way to measure here: no watch
+        self._thread = threading.Thread(target=self._run, name="studio-memory-watch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            rss = resident_bytes()
+            if rss is not None and rss > self.limit:
+                self.tripped = True
+                self.token.cancel()
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
 @dataclass
 class UIContext:
     outputs_root: Path
@@ -34,6 +69,8 @@ class UIContext:
     allow_dirs: list[Path] = field(default_factory=list)
     #: seconds after which a run is stopped (None: no limit)
     run_timeout: float | None = None
+    #: resident memory of the server (bytes) above which running runs are stopped (None: no limit)
+    max_memory: int | None = None
 
     def read_roots(self) -> list[Path]:
         return [self.upload_dir.resolve(), self.outputs_root.resolve(), *(d.resolve() for d in self.allow_dirs)]
@@ -92,6 +129,7 @@ class UIContext:
             timer = threading.Timer(self.run_timeout, token.cancel)
             timer.daemon = True
             timer.start()
+        watch = MemoryWatch(self.max_memory, token) if self.max_memory else None
         try:
             for kind, item in stream_run(
                 pipeline, inputs, overrides=overrides, seed=seed, outputs_root=self.outputs_root, cancel=token,
@@ -105,12 +143,17 @@ class UIContext:
                     if update is not None:
                         yield update
         except Cancelled:
+            if watch is not None and watch.tripped:
+                raise UserError(f"the server went over its memory budget ({self.max_memory / 2**30:.1f} GiB, studio ui --max-memory) "
+                                "and the run was stopped; try smaller sizes or fewer items") from None
             if timer is not None and not timer.is_alive() and not self.cancels.was_cancelled(session, tab, token):
                 raise UserError(f"the run took longer than this server's {self.run_timeout:g} s budget (studio ui --run-timeout) and was stopped") from None
             raise
         finally:
             if timer is not None:
                 timer.cancel()
+            if watch is not None:
+                watch.stop()
             self.cancels.finish(session, tab, token)
         raise AssertionError("unreachable: stream_run ends with a result or an exception")
 
