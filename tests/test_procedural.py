@@ -482,3 +482,26 @@ def test_held_items_materials_and_shapes():
     assert all((a != b).mean() > 0.05 for i, a in enumerate(masks) for b in masks[i + 1:])
     for prompt in ("a wooden door", "a wooden bridge", "a fireball spell icon", "an iron gate", "a UI frame"):
         assert all(s["archetype"] is not None for s in describe_prompt(prompt)["subjects"]), prompt
+
+
+def test_poses_and_framing():
+    """What a panel says the subject does changes the picture: a jump leaves the ground, a fall
+    tips over; "close-up" and "wide shot" change the subject's size; subjects stay in the frame."""
+    info = describe_prompt("a cat jumps from crates")
+    assert info["subjects"][0]["pose"] == "jump"
+    assert describe_prompt("the knight falls off the bridge")["subjects"][0]["pose"] == "fall"
+    assert describe_prompt("a girl in spring")["subjects"][0]["pose"] is None  # a season, not a jump
+
+    def box(prompt):
+        placed: list[dict] = []
+        generate_image(prompt, width=192, height=128, seed=3, subjects=placed)
+        return placed[0]["box"]
+
+    stand, jump, fall = box("a cat on the beach"), box("a cat jumps on the beach"), box("a cat falls on the beach")
+    assert jump[1] + jump[3] < stand[1] + stand[3] - 5  # off the ground
+    assert fall[2] / fall[3] > stand[2] / stand[3] * 1.3  # lying: wider than tall
+    wide, medium, close = box("wide shot: a girl in a field"), box("a girl in a field"), box("close-up: a girl in a field")
+    assert wide[3] < medium[3] < close[3]
+    assert close[1] >= 0  # the head stays inside the top
+    for b in (wide, medium, close):
+        assert b[0] >= 0 and b[0] + b[2] <= 192

@@ -148,6 +148,16 @@ def _slug(text: str, n: int = 40) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:n].strip("-") or "image"
 
 
+def _framed(prompt: str, index: int) -> str:
+    """Vary the framing of a comic's panels (wide, medium, close, medium) unless the prompt names
+    one; the procedural generator reads the framing words."""
+    words = prompt.lower()
+    if any(k in words for k in ("close-up", "closeup", "wide shot", "establishing", "medium shot", "long shot")):
+        return prompt
+    framing = ("wide shot: ", "", "close-up: ", "")[index % 4]
+    return framing + prompt
+
+
 def _aspect_of(meta: dict[str, Any]) -> float | None:
     """The picture shape a prompt asks for (meta `aspect`, width / height), if it is a sane one."""
     try:
@@ -267,6 +277,8 @@ class GenerateImages(Step):
             ctx.check_cancelled()
             w, h = shaped_size(w0, h0, shape)
             subject = prompt.replace(suffix, " ").strip(" ,") if suffix and suffix in prompt else prompt
+            if params.same_subjects and not params.subject_only and len(jobs) > 1:
+                subject = _framed(subject, i)  # a comic's panels: wide, medium, close, medium, ...
             drawn: list[dict] = []
             shown: dict = {}
             img = generate_image(subject, width=w, height=h, seed=seed, style=pstyle, transparent=params.transparent,

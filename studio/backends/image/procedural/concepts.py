@@ -208,9 +208,20 @@ def _lexicon() -> dict[str, frozenset[str]]:
     table: dict[str, set[str]] = {}
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for row in csv.reader(fh):
-            if len(row) >= 2:
+            if len(row) >= 3:
                 table.setdefault(row[0], set()).add(row[1].upper())
+                if row[1] == "verb":
+                    _VERB_LEMMAS.setdefault(row[0], row[2].split("/")[0])
     return {w: frozenset(c) for w, c in table.items()}
+
+
+_VERB_LEMMAS: dict[str, str] = {}
+
+
+def verb_lemma(word: str) -> str | None:
+    """The verb a form belongs to ("jumps", "jumped", "jumping" -> "jump"), or None."""
+    _lexicon()
+    return _VERB_LEMMAS.get(word.lower())
 
 
 def word_classes(word: str) -> frozenset[str]:

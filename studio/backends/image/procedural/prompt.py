@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from studio.backends.image.procedural.colors import COLOURS, MOODS
-from studio.backends.image.procedural.concepts import nearest, word_classes
+from studio.backends.image.procedural.concepts import nearest, verb_lemma, word_classes
 from studio.backends.image.procedural.library import ARCHETYPES, WORDS, ensure_loaded
 from studio.backends.image.procedural.settings import SETTING_BIGRAMS, SETTING_WORDS
 
@@ -154,6 +154,7 @@ class Subject:
     backdrop: bool = False
     label: str = ""
     airborne: bool = False  # "... floats above the rooftops": drawn in the air, not on the ground
+    pose: str | None = None  # "jump", "fall", "run", "dance", "fight", "sit": what the subject does
 
 
 @dataclass
@@ -171,6 +172,7 @@ class PromptInfo:
     unknown: list[str] = field(default_factory=list)
     #: every named thing and what it became: {"word", "drawn_as", "placeholder"} (the `drawn` report)
     things: list[dict[str, Any]] = field(default_factory=list)
+    framing: str | None = None  # "wide", "medium" or "close" (from "wide shot", "close-up", ...)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -262,6 +264,16 @@ def _is_creature(word: str) -> bool:
 AIRBORNE = {"float", "floats", "floated", "floating", "flies", "flew", "flying", "soar", "soars", "soared", "soaring",
             "hover", "hovers", "hovering", "glide", "glides", "gliding", "drifts", "drifting", "levitates", "levitating"}
 RELATIVES = {"who", "that", "which"}
+#: verbs (lemmas) -> the pose of the subject before them
+POSES = {**{v: "jump" for v in ["jump", "leap", "hop", "bounce", "spring", "vault"]},
+         **{v: "fall" for v in ["fall", "trip", "tumble", "slip", "collapse", "faint", "topple", "stumble", "crash"]},
+         **{v: "run" for v in ["run", "race", "chase", "flee", "rush", "dash", "sprint", "hurry", "gallop", "charge"]},
+         **{v: "dance" for v in ["dance", "spin", "twirl", "twist", "waltz"]},
+         **{v: "fight" for v in ["fight", "attack", "battle", "duel", "punch", "kick", "strike", "swing", "wrestle"]},
+         **{v: "sit" for v in ["sit", "kneel", "crouch", "rest"]}}
+#: framing words -> framing
+FRAMINGS = {"wide": "wide", "establishing": "wide", "long-shot": "wide", "medium": "medium", "close-up": "close",
+            "closeup": "close", "close": "close"}
 
 
 def _after_relative(words: list[str], idx: int, subject: Subject | None) -> bool:
@@ -375,6 +387,14 @@ def parse_prompt(text: str) -> PromptInfo:
             continue
         if raw in AIRBORNE and last_subject is not None and not last_subject.backdrop:
             last_subject.airborne = True  # "a cat with white paws floats high above the rooftops"
+            continue
+        if raw in FRAMINGS and (raw != "close" or (idx + 1 < len(merged) and merged[idx + 1] in ("up", "shot"))) and info.framing is None:
+            info.framing = FRAMINGS[raw]
+        lemma = verb_lemma(raw) if raw.isalpha() and raw not in WORDS else None
+        if (lemma in POSES and last_subject is not None and not last_subject.backdrop and last_subject.pose is None
+                and last_subject.archetype in ARCHETYPES and ARCHETYPES[last_subject.archetype].kind in ("character", "creature")
+                and idx > 0 and merged[idx - 1] not in PLACE_PREPS and merged[idx - 1] not in STOP - {"who", "that", "then", "suddenly"}):
+            last_subject.pose = POSES[lemma]  # "a cat jumps from crates", "the knight falls" (not "in spring", "a swing")
             continue
         w = singular(raw)
         nxt = singular(merged[idx + 1]) if idx + 1 < len(merged) and merged[idx + 1] != ",," else None

@@ -287,6 +287,8 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
             hh = max(hh, 0.46)
         if s.variant.get("child"):
             hh *= 0.72
+        if sarch is not None and sarch.kind in ("character", "creature"):
+            hh *= FRAME_SCALE.get(info.framing or "medium", 1.0)
         boxes.append(hh * h)
     # something that walks but "floats above the rooftops" is drawn in the air, and balloons in the
     # same picture gather above it on their strings ("holding on to a bunch of balloons")
@@ -295,6 +297,7 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
     held = [i for i, s in enumerate(subjects) if hero is not None and s.archetype == "balloon"]
     total_w = sum(b for i, b in enumerate(boxes) if i not in held) * 0.62
     scale = min(1.0, w * 0.94 / max(1.0, total_w))
+    close = info.framing == "close"
     order = sorted(range(n), key=lambda i: ARCHETYPES[subjects[i].archetype or ""].kind == "structure" if subjects[i].archetype else False, reverse=True)
     if held:
         order = held + [i for i in order if i not in held]  # behind the one who holds them
@@ -312,7 +315,10 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         img = draw_subject(s, size, look, rngs[i], info.moods, night)
         img = _tint(img, light)
         sarch = ARCHETYPES.get(s.archetype or "")
+        img, lift = _posed(img, s.pose, i)
         cx = int(w * xs[i])
+        half = int(size * 0.32)
+        cx = min(max(cx, half), w - half)  # inside the frame
         if i in held and hero is not None:
             k, m = held.index(i), len(held)
             hsize = max(8, int(boxes[hero] * scale))
@@ -323,7 +329,9 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         elif lifted[i]:
             bottom = lift_bottom
         elif sarch is None or sarch.grounded:
-            bottom = int(h * ground) - int(size * 0.02)
+            bottom = int(h * ground) - int(size * 0.02) - int(lift * size)
+            if close and sarch is not None and sarch.kind in ("character", "creature"):
+                bottom = max(int(h * ground), int(size * 0.98))  # cut at the waist, the head inside the top
             if setting == "sky":
                 bottom = int(h * 0.5) + size // 2
         else:
@@ -331,16 +339,16 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         if (sarch is None or sarch.grounded) and i not in held:
             sh = Image.new("RGBA", (w, h), (0, 0, 0, 0))
             sd = ImageDraw.Draw(sh)
-            far = 0.55 if lifted[i] else 1.0  # a lifted one's shadow stays on the ground, smaller
-            ground_y = int(h * ground) - int(size * 0.02) if lifted[i] else bottom
+            far = 0.55 if lifted[i] or lift > 0 else 1.0  # a lifted one's shadow stays on the ground, smaller
+            ground_y = int(h * ground) - int(size * 0.02) if lifted[i] or lift > 0 else bottom
             rw, rh = size * 0.3 * far, max(2, size * 0.035 * far)
             sd.ellipse([cx - rw, ground_y - rh, cx + rw, ground_y + rh], fill=(10, 10, 20, int(80 * far)))
             canvas.alpha_composite(sh)
-        canvas.alpha_composite(img, dest=(cx - size // 2, bottom - size))
+        canvas.alpha_composite(img, dest=(cx - img.width // 2, bottom - img.height))
         if placed is not None:
             bb = img.getchannel("A").getbbox()
             if bb:
-                x0, y0 = cx - size // 2 + bb[0], bottom - size + bb[1]
+                x0, y0 = cx - img.width // 2 + bb[0], bottom - img.height + bb[1]
                 placed.append({"index": i, "name": s.word or s.label, "kind": sarch.kind if sarch else "thing", "archetype": s.archetype,
                                "box": [x0, y0, bb[2] - bb[0], bb[3] - bb[1]]})
     if placed is not None:
@@ -350,6 +358,31 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
         if style == "outlined":
             canvas = _vignette(canvas)
     return canvas if transparent else canvas.convert("RGB")
+
+
+#: subject size per framing (characters and creatures)
+FRAME_SCALE = {"wide": 0.62, "medium": 1.0, "close": 1.6}
+
+
+def _posed(img: Image.Image, pose: str | None, i: int) -> tuple[Image.Image, float]:
+    """A subject's sprite in its pose (what the panel says it does), and how far it is lifted off
+    the ground (a fraction of its size): a jump leaves the ground tilted, a fall lies tipped over,
+    a run and a fight lean forward, a dance leans to one side, a sitter is lower."""
+    if not pose:
+        return img, 0.0
+    bb = img.getchannel("A").getbbox()
+    if bb is None:
+        return img, 0.0
+    crop = img.crop(bb)
+    angle = {"jump": 10.0, "fall": 72.0, "run": -12.0, "fight": -10.0, "dance": 12.0 if i % 2 == 0 else -12.0}.get(pose, 0.0)
+    if pose == "sit":
+        crop = crop.resize((crop.width, max(1, int(crop.height * 0.82))), Image.Resampling.LANCZOS)
+    if angle:
+        crop = crop.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
+        crop = crop.crop(crop.getchannel("A").getbbox() or (0, 0, crop.width, crop.height))
+    out = Image.new("RGBA", (max(img.width, crop.width), max(img.height, crop.height)), (0, 0, 0, 0))
+    out.alpha_composite(crop, dest=((out.width - crop.width) // 2, out.height - crop.height))
+    return out, {"jump": 0.22}.get(pose, 0.0)
 
 
 def _spread(n: int, rng: np.random.Generator) -> list[float]:
