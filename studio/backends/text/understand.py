@@ -147,6 +147,7 @@ MOODS: dict[str, str] = {
 #: it is a destination or a thing made ("see the ocean", "build a treehouse", "cross a river")
 _THERE_VERBS = {"explore", "search", "enter", "clean", "guard", "protect", "defend", "haunt", "roam", "patrol", "run",
                 "own", "rule", "decorate", "tidy", "sweep", "manage", "keep", "share", "inherit", "discover"}
+_TOWARDS = {"to", "into", "onto", "towards", "toward"}
 _PLACE_PREPS = {"in", "on", "at", "inside", "aboard", "under", "beneath", "near", "across", "through", "over",
                 "around", "into", "onto", "to", "from", "atop", "beside", "by", "below", "above", "within", "along"}
 _DESIRE_VERBS = {"want", "wish", "hope", "long", "yearn", "try", "need", "plan", "decide", "learn", "dream",
@@ -535,6 +536,11 @@ def _understand(text: str) -> Understanding:
             continue
         prep = t.head.lower_ if t.dep_ == "pobj" else ""
         gpe = t.ent_type_ in ("GPE", "LOC", "FAC")
+        if prep in _TOWARDS and (_is_place_noun(t) or gpe):
+            if t.i not in prop_heads and not any(p_.endswith(low) for p_ in props):
+                props.append(" ".join(x.lower_ if x.pos_ != "PROPN" else x.text for x in _chunk_tokens(t) if x.dep_ not in ("det", "poss")))
+                prop_heads.add(t.i)
+            continue  # "delivers a parcel to a haunted house": where it goes, not where it happens
         if (setting is None and (_is_place_noun(t) or (gpe and prep in _PLACE_PREPS))
                 and (prep in _PLACE_PREPS or t.dep_ in ("ROOT", "dobj", "pobj", "nsubj", "conj"))
                 and (prep in _PLACE_PREPS or gpe or t.dep_ == "ROOT" or t.lower_ in PLACES)

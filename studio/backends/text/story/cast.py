@@ -163,7 +163,7 @@ def look_for(c: Character, rng: np.random.Generator, *, singular: bool = False) 
         head, sep, tail = body.partition(noun)
         body = " ".join(w for w in head.split() if w not in COLOURS) + (" " if head.strip() else "") + sep + tail
     body = " ".join(w for w in attrs if w not in body.split()) + (" " if attrs else "") + body
-    return a(body.strip())
+    return a(" ".join(body.split()))
 
 
 def _member_label(c: Character, name: str) -> str:

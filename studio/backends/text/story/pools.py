@@ -86,7 +86,7 @@ GENERIC: Pool = {
          "{H} <stop> short {in_place}, struck by a sudden idea.", "{H} <notice> something nobody else <have:d> seen {in_place}."],
         ["Then something unexpected happened {in_place}.", "Then {h} <have:d> an idea.", "{H_ref_cap} <see:d> {place} with new eyes."],
         [("other", "Need a hand, {h_short}?"), ("hero", "{O_short_cap}? What are you doing here?"),
-         ("hero", "Wait... that's it! That's how {h_a} can {goal}!")],
+         ("hero", "Wait... that's it! That's how {h_a} can {goal_plain}!")],
     ),
     "together": (
         ["{H} and {O} <work> side by side {in_place}.", "{H} and {O} <lean> over a plan to {goal}, heads together."],
@@ -135,7 +135,7 @@ CLASSES: dict[str, Pool] = {
         "trouble": (["A spring <fly> out of {obj}; {H} <duck>.", "{H} <stare> at a heap of parts from {obj} {in_place}."],
                     ["{Obj_cap} would not cooperate.", "Every fix broke something else."],
                     [("hero", "Where does this bit of {obj_bare} go?"), ("other", "Was {obj} meant to have this many pieces left over?")]),
-        "end": (["{H} <stand> back from {obj_fixed}, good as new {in_place}.", "{Obj_fixed_cap} <whir> back to life while {H} <cheer> {in_place}."],
+        "end": (["{H} <stand> back from {obj_fixed}, which is good as new, {in_place}.", "{Obj_fixed_cap} <whir> back to life while {H} <cheer> {in_place}."],
                 ["At last, {obj_fixed} worked again.", "In the end, {h} <goal:d>, good as new."],
                 [("hero", "Listen to {obj_fixed} purr!"), ("other", "You fixed {obj_fixed}, {h_short}!")]),
     },

@@ -296,7 +296,7 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         "h_poss": "their" if hero_group_plural or hero_c.kind == "person" else "its",
         "o": o, "o_ref": o, "o_short": other["name"] if other else None,
         "both": f"{h} and {o}" if o else None,
-        "goal": goal_phrase, "goal_ing": verb_form(goal_phrase.split()[0], "VBG") + goal_phrase[len(goal_phrase.split()[0]):],
+        "goal": goal_phrase, "goal_plain": goal_phrase, "goal_ing": verb_form(goal_phrase.split()[0], "VBG") + goal_phrase[len(goal_phrase.split()[0]):],
         "obj": obj, "obj_bare": obj_bare, "an_obj": a(obj_bare) if obj_bare else None,
         "place": place, "in_place": in_place,
         "own_place": place if u.setting is not None else None, "in_own_place": in_place if u.setting is not None else None,
@@ -316,7 +316,7 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
     for i, (beat, label) in enumerate(beats, start=1):
         later = i > 1
         ctx.goal = _definite_all(goal_phrase) if later else goal_phrase
-        values["goal"] = ctx.goal
+        values["goal"] = values["goal_plain"] = ctx.goal
         own = CLASSES.get(cls, {}).get(beat)
         pools = [own] if own and any(_usable(t, ctx) for t in own[0]) else [GENERIC.get(beat)]
         if beat == "trouble" and obstacle_clause:
