@@ -145,7 +145,7 @@ for _cat, _arch, _variant, _words in _CATEGORIES:
 
 #: looks for agent nouns (the trade dresses the person)
 AGENT_LOOKS: dict[str, dict[str, Any]] = {
-    "keeper": {"hat": "cap", "coat": (40, 60, 110), "beard": True, "sex": "m"},
+    "keeper": {"hat": "cap", "coat": (40, 60, 110)},
     "baker": {"hat": "toque", "uniform": (244, 244, 240)}, "butcher": {"uniform": (240, 240, 236)},
     "librarian": {"glasses": True, "suit": True}, "professor": {"glasses": True, "suit": True},
     "painter": {"hat": "beret"}, "artist": {"hat": "beret"}, "dancer": {"dress": True},

@@ -624,7 +624,10 @@ def parse_prompt(text: str) -> PromptInfo:
                 note(w, hit[0], via=hit[1].get("via"))
                 pending_colours, pending_count, phrase, phrase_prev = [], 1, [], []
                 continue
-        if w in STOP or w in MOODS or w == "of" or len(w) < 3 or raw in BODY_PARTS or w in ABSTRACT:
+        if raw in BODY_PARTS or w in ABSTRACT:
+            phrase, phrase_prev = [], []  # "a scarred fin", "a quiet moment": the words before it describe it
+            continue
+        if w in STOP or w in MOODS or w == "of" or len(w) < 3:
             continue
         # an unknown content word: colours before it qualify it; if it follows a subject
         # ("a detective in a red coat") the colour goes to that subject

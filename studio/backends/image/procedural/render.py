@@ -334,6 +334,8 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
                 bottom = max(int(h * ground), int(size * 0.98))  # cut at the waist, the head inside the top
             if setting == "sky":
                 bottom = int(h * 0.5) + size // 2
+        elif s.archetype in SWIMMERS and base in ("beach", "field") and setting in ("sea", "ship", "harbour", "lighthouse", "beach", "lake"):
+            bottom = int(h * min(0.9, horizon_of(setting) + 0.08)) + size // 3  # in the water, not in the sky
         else:
             bottom = int(h * (0.42 + 0.08 * math.sin(i * 2.1))) + size // 2
         if (sarch is None or sarch.grounded) and i not in held:
@@ -360,6 +362,8 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
     return canvas if transparent else canvas.convert("RGB")
 
 
+#: creatures that live in water: at sea they swim in it rather than float in the air
+SWIMMERS = {"whale", "fish", "octopus"}
 #: subject size per framing (characters and creatures)
 FRAME_SCALE = {"wide": 0.62, "medium": 1.0, "close": 1.6}
 
