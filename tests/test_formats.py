@@ -161,6 +161,11 @@ def test_midi_sections_are_markers_and_nonloop_audio_keeps_outro(tmp_path):
     end_of_sections = max(s["end"] for s in sidecar["sections"])
     assert info.frames / info.samplerate >= end_of_sections - 1e-3
     assert sidecar["loop_start"] + sidecar["loop_length"] <= info.frames
+    # the loop tags players read (mutagen, as RPG Maker-style players read Vorbis comments)
+    mutagen_ogg = pytest.importorskip("mutagen.oggvorbis")
+    tags = mutagen_ogg.OggVorbis(r.paths["ogg"])
+    assert int(tags["LOOPSTART"][0]) == sidecar["loop_start"] and int(tags["LOOPLENGTH"][0]) == sidecar["loop_length"]
+    assert abs(tags.info.length - info.frames / info.samplerate) < 0.05  # the OGG holds the ending too
 
 
 # -- motion-comic MP4: BT.709 matrix, tagged ---------------------------------------------------------
