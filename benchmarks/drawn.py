@@ -143,7 +143,7 @@ def sheets(folder: Path, premise_rows: list[list[str]], asset_rows: list[list[st
         sheet.paste(img, (x, y))
         d.text((x + 4, y + th + 4), row[0][:52], fill=(230, 230, 230), font=font)
     p = folder / "drawn_premises.png"
-    sheet.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(p, optimize=True)
+    sheet.convert("P", palette=Image.Palette.ADAPTIVE, colors=256).save(p, optimize=True)  # dithered: no banding
     written.append(str(p))
     picks = asset_rows[:24]
     s = 112
