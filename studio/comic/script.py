@@ -208,7 +208,7 @@ def speech_items(timed: list[dict[str, Any]], *, faces: Any = None, max_words: i
     said = [(who, t) for who, t in said if t]
     texts, cut = shorten_speech([t for _, t in said], max_words)
     speakers = [who for who, _ in said][: len(texts)]
-    items = [{"speaker": who, "text": t} for who, t in zip(speakers, texts)]
+    items: list[dict[str, Any]] = [{"speaker": who, "text": t} for who, t in zip(speakers, texts)]
     while len(items) > max(1, max_lines) and items[-1]["speaker"] == items[-2]["speaker"]:
         last = items.pop()
         items[-1]["text"] += " " + last["text"]

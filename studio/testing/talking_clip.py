@@ -126,7 +126,7 @@ def make_talking_clip(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     voices = [speak(s.text, voice=s.voice, speed=s.speed, pitch=s.pitch) for s in lines]
-    truth = []
+    truth: list[dict[str, Any]] = []
     for s, v in zip(lines, voices):
         truth.append({"text": s.text, "start": round(s.start, 3), "end": round(s.start + v.size / SAMPLE_RATE, 3),
                       "voice": s.voice, "speed": s.speed, "pitch": s.pitch})
