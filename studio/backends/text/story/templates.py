@@ -334,7 +334,7 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         if not caps:
             caps = [t for t in GENERIC[beat][1] if _usable(t, ctx)] or ["{Premise}."]
         if not lines:
-            lines = [ln for ln in GENERIC[beat][2] if ln[0] == "hero" and _usable(ln[1], ctx)] or [("hero", "{Place_cap}...")]
+            lines = [ln for ln in GENERIC[beat][2] if ln[0] == "hero" and _usable(ln[1], ctx)] or [("hero", "{Goal_ing_cap}, then. Again.")]
         description = _render(pick(descs), ctx)
         caption = _render(pick(caps), ctx)
         who, text = pick(lines)
@@ -370,9 +370,10 @@ def _mention_everything(out: list[dict], u: Understanding, cast: list[dict], her
         return
     first = out[0]
     for e in cast[1:]:
-        if e["name"] not in first["characters"]:
+        if e["look"].rstrip(",") not in first["description"] and e["name"].lower() not in first["description"].lower():
             first["description"] = first["description"].rstrip(".!") + f"; nearby, {e['look'].rstrip(',')}."
-            first["characters"].append(e["name"])
+            if e["name"] not in first["characters"]:
+                first["characters"].append(e["name"])
     text = " ".join(p["description"] + " " + p["caption"] + " " + p["speech"][0]["text"] for p in out).lower()
     for prop in u.props:
         if prop.split()[-1].lower() in text:
