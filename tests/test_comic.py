@@ -398,3 +398,28 @@ def test_motion_comic_fills_the_frame(tmp_path):
     boxed = render_motion(panels[1:2], tmp_path / "contain.mp4", seconds_per_panel=1.0, transition="cut",
                           size=(320, 180), fps=10, fit="contain")
     assert boxed["frame_fill"] < 0.5
+
+
+def test_asked_for_panels_note_only_when_the_user_asked(tmp_path):
+    """The comic recipes pass `panels` as given (None when the user asked for nothing): no note
+    then; a note when a user's N cannot be met."""
+    def run(panels, out):
+        p = Pipeline("panels-note")
+        p.add_input("images", "images")
+        pan = p.step("comic.panels", id="panels", images="$inputs.images", panels=panels)
+        p.output("panels", pan.images)
+        r = p.run(images=[_scene(0), _scene(1)], out=tmp_path / out)
+        return " ".join(r.manifest["warnings"]) if isinstance(r.manifest["warnings"], list) else str(r.manifest["warnings"])
+
+    assert "asked for" not in run(None, "default")
+    assert "asked for 6 panels" in run(6, "asked")
+
+
+def test_comic_recipes_leave_panels_unset_by_default():
+    from studio.engine.recipe import load_recipe
+
+    for name in ("comic-from-video", "motion-comic"):
+        p = load_recipe(name)
+        assert p.inputs["panels"].default is None
+        kf = next(s for s in p.steps if s.use == "video.keyframes")
+        assert kf.with_["fill"] is True and "or 6" in kf.with_["max_frames"]
