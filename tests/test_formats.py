@@ -378,3 +378,30 @@ def test_rays_token_notice_is_dropped_and_the_disabled_warning_kept():
     enabled = log.makeRecord(log.name, logging.WARNING, __file__, 1, "Token authentication is enabled for this Ray cluster. Set ...", (), None)
     disabled = log.makeRecord(log.name, logging.WARNING, __file__, 1, "Token authentication is disabled for this Ray cluster. ...", (), None)
     assert not log.filter(enabled) and log.filter(disabled)
+
+
+# -- pip install . without tinysoundfont: midirenderer renders the soundfont -------------------------
+
+
+def test_soundfont_renders_without_tinysoundfont(monkeypatch):
+    pytest.importorskip("midirenderer")
+    import sys
+
+    import numpy as np
+
+    from studio.backends.audio.music import synth
+    from studio.backends.audio.music.composer import compose, to_pretty_midi
+    from studio.backends.audio.music.style import infer_style
+
+    monkeypatch.setitem(sys.modules, "tinysoundfont", None)  # `import tinysoundfont` raises ImportError
+    assert synth.renderer() == "midirenderer"
+    rng = np.random.default_rng(0)
+    comp = compose(infer_style("calm village morning with a flute", rng=rng), 6.0, rng=rng, loopable=False, bpm_fixed=False)
+    pm = to_pretty_midi(comp, humanize_rng=np.random.default_rng(1))
+    r = synth.render(comp, pm, sample_rate=22050)
+    assert r.info["renderer"] == "midirenderer" and r.mix.shape == (round(comp.duration * 22050), 2)
+    playing = [(name, inst) for name, inst in zip(r.stems, pm.instruments) if inst.notes]
+    assert len(playing) >= 3 and any(inst.is_drum for _, inst in playing)
+    assert all(float(np.abs(r.stems[name]).max()) > 1e-3 for name, _ in playing)  # every track with notes sounds
+    assert np.max(np.abs(sum(r.stems.values()) - r.mix)) < 1e-5
+    assert 0.5 < float(np.abs(r.mix).max()) <= 1.0
