@@ -45,9 +45,9 @@ def test_one_overlong_sentence_is_cut_between_words():
 
 
 def test_the_budget_follows_the_panel_size():
-    assert sc.word_budget((806, 549)) == 31 and sc.word_budget((806, 350)) == 20
+    assert sc.word_budget((549, 397)) == 22 and sc.word_budget((806, 350)) == 29
     assert sc.word_budget((300, 200)) == 8 and sc.word_budget((3000, 3000)) == 40  # clamped
-    assert sc.word_budget((806, 549), dpi=300) == 8  # twice the dpi: type four times the area
+    assert sc.word_budget((806, 549), dpi=300) == 11  # twice the dpi: type four times the area
     assert sc.word_budget(None) == sc.MAX_WORDS
 
 
@@ -143,6 +143,9 @@ def test_word_error_rate():
     assert tc.words_of("Leaves in 10 minutes, or 42.") == ["leaves", "in", "ten", "minutes", "or", "forty", "two"]
     lettering = {"panels": [{"bubbles": [{"lines": ["INVIN-", "CIBLE!"]}, {"lines": ["GO HOME."]}]}, {"bubbles": []}]}
     assert tc.lettered_words(lettering) == [["invincible", "go", "home"], []]
+    truth = [{"text": "Go home now.", "start": 1.0, "end": 2.0}, {"text": "Nobody heard this line.", "start": 5.0, "end": 6.0}]
+    placed = tc.placement(truth, [["go", "home", "now"], ["a", "line"]], [(0.0, 3.0), (3.0, 9.0)])
+    assert [(p["panel"], p["in_span"]) for p in placed] == [(1, True), (None, False)]  # 1 word of 4 is not the line
 
 
 needs_espeak = pytest.mark.skipif(tc.espeak_path() is None, reason="espeak-ng is not installed (apt-get install espeak-ng): no clip with known words")

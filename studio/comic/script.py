@@ -138,12 +138,16 @@ def panel_from_meta(meta: dict[str, Any], *, captions: str = "auto", max_lines: 
 #: at most this many words of transcribed speech per panel when the panel's size is not known
 MAX_WORDS = 30
 #: a panel holds about one lettered word per this many squares of the font size (bubble margins,
-#: line spacing and room for the picture included): 9 pt at 150 dpi on an 800x550 panel is ~30
+#: line spacing and room for the picture included)
 WORD_AREA = 40
+#: the type size the budget is counted at: comic.letter starts at 9 pt and may shrink to 5.5 pt,
+#: so counting at 7.5 pt keeps a normal rate of speech (about 3 words a second) in its panel
+BUDGET_PT = 7.5
 
 
-def word_budget(size: tuple[int, int] | None, dpi: float = 150.0, font_pt: float = 9.0) -> int:
-    """How many words of speech a panel of `size` pixels holds at the lettering size (8 to 40)."""
+def word_budget(size: tuple[int, int] | None, dpi: float = 150.0, font_pt: float = BUDGET_PT) -> int:
+    """How many words of speech a panel of `size` pixels holds (8 to 40): one word per WORD_AREA
+    squares of the type at `font_pt` (an 800x550 panel at 150 dpi: 40; 550x400: 22)."""
     if not size:
         return MAX_WORDS
     font_px = max(6.0, font_pt * float(dpi) / 72.0)

@@ -222,14 +222,16 @@ def lettered_words(lettering: dict[str, Any]) -> list[list[str]]:
 def placement(truth: Sequence[dict[str, Any]], panel_words: Sequence[Sequence[str]],
               spans: Sequence[tuple[float, float] | None]) -> list[dict[str, Any]]:
     """For each spoken line (`truth`: text, start, end): the panel that letters most of its words
-    and whether that panel's time span holds the middle of the line."""
+    (at least half of them; else None: the line was not lettered) and whether that panel's time
+    span holds the middle of the line."""
     from collections import Counter
 
     out = []
     for line in truth:
         want = Counter(words_of(line["text"]))
         hits = [sum((Counter(ws) & want).values()) for ws in panel_words]
-        best = max(range(len(hits)), key=lambda k: (hits[k], -k)) if hits and max(hits) > 0 else None
+        enough = sum(want.values()) / 2
+        best = max(range(len(hits)), key=lambda k: (hits[k], -k)) if hits and max(hits) >= enough else None
         mid = (float(line["start"]) + float(line["end"])) / 2
         span = spans[best] if best is not None and best < len(spans) else None
         out.append({"text": line["text"], "middle": round(mid, 3), "panel": None if best is None else best + 1,
