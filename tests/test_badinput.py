@@ -85,7 +85,8 @@ def test_bombs_fail_in_one_line_under_1gb(name):
     assert 0 < peak_kb < 1024 * 1024, peak_kb
 
 
-@pytest.mark.parametrize("name", ["jinja-nested-range.yaml", "jinja-string-multiply.yaml", "jinja-huge-output.yaml"])
+@pytest.mark.parametrize("name", ["jinja-nested-range.yaml", "jinja-string-multiply.yaml", "jinja-huge-output.yaml",
+                                  "jinja-namespace-doubling.yaml", "jinja-filter-width.yaml", "jinja-str-format-width.yaml"])
 def test_template_bombs_run_in_one_line_under_1gb(name, tmp_path, monkeypatch):
     monkeypatch.setenv("STUDIO_TEMPLATE_SECONDS", "1")
     rc, err, peak_kb = _peak_kb(["run", str(CORPUS / name), "--out", str(tmp_path / "run"), "-q"], 1 << 30)

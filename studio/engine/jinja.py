@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +23,10 @@ MAX_OUTPUT_CHARS = 1_000_000
 MAX_SECONDS = 5.0
 #: most items one range() may give (jinja2's sandbox default)
 MAX_RANGE = 100_000
+
+
+#: a printf or format width of seven digits or more ("%0999999999d", "{:>9999999}")
+_HUGE_WIDTH = re.compile(r"[%:][^a-zA-Z%{}]*?\d{7,}")
 
 
 class TemplateBudgetError(UserError):
@@ -51,8 +56,35 @@ def _environment(deadline: float, max_seconds: float, max_chars: int, **options:
         if time.monotonic() > deadline:
             raise TemplateBudgetError(f"template took longer than its {max_seconds:g} s budget")
 
+    def sized(value: Any) -> Any:
+        # a value read back (a namespace attribute doubled in a loop, a call's result) may not
+        # outgrow the output budget
+        if isinstance(value, (str, list, tuple, dict)) and len(value) > max_chars:
+            raise TemplateBudgetError(f"template builds a value longer than {max_chars} items")
+        return value
+
+    def arguments(args: Any, kwargs: Any) -> None:
+        # a width or count far past the output budget (`center(10**9)`, `indent(10**9)`), or a
+        # printf/format width that builds a gigabyte (`'%0999999999d'`), is refused up front
+        for a in (*args, *kwargs.values()):
+            if isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a) > max_chars:
+                raise TemplateBudgetError(f"template passes {a!r}, more than the {max_chars} budget")
+            if isinstance(a, str) and _HUGE_WIDTH.search(a):
+                raise TemplateBudgetError("template formats with a width of a million or more")
+
+    def budgeted_filter(f: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            check()
+            arguments(args, kwargs)
+            return sized(f(*args, **kwargs))
+
+        for attr in ("jinja_pass_arg", "__name__", "__doc__"):
+            if hasattr(f, attr):
+                setattr(run, attr, getattr(f, attr))
+        return run
+
     class BudgetedEnvironment(SandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})
+        intercepted_binops = frozenset({"*", "**", "%"})
 
         def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
             check()
@@ -60,22 +92,30 @@ def _environment(deadline: float, max_seconds: float, max_chars: int, **options:
                 if isinstance(right, (int, float)) and abs(right) > 64 and isinstance(left, (int, float)) and abs(left) > 1:
                     raise TemplateBudgetError(f"template computes {left!r} ** {right!r}, too large")
                 return operator.pow(left, right)
+            if op == "%":
+                if isinstance(left, str):
+                    arguments((left,), {})
+                    return sized(super().call_binop(context, op, left, right))
+                return operator.mod(left, right)
             seq, times = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
             if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > max_chars:
                 raise TemplateBudgetError(f"template builds a value longer than {max_chars} items")
             return operator.mul(left, right)
 
-        def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-            check()
-            return super().call(__context, __obj, *args, **kwargs)
-
         def getattr(self, obj: Any, attribute: str) -> Any:
             check()
-            return super().getattr(obj, attribute)
+            if isinstance(obj, str) and attribute in ("format", "format_map"):
+                arguments((obj,), {})  # "{:0999999999}".format(1)
+            return sized(super().getattr(obj, attribute))
 
         def getitem(self, obj: Any, argument: Any) -> Any:
             check()
-            return super().getitem(obj, argument)
+            return sized(super().getitem(obj, argument))
+
+        def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            check()
+            arguments(args, kwargs)
+            return sized(super().call(__context, __obj, *args, **kwargs))
 
     def budgeted_range(*args: int) -> Iterator[int]:
         rng = range(*args)
@@ -88,6 +128,8 @@ def _environment(deadline: float, max_seconds: float, max_chars: int, **options:
 
     env = BudgetedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, **options)
     env.globals["range"] = budgeted_range
+    env.globals.pop("lipsum", None)  # lipsum(10**6) takes minutes; prompts have no use for it
+    env.filters = {name: budgeted_filter(f) for name, f in env.filters.items()}
     return env
 
 
