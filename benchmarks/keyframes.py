@@ -7,9 +7,11 @@ Every contender runs as its own process on the same file, one after the other, a
 from start to exit (interpreter start and imports included); peak memory is the process's
 maximum resident set size (from wait4). Contenders:
 
-- studio      `extract_keyframes(FILE)` with the default detector (adaptive), faces on
+- studio      `extract_keyframes(FILE)` with the default detector (fused), faces on
 - studio (faces off)  the same without the face search, the work the CLI does (cuts only)
 - scenedetect `scenedetect -i FILE detect-adaptive list-scenes` (its defaults)
+- pyav decode  a Python process that decodes every frame with PyAV, frame threads on (the
+              issue's yardstick: studio's whole process should cost at most 1.3x this)
 - decode-only `ffmpeg -i FILE -f null -` (the ffmpeg bundled with imageio-ffmpeg)
 - transnetv2  `extract_keyframes(FILE, detector="transnetv2")` (time and cuts)
 
@@ -62,8 +64,9 @@ def measure(cmd: list[str], cwd: str | None = None) -> dict:
 
 # -- contenders ----------------------------------------------------------------------------------
 
-def run_studio(path: Path, detector: str = "adaptive", faces: bool = True) -> dict:
-    r = measure([sys.executable, __file__, "--worker", str(path), "--detector", detector] + ([] if faces else ["--no-faces"]))
+def run_studio(path: Path, detector: str = "", faces: bool = True) -> dict:
+    r = measure([sys.executable, __file__, "--worker", str(path)] + (["--detector", detector] if detector else [])
+                + ([] if faces else ["--no-faces"]))
     r.update(json.loads(r["stdout"].strip().splitlines()[-1]))
     return r
 
@@ -88,11 +91,28 @@ def run_decode(path: Path) -> dict:
     return measure([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "null", "-"])
 
 
-def worker(path: str, detector: str, faces: bool = True) -> None:
+PYAV_DECODE = (
+    "import av, sys\n"
+    "with av.open(sys.argv[1]) as c:\n"
+    "    s = c.streams.video[0]\n"
+    "    s.thread_type = 'AUTO'\n"
+    "    n = sum(1 for _ in c.decode(s))\n"
+    "print(n)\n"
+)
+
+
+def run_pyav(path: Path) -> dict:
+    return measure([sys.executable, "-c", PYAV_DECODE, str(path)])
+
+
+def worker(path: str, detector: str | None, faces: bool = True) -> None:
     sys.path.insert(0, str(REPO))
     from studio.backends.video import KeyframeOptions, extract_keyframes
 
-    r = extract_keyframes(path, KeyframeOptions(detector=detector, faces=faces))
+    opts = KeyframeOptions(faces=faces)
+    if detector:
+        opts.detector = detector
+    r = extract_keyframes(path, opts)
     print(json.dumps({
         "cuts": r.cuts, "keyframes": [round(k.time, 4) for k in r.keyframes], "stats": r.stats,
     }))
@@ -168,7 +188,7 @@ def fmt_acc(s: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
-    ap.add_argument("--detector", default="adaptive", help=argparse.SUPPRESS)
+    ap.add_argument("--detector", default="", help=argparse.SUPPRESS)
     ap.add_argument("--no-faces", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per contender on the short clip (median)")
     ap.add_argument("--minutes", type=int, default=10, help="length of the synthesised video")
@@ -191,35 +211,44 @@ def main() -> None:
 
     rows = []
     for label, path, reps, gt in files:
-        res: dict[str, list[dict]] = {"studio": [], "studio (faces off)": [], "scenedetect": [], "decode-only": []}
+        res: dict[str, list[dict]] = {"studio": [], "studio (faces off)": [], "scenedetect": [], "pyav decode": [], "decode-only": []}
         for _ in range(reps):  # interleaved, so load changes hit every contender alike
             res["decode-only"].append(run_decode(path))
+            res["pyav decode"].append(run_pyav(path))
             res["studio"].append(run_studio(path))
             res["studio (faces off)"].append(run_studio(path, faces=False))
             res["scenedetect"].append(run_scenedetect(path))
             print(f"  {label}: run done", flush=True)
         if not args.no_transnet and reps > 1:
             res["transnetv2"] = [run_studio(path, "transnetv2")]
-        med = {k: {m: statistics.median(r[m] for r in v) for m in ("wall", "cpu", "rss_mb")} | {"cuts": v[-1].get("cuts", [])}
+        med = {k: {m: statistics.median(r[m] for r in v) for m in ("wall", "cpu", "rss_mb")}
+               | {"cuts": v[-1].get("cuts", []), "lo": min(r["wall"] for r in v), "hi": max(r["wall"] for r in v)}
                for k, v in res.items() if v}
-        rows.append((label, med, gt))
+        # ratios run by run (the runs alternate, so each ratio compares neighbours in time)
+        ratios = {k: [a["wall"] / b["wall"] for a, b in zip(res["studio"], res[k])] for k in ("scenedetect", "pyav decode")}
+        rows.append((label, med, gt, ratios))
 
     print()
-    print("| file | contender | wall s | cpu s | peak MiB | x decode-only | x scenedetect | cuts (hard found / false) |")
+    print("| file | contender | wall s median (min-max) | cpu s | peak MiB | x pyav decode | x scenedetect | cuts (hard found / false) |")
     print("|---|---|---:|---:|---:|---:|---:|---|")
-    for label, med, gt in rows:
+    for label, med, gt, _ in rows:
         for name, m in med.items():
-            acc = fmt_acc(score_cuts(m["cuts"], gt)) if name != "decode-only" and gt else ""
-            print(f"| {label} | {name} | {m['wall']:.2f} | {m['cpu']:.2f} | {m['rss_mb']:.0f} | "
-                  f"{m['wall'] / med['decode-only']['wall']:.2f} | {m['wall'] / med['scenedetect']['wall']:.2f} | {acc} |")
+            acc = fmt_acc(score_cuts(m["cuts"], gt)) if name not in ("decode-only", "pyav decode") and gt else ""
+            print(f"| {label} | {name} | {m['wall']:.2f} ({m['lo']:.2f}-{m['hi']:.2f}) | {m['cpu']:.2f} | {m['rss_mb']:.0f} | "
+                  f"{m['wall'] / med['pyav decode']['wall']:.2f} | {m['wall'] / med['scenedetect']['wall']:.2f} | {acc} |")
+    for label, _, _, ratios in rows:
+        for k, goal in (("scenedetect", 0.5), ("pyav decode", 1.3)):
+            r = ratios[k]
+            print(f"{label}: studio (faces on) / {k}, run by run: median {statistics.median(r):.2f} "
+                  f"(min {min(r):.2f}, max {max(r):.2f}, n={len(r)}; goal <= {goal})")
     if len(rows) == 2:
-        short, long_ = rows[0][1]["studio"]["rss_mb"], rows[1][1]["studio"]["rss_mb"]
+        short, long_ = rows[0][1]["studio"]["rss_mb"], rows[1][1]["studio"]["rss_mb"]  # faces on
         print(f"\nstudio peak memory, long / short video: {long_:.0f} / {short:.0f} MiB = {long_ / short:.2f}x (goal <= 1.2x)")
 
     if args.no_accuracy or not gt_all:
         return
     print("\nAccuracy on the ground-truth clips (hard cuts within 0.1 s; false = a cut matching no hard cut or gradual transition):\n")
-    contenders = ["studio (adaptive)", "scenedetect CLI"] + ([] if args.no_transnet else ["studio transnetv2"])
+    contenders = ["studio (fused)", "scenedetect CLI"] + ([] if args.no_transnet else ["studio transnetv2"])
     print("| clip | " + " | ".join(contenders) + " |")
     print("|---|" + "---|" * len(contenders))
     totals = {c: {"hard": 0, "found": 0, "false": 0} for c in contenders}
@@ -228,7 +257,7 @@ def main() -> None:
         gt = gt_all.get(f"video/{clip}", {})
         fps = 30000 / 1001
         cells = []
-        outs = {"studio (adaptive)": lambda p=path: run_studio(p), "scenedetect CLI": lambda p=path: run_scenedetect(p),
+        outs = {"studio (fused)": lambda p=path: run_studio(p), "scenedetect CLI": lambda p=path: run_scenedetect(p),
                 "studio transnetv2": lambda p=path: run_studio(p, "transnetv2")}
         for c in contenders:
             r = outs[c]()
