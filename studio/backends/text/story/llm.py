@@ -397,6 +397,6 @@ def generate_script(
             warn(message)
         else:
             log.warning(message)
-        return Script(tmpl.panels, tmpl.characters, "template-fallback", errors + [message])
+        return Script(tmpl.panels, tmpl.characters, "template-fallback", errors)
     script.repairs = errors + script.repairs
     return finish_script(script, premise, panels, seed)
