@@ -100,3 +100,16 @@ def test_missing_spacy_is_a_loud_error(monkeypatch):
         un.nlp()
     monkeypatch.undo()
     un.nlp.cache_clear()
+
+
+def test_importing_the_reader_loads_no_language_model():
+    """spaCy, lemminflect and inflect load on first use, not when studio's modules are imported
+    (`studio --help`, `studio steps` stay fast)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, studio.backends.text.understand, studio.backends.text.story, studio.steps.text, "
+            "studio.backends.audio.music.style; "
+            "print([m for m in ('spacy', 'lemminflect', 'inflect', 'thinc') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", out

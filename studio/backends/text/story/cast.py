@@ -71,7 +71,7 @@ HAIR = ["curly red hair", "short silver hair", "a long black braid", "messy brow
 OLD_HAIR = ["short silver hair", "a neat grey bun", "wispy white hair", "white hair in a bun"]
 YOUNG_HAIR = ["curly red hair", "a long black braid", "messy brown hair", "spiky blond hair", "short black curls", "a copper ponytail"]
 OUTFITS = {
-    ("chef", "cook", "baker"): ["a white chef's jacket and a tall hat", "a flour-dusted apron over a striped shirt", "a red apron and rolled-up sleeves"],
+    ("chef", "cook", "baker"): ["a white chef's jacket", "a flour-dusted apron over a striped shirt", "a red apron and rolled-up sleeves"],
     ("keeper", "sailor", "fisherman", "fisher", "captain"): ["a yellow oilskin coat", "a thick cable-knit sweater and a woollen cap", "a navy pea coat"],
     ("astronaut", "pilot", "cadet"): ["a white flight suit with mission patches", "an orange flight suit"],
     ("gardener", "farmer", "botanist", "shepherd", "beekeeper"): ["green overalls and a straw hat", "a muddy apron and garden gloves"],

@@ -168,7 +168,7 @@ CLASSES: dict[str, Pool] = {
         "intro": (["{H} and {O} <glare> at each other {in_place}, each sure of winning.", "{H} and {O} <stand> back to back {in_place}, arms folded."],
                   ["{Both_cap} had always been rivals.", "{In_place}, only one of them could win."],
                   [("hero", "You don't stand a chance, {o_short}."), ("other", "We'll see, {h_short}. We'll see.")]),
-        "try": (["{H} and {O} <race> to {goal}, elbows out.", "A bell rings {in_place}: {H} and {O} <rush> to {goal}."],
+        "try": (["{H} and {O} <race> to {goal}, elbows out.", "At the starting signal {in_place}, {H} and {O} <rush> to {goal}."],
                 ["The contest to {goal} began.", "Ready, steady... {goal}!"],
                 [("hero", "Mine will be better than yours, {o_short}!"), ("other", "Not if I {goal} first, {h_short}!")]),
         "trouble": (["{O} <pull> ahead while {H} <fumble> {in_place}.", "{H_gen_cap} attempt <wobble>; {O} <smirk>."],
