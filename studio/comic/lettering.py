@@ -655,6 +655,8 @@ def _tail(b: Bubble, target: tuple[float, float], faces: list[Rect], pad: float,
             lo = mid
     length = lo
     if length < 0.4 * b.font_px:
+        if pad > 0:  # a bubble right beside its speaker: the tail may reach to the face itself
+            return _tail(b, target, faces, 0.0, W, H, inset)
         return None
     tip = (ex + ux * length, ey + uy * length)
     if b.shape == "cloud":

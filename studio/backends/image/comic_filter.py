@@ -429,7 +429,7 @@ _IMPLS: dict[str, Callable[[np.ndarray, float, float, int], np.ndarray]] = {
 # -- faces ---------------------------------------------------------------------------------------------
 #: a face box grows by these fractions of its size (sides, top, bottom) into the protected oval:
 #: hair line, ears and chin stay with the face
-FACE_GROW = (0.14, 0.22, 0.16)
+FACE_GROW = (0.06, 0.12, 0.08)
 #: styles drawn in grey
 _GREY = ("manga", "noir")
 
@@ -481,14 +481,16 @@ def _face_layer(key: str, rgb: np.ndarray, styled: np.ndarray, scale: float, str
     return base * (1 - 0.15 * strength) + styled.astype(np.float32) * (0.15 * strength)
 
 
-def _pixel_face(rgb: np.ndarray, box: tuple[int, int, int, int], cell: int, strength: float, seed: int) -> np.ndarray:
-    """A face region of a pixel-art picture on a grid of half the cells: features stay readable."""
+def _pixel_face(rgb: np.ndarray, box: tuple[int, int, int, int], cell: int, face_w: int, strength: float, seed: int) -> np.ndarray:
+    """A face region of a pixel-art picture on a finer grid (half the cells, and at least about
+    24 cells across the face): features stay readable."""
     cv2 = _cv2()
     x0, y0, x1, y1 = box
     reg = rgb[y0:y1, x0:x1]
     h, w = reg.shape[:2]
-    c = max(1, cell // 2)
-    small = cv2.resize(smooth(reg, passes=1), (max(1, w // c), max(1, h // c)), interpolation=cv2.INTER_AREA)
+    c = max(1, min(cell // 2, face_w // 24))
+    soft = cv2.bilateralFilter(np.ascontiguousarray(reg), d=5, sigmaColor=28, sigmaSpace=5)
+    small = cv2.resize(soft, (max(1, w // c), max(1, h // c)), interpolation=cv2.INTER_AREA)
     q, _labels, _pal = quantize(_saturate(small, 1.2), int(round(16 + (1 - strength) * 12)), seed)
     return cv2.resize(q, (w, h), interpolation=cv2.INTER_NEAREST).astype(np.float32)
 
@@ -505,7 +507,7 @@ def _protect_faces(key: str, rgb: np.ndarray, styled: np.ndarray, faces: list[li
             continue
         if key == "pixel-art":
             cols = int(round(96 + (1 - strength) * 160))
-            layer = _pixel_face(rgb, (x0, y0, x1, y1), max(2, int(round(w / cols))), strength, seed)
+            layer = _pixel_face(rgb, (x0, y0, x1, y1), max(2, int(round(w / cols))), bw, strength, seed)
         else:
             layer = _face_layer(key, np.ascontiguousarray(rgb[y0:y1, x0:x1]), styled[y0:y1, x0:x1], scale, strength, seed)
         a = mask[y0:y1, x0:x1, None]
