@@ -84,15 +84,17 @@ def best_ncc(a: np.ndarray, b: np.ndarray) -> float:
     return float(r.max())
 
 
-def pair_scores(prev_g: np.ndarray, prev_h: np.ndarray, g: np.ndarray, h: np.ndarray) -> tuple[float, float, float]:
-    """(ds, dh, changed): structure change, colour change, and the share of the picture that
-    changed (4 x 4 blocks of the aligned pictures whose mean grey difference exceeds BLOCK_CHANGE)."""
+def pair_scores(prev_g: np.ndarray, prev_h: np.ndarray, g: np.ndarray, h: np.ndarray
+                ) -> tuple[float, float, float, tuple[int, int]]:
+    """(ds, dh, changed, shift): structure change, colour change, the share of the picture that
+    changed (4 x 4 blocks of the aligned pictures whose mean grey difference exceeds BLOCK_CHANGE),
+    and how far the picture moved (px of the grey copy)."""
     import cv2
 
     dh = 0.5 * float(np.abs(h - prev_h).sum())
     tpl = g[MY: GH - MY, MX: GW - MX]
     if float(tpl.std()) < FLAT_STD or float(prev_g.std()) < FLAT_STD:
-        return min(1.0, abs(float(g.mean()) - float(prev_g.mean())) / 50.0), dh, 1.0
+        return min(1.0, abs(float(g.mean()) - float(prev_g.mean())) / 50.0), dh, 1.0, (0, 0)
     r = cv2.matchTemplate(prev_g, tpl, cv2.TM_CCOEFF_NORMED)
     _, best, _, (x, y) = cv2.minMaxLoc(r)
     ds = 1.0 - max(0.0, float(best))
@@ -100,7 +102,7 @@ def pair_scores(prev_g: np.ndarray, prev_h: np.ndarray, g: np.ndarray, h: np.nda
     d = np.abs(tpl - region)
     bh, bw = d.shape[0] // 4, d.shape[1] // 4
     blocks = d[: 4 * bh, : 4 * bw].reshape(4, bh, 4, bw).mean(axis=(1, 3))
-    return ds, dh, float((blocks > BLOCK_CHANGE).mean())
+    return ds, dh, float((blocks > BLOCK_CHANGE).mean()), (MX - x, MY - y)
 
 
 class FusedCutDetector(FrameDetector):
@@ -116,6 +118,7 @@ class FusedCutDetector(FrameDetector):
         self.score: list[float] = []  # fused score vs the previous frame
         self.ds: list[float] = []
         self.changed: list[float] = []  # share of the picture that changed vs the previous frame
+        self.shift: list[tuple[int, int]] = []  # how far the picture moved since the previous frame
         self._ring: deque[tuple[int, np.ndarray]] = deque()  # (index, grey) of recent frames
         self._prev: tuple[np.ndarray, np.ndarray] | None = None
         self._next = 0  # next index to decide
@@ -126,13 +129,14 @@ class FusedCutDetector(FrameDetector):
     def push(self, pts: int, t: float, bgr: np.ndarray) -> list[float]:
         g, h = grey_small(bgr), colour_hist(bgr)
         if self._prev is None:
-            ds, dh, changed = 0.0, 0.0, 0.0
+            ds, dh, changed, shift = 0.0, 0.0, 0.0, (0, 0)
         else:
-            ds, dh, changed = pair_scores(self._prev[0], self._prev[1], g, h)
+            ds, dh, changed, shift = pair_scores(self._prev[0], self._prev[1], g, h)
         self._prev = (g, h)
         self.times.append(float(t))
         self.ds.append(ds)
         self.changed.append(changed)
+        self.shift.append(shift)
         self.score.append(ds + self.p.hist_weight * dh)
         self._ring.append((len(self.times) - 1, g))
         out: list[float] = []
@@ -168,7 +172,7 @@ class FusedCutDetector(FrameDetector):
         return None
 
     def _decide(self, i: int) -> list[float]:
-        if is_cut(i, self.times, self.score, self.ds, self._grey, self.p, self.changed):
+        if is_cut(i, self.times, self.score, self.ds, self._grey, self.p, self.changed, self.shift):
             self._last_cut = self.times[i]
             self._run = []
             return [self.times[i]]
@@ -237,7 +241,45 @@ def _flat(g: np.ndarray | None) -> bool:
     return g is not None and float(g.std()) < FLAT_STD
 
 
-def is_cut(i: int, times, score, ds, grey, p: CutParams, changed=None) -> bool:
+def moved_too_far(i: int, times, ds, shift, grey) -> bool:
+    """A spike explained by camera motion: the neighbours moved steadily, and at their speed frame
+    i (often further from the one before it when non-reference frames are skipped) moved beyond
+    the search range; at the predicted place the two pictures still match."""
+    if shift is None:
+        return False
+    vel = []
+    for j in (i - 1, i + 1):
+        if 1 <= j < len(ds) and ds[j] < 0.3 and times[j] > times[j - 1]:
+            dt = times[j] - times[j - 1]
+            vel.append((shift[j][0] / dt, shift[j][1] / dt))
+    if not vel or times[i] <= times[i - 1]:
+        return False
+    dt = times[i] - times[i - 1]
+    px = int(round(np.mean([v[0] for v in vel]) * dt))
+    py = int(round(np.mean([v[1] for v in vel]) * dt))
+    if abs(px) < 0.6 * MX and abs(py) < 0.6 * MY:
+        return False
+    a, b = grey(i - 1), grey(i)
+    if a is None or b is None:
+        return False
+    best = -1.0
+    for ox in range(px - 2, px + 3):
+        for oy in range(py - 2, py + 3):
+            # content moved by (ox, oy): b[y, x] shows what a showed at [y - oy, x - ox]
+            xa0, xa1 = max(0, -ox), min(GW, GW - ox)
+            ya0, ya1 = max(0, -oy), min(GH, GH - oy)
+            if (xa1 - xa0) < GW // 3 or (ya1 - ya0) < GH // 3:
+                continue
+            pa = a[ya0:ya1, xa0:xa1]
+            pb = b[ya0 + oy: ya1 + oy, xa0 + ox: xa1 + ox]
+            sa, sb = float(pa.std()), float(pb.std())
+            if sa < FLAT_STD or sb < FLAT_STD:
+                continue
+            best = max(best, float(((pa - pa.mean()) * (pb - pb.mean())).mean() / (sa * sb)))
+    return best >= 0.6
+
+
+def is_cut(i: int, times, score, ds, grey, p: CutParams, changed=None, shift=None) -> bool:
     """The decision for frame i (see the module docstring); `grey(k)` gives frame k's grey copy."""
     n = len(score)
     if i <= 0 or i >= n:
@@ -254,6 +296,8 @@ def is_cut(i: int, times, score, ds, grey, p: CutParams, changed=None) -> bool:
         return False
     # a local maximum: one cut per spike
     if (i + 1 < n and score[i + 1] > s) or score[i - 1] > s:
+        return False
+    if moved_too_far(i, times, ds, shift, grey):
         return False
     # the flash test: does the picture before the spike come back soon?
     # the picture before the spike: skip back over frames that are part of it (high scores, flat
