@@ -47,6 +47,7 @@ class CutParams:
     return_look: float = 1.2  # seconds after a spike in which the old picture may come back
     return_ncc: float = 0.75  # correlation with the frame before the spike that counts as "back"
     stable_short: float = 0.12  # a returning picture after a steady middle this long is a short shot
+    min_ds: float = 0.25  # structure change a cut needs on its own (colour alone is a lighting change)
     min_changed: float = 0.6  # share of the picture (4 x 4 blocks) that a cut must change
     span: float = 0.4  # gradual transitions: compare the pictures this long before and after a frame
     changed: float = 0.5  # ... which must differ at least this much (1 - correlation)
@@ -286,6 +287,8 @@ def is_cut(i: int, times, score, ds, grey, p: CutParams, changed=None, shift=Non
         return False
     s = score[i]
     if s < p.min_score:
+        return False
+    if ds[i] < p.min_ds:
         return False
     if changed is not None and changed[i] < p.min_changed:
         return False  # only part of the picture changed: something moved or turned in the shot
