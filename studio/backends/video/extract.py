@@ -518,8 +518,10 @@ def _decode_exact(reader: FrameReader, info: VideoInfo, a: dict[str, np.ndarray]
     return out
 
 
-#: close-ups show these shares of their frame's width and height (a close shot, then a medium one)
-CLOSEUPS = (0.55, 0.75)
+#: close-ups show these shares of their frame's width and height (a close shot, a medium one, a tight one)
+CLOSEUPS = (0.55, 0.75, 0.4)
+#: a close-up after the first framing is made only when its short side keeps this many pixels
+MIN_CLOSEUP_SIDE = 180
 
 
 def _image_hash(img: Any) -> int:
@@ -581,6 +583,9 @@ def _distinct_panels(keyframes: list[Keyframe], wanted: int, dedupe: int) -> lis
             for i in order:
                 if len(kept) + len(added) >= wanted:
                     break
+                src = kept[i][0].image
+                if min(src.width, src.height) * share < MIN_CLOSEUP_SIDE and share != CLOSEUPS[0]:
+                    continue  # too few pixels for a panel of its own
                 close = _closeup(kept[i][0], share)
                 hsh = _image_hash(close.image)
                 if any(hamming(hsh, o) <= dedupe for _, o in kept) or any(hamming(hsh, o) <= dedupe for _, _, o in added):
