@@ -456,9 +456,9 @@ def _title_and_summary(params: Any, page_title: str | None) -> tuple[str, str | 
 
 class ExportParams(StepParams):
     title: str | None = Field(None, max_length=200, description="title in the PDF and ComicInfo.xml (None or empty: the page title, else from `source`)")
-    source: str | None = Field(None, max_length=2000, description="what the comic was made from: a premise (the fallback title and the Summary) or a video file (its name is the fallback title)")
+    source: str | None = Field(None, max_length=100_000, description="what the comic was made from: a premise (the fallback title and the Summary) or a video file (its name is the fallback title)")
     writer: str | None = Field("studio", max_length=200, description="ComicInfo Writer (who wrote the script)")
-    summary: str | None = Field(None, max_length=2000, description="ComicInfo Summary (None: the premise given as `source`)")
+    summary: str | None = Field(None, max_length=100_000, description="ComicInfo Summary (None: the premise given as `source`)")
     language: str | None = Field("en", max_length=12, description="ComicInfo LanguageISO (the script's language; studio writes English)")
     filename: str = Field("comic", min_length=1, max_length=80, pattern=r"^[\w.-]+$", description="file name stem of the PDF and CBZ")
 
