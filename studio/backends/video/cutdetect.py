@@ -43,6 +43,7 @@ class CutParams:
     min_score: float = 0.45
     ratio: float = 3.0
     hist_weight: float = 0.5
+    margin: float = 0.5  # ... or at least this much above it (a cut into a busy shot)
     context: int = 4  # analysed frames either side for the neighbours' mean
     return_look: float = 1.2  # seconds after a spike in which the old picture may come back
     return_ncc: float = 0.75  # correlation with the frame before the spike that counts as "back"
@@ -295,8 +296,8 @@ def is_cut(i: int, times, score, ds, grey, p: CutParams, changed=None, shift=Non
     left = score[max(1, i - p.context): i]
     right = score[i + 1: min(n, i + 1 + p.context)]
     ctx = max(float(np.mean(left)) if len(left) else 0.0, float(np.mean(right)) if len(right) else 0.0)
-    if s < p.ratio * max(ctx, 0.02):
-        return False
+    if s < p.ratio * max(ctx, 0.02) and s - ctx < p.margin:
+        return False  # not well above its neighbours (a cut into a busy shot is: by `margin`)
     # a local maximum: one cut per spike
     if (i + 1 < n and score[i + 1] > s) or score[i - 1] > s:
         return False
