@@ -298,10 +298,14 @@ def guided_script(llm: LLM, prompt: str, premise: str, panels: int, cast: list[d
     dec = GuidedDecoder(llm, _chat_text(llm, prompt), temperature=temperature, seed=seed, deadline=deadline)
     repairs: list[str] = []
 
+    instructions = " ".join(prompt[prompt.find("Reply with"):].lower().split())  # a value must not parrot these
+
     def fill(kind: str, fallback: str) -> str:
         value = _tidy(dec.value(kind, limits[kind], min_tokens=_MIN_TOKENS[kind]), kind)
-        if not value or _looping(value):
-            repairs.append(f"{'empty' if not value else 'looping'} {kind} of a panel filled from the template")
+        bare = " ".join(value.lower().strip(".!? ").split())
+        why = "empty" if not value else "looping" if _looping(value) else "copied from the instructions" if bare in instructions else ""
+        if why:
+            repairs.append(f"{kind} of a panel {why}: filled from the template")
             return fallback
         return value
 
@@ -315,6 +319,9 @@ def guided_script(llm: LLM, prompt: str, premise: str, panels: int, cast: list[d
         desc = fill("description", t["description"])
         dec.feed_text('", "caption": "')
         cap = fill("caption", t["caption"])
+        if cap.lower() == desc.lower():  # the model's description took the outline's words: the template's picture instead
+            repairs.append(f"description of panel {i} repeated its caption: filled from the template")
+            desc = t["description"]
         dec.feed_text('", "speech": [{"speaker": "')
         if len(names) > 1:  # the model's choice, with a handicap for who spoke already (so the cast takes turns)
             spk = dec.choose(names, {n: 2.0 * spoke.count(n) for n in names})
