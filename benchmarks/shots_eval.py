@@ -559,8 +559,10 @@ def add(a: dict, b: dict) -> dict:
 ZERO = {"tp": 0, "fp": 0, "fn": 0, "false_on": {}}
 
 
-def evaluate(entries: list[dict], root: Path | None, detectors: list[str], split: str, cache: dict) -> dict:
-    """{detector: {category: score}} plus timings in cache['_time']."""
+def evaluate(entries: list[dict], root: Path | None, detectors: list[str], split: str, cache: dict,
+             save=None) -> dict:
+    """{detector: {category: score}} plus timings in cache['_time']; `save(cache)` runs after each
+    file (peer results survive an interrupted run)."""
     res: dict[str, dict[str, dict]] = {d: {} for d in detectors}
     for e in entries:
         path = Path(e["file"]) if root is None else root / e["file"]
@@ -574,6 +576,9 @@ def evaluate(entries: list[dict], root: Path | None, detectors: list[str], split
             s = score(e, cache[key], split)
             cat = e["category"]
             res[d][cat] = add(res[d].get(cat, ZERO), s)
+        print(f"  {Path(e['file']).name}: done", file=sys.stderr, flush=True)
+        if save is not None:
+            save(cache)
     return res
 
 
@@ -624,7 +629,8 @@ def main() -> None:
         n_tr = sum(len(m["transitions"]) for m in manifest)
         n_ev = sum(len(m["events"]) for m in manifest)
         secs = sum(m["duration"] for m in manifest)
-        res = evaluate(manifest, root, dets, args.split, cache)
+        res = evaluate(manifest, root, dets, args.split, cache,
+                       save=lambda c: cache_path.write_text(json.dumps({k: v for k, v in c.items() if k != "_time"})))
         times = cache.pop("_time")
         cache_path.write_text(json.dumps(cache))
         table(f"Synthetic set ({args.split} half; whole set: {n_tr} transitions, {n_ev} non-transition events, "
