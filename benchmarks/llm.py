@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -93,9 +94,11 @@ def plain_generate(llm, text: str, n: int, seed: int, temperature: float) -> flo
 
     tok = llm.tokenizer
     enc = tok(text, return_tensors="pt", add_special_tokens=False)
+    from studio.backends.text.story.llm import _cpu_threads
+
     torch.manual_seed(seed)
     t, c = time.perf_counter(), time.process_time()
-    with torch.inference_mode():
+    with torch.inference_mode(), _cpu_threads(llm):  # the same torch threads as the guided writer
         out = llm.model.generate(**enc, max_new_tokens=n, min_new_tokens=n, do_sample=True, temperature=temperature, top_p=0.95,
                                  pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
     dt, dc = time.perf_counter() - t, time.process_time() - c
@@ -143,13 +146,14 @@ def processes(runs: int, panels: int) -> list[float]:
         with tempfile.TemporaryDirectory() as tmp:
             cmd = [str(exe), "run", "story", "-i", "premise=a lighthouse keeper befriends a lonely whale during a storm",
                    "-i", f"panels={panels}", "--set", f"story.model={MODEL}", "--seed", str(r), "--out", tmp, "--no-cache"]
-            t = time.perf_counter()
+            t, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             res = subprocess.run(cmd, capture_output=True, text=True)
-            dt = time.perf_counter() - t
+            dt, c1 = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
             if res.returncode != 0:
                 sys.exit(f"studio run failed ({res.returncode}): {res.stderr[-800:]}")
         out.append(dt)
-        print(f"  process {r + 1}: {dt:.1f} s", flush=True)
+        cpu = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
+        print(f"  process {r + 1}: {dt:.1f} s wall, {cpu:.1f} s CPU (all threads)", flush=True)
     return out
 
 

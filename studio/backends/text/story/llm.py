@@ -4,9 +4,11 @@ through studio.models (`load_llm`)."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import logging
+import os
 import re
 import time
 from typing import Any
@@ -97,6 +99,30 @@ _DANGLING = {"a", "an", "the", "and", "or", "but", "to", "of", "with", "in", "on
 FREE_JSON_MIN_PARAMS = 1_000_000_000
 #: seconds a model may take for a script before the template writer takes over
 DEFAULT_TIME_BUDGET = 120.0
+
+
+#: torch threads while a small model writes on the CPU (STUDIO_LLM_THREADS overrides; 0: torch's own)
+LLM_THREADS_ENV = "STUDIO_LLM_THREADS"
+
+
+@contextlib.contextmanager
+def _cpu_threads(llm: LLM):
+    """One torch thread while a model under FREE_JSON_MIN_PARAMS decodes on the CPU: a token of
+    SmolLM2-135M took 90 ms with one thread and 360-400 ms with two on a 2-core machine that other
+    processes shared (the two threads wait on each other every layer); idle, two threads gain less
+    than 2x. STUDIO_LLM_THREADS=N sets the count (0: leave torch's). Restored afterwards."""
+    import torch
+
+    env = os.environ.get(LLM_THREADS_ENV, "").strip()
+    want = int(env) if env.isdigit() else (1 if str(llm.device) == "cpu" and _n_params(llm) < FREE_JSON_MIN_PARAMS else 0)
+    before = torch.get_num_threads()
+    if want > 0 and want != before:
+        torch.set_num_threads(want)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 
 class StoryTimeout(Exception):
@@ -373,6 +399,14 @@ def generate_script(
     errors: list[str] = []
     if decoding == "auto" and _n_params(llm) < FREE_JSON_MIN_PARAMS:
         decoding = "guided"
+    with _cpu_threads(llm):
+        return _write(llm, premise, panels, tmpl, prompt, budget, errors, seed=seed, decoding=decoding, temperature=temperature,
+                      max_new_tokens=max_new_tokens, warn=warn, time_budget=time_budget, deadline=deadline, stats=stats)
+
+
+def _write(llm: LLM, premise: str, panels: int, tmpl: Script, prompt: str, budget: int, errors: list[str], *, seed: int,
+           decoding: str, temperature: float, max_new_tokens: int | None, warn: Any, time_budget: float | None,
+           deadline: float | None, stats: dict[str, Any] | None) -> Script:
     try:
         if decoding in ("auto", "free"):
             text = _chat_text(llm, prompt)
