@@ -123,8 +123,8 @@ def convert_gguf(gguf: Path) -> Path:
         except (ValueError, KeyError, OSError) as exc:
             raise UserError(f"{gguf}: transformers cannot load this GGUF file ({type(exc).__name__}: {exc})") from None
         # the weights are plain float32 now: drop the GGUF quantizer so the folder saves and loads as usual
-        model.hf_quantizer = None
-        model.is_quantized = False
+        model.hf_quantizer = None  # type: ignore[assignment]
+        model.is_quantized = False  # type: ignore[assignment]
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
         model.save_pretrained(str(tmp))
@@ -132,6 +132,7 @@ def convert_gguf(gguf: Path) -> Path:
         st = gguf.stat()
         (tmp / "studio-gguf.json").write_text(json.dumps(
             {"source": str(gguf), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "format": _CONVERT_FORMAT}, indent=1))
+        os.chmod(tmp, 0o755)  # mkdtemp made it private; the cache is the user's like any other
         try:
             os.replace(tmp, target)
         except OSError:
