@@ -16,6 +16,10 @@ _MISSING = re.compile(
 _REST_MAX = 48
 
 
+# closing progress messages that say nothing beyond "done"
+_PLAIN_ENDINGS = frozenset({"done", "written", "finished", "cached"})
+
+
 def short_warning(step_id: str | None, message: str) -> tuple[str, str]:
     """(key, line) for the terminal: a missing-model fallback becomes one short line keyed by the
     model (so it shows once per run, however many steps fall back); anything else is kept as is.
@@ -43,6 +47,7 @@ class ProgressView:
         self._step_task: Any = None
         self.shown: set[str] = set()
         self._keys: set[str] = set()  # short-warning keys printed (one line per missing model per run)
+        self._final: dict[str | None, str] = {}  # a step's closing progress message, by step id
 
     def __enter__(self) -> ProgressView:
         if self.enabled:
@@ -77,12 +82,15 @@ class ProgressView:
                     p.remove_task(self._step_task)
                 self._step_task = p.add_task(f"  {ev.step_id} ({ev.use})", total=1.0)
         elif ev.kind == "progress":
+            if (ev.fraction or 0.0) >= 1.0 and ev.message and ev.message not in _PLAIN_ENDINGS:
+                self._final[ev.step_id] = ev.message  # what the step says it found, shown when it ends
             if p is not None and self._step_task is not None:
                 desc = f"  {ev.step_id} ({ev.use})" + (f": {ev.message}" if ev.message else "")
                 p.update(self._step_task, completed=ev.fraction or 0.0, description=desc)
         elif ev.kind in ("step_finished", "step_cached"):
             tag = "cached" if ev.kind == "step_cached" else "done"
-            self._print(f"  [{ev.index + 1}/{ev.total}] {ev.step_id} ({ev.use}): {tag}")
+            final = self._final.pop(ev.step_id, None)
+            self._print(f"  [{ev.index + 1}/{ev.total}] {ev.step_id} ({ev.use}): {tag}" + (f" ({final})" if final else ""))
             if p is not None and self._run_task is not None:
                 p.advance(self._run_task)
         elif ev.kind == "warning":

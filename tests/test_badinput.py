@@ -67,7 +67,11 @@ def _peak_kb(args: list[str], cap_bytes: int) -> tuple[int, str, int]:
         f"resource.setrlimit(resource.RLIMIT_AS, ({cap_bytes}, {cap_bytes}))\n"
         "from studio.cli import main\n"
         "rc = main(sys.argv[1:])\n"
-        "sys.stderr.write('PEAK %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # VmHWM belongs to this process's address space (ru_maxrss would carry the forking
+        # parent's high-water mark across exec: a big pytest process reads as a big child)
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+        "peak = int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "sys.stderr.write('PEAK %d\\n' % peak)\n"
         "sys.exit(rc)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)

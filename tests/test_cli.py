@@ -257,3 +257,19 @@ def test_documented_relettering_commands_work(tmp_path):
         done = subprocess.run(["bash", "-c", f"{shell} --out {out} -q"], capture_output=True, text=True, env=env, timeout=300)
         assert done.returncode == 0, (cmd, done.stderr)
         assert json.loads((out / "script.json").read_text())["panels"][0]["caption"] == "A new opening line."
+
+
+def test_plain_view_prints_what_a_step_says_it_found(capsys):
+    """A step's closing progress message (e.g. text.story's premise_understood) is printed on the
+    plain terminal, not only recorded; a bare 'done' adds nothing."""
+    from studio.engine.progress import Event
+    from studio.progress_view import ProgressView
+
+    view = ProgressView()
+    view.enabled, view.plain = False, True
+    view(Event("progress", step_id="story", use="text.story", fraction=1.0, message="premise_understood: false"))
+    view(Event("step_finished", step_id="story", use="text.story", index=0, total=2))
+    view(Event("progress", step_id="music", use="music.generate", fraction=1.0, message="done"))
+    view(Event("step_finished", step_id="music", use="music.generate", index=1, total=2))
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["  [1/2] story (text.story): done (premise_understood: false)", "  [2/2] music (music.generate): done"]
