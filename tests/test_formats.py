@@ -405,3 +405,21 @@ def test_soundfont_renders_without_tinysoundfont(monkeypatch):
     assert all(float(np.abs(r.stems[name]).max()) > 1e-3 for name, _ in playing)  # every track with notes sounds
     assert np.max(np.abs(sum(r.stems.values()) - r.mix)) < 1e-5
     assert 0.5 < float(np.abs(r.mix).max()) <= 1.0
+
+
+def test_png_texts_are_idempotent_in_chunk_order():
+    """A PNG that already carries studio's chunks (a cached artifact saved again, a batch worker's
+    copy) comes out byte for byte as a fresh one: texts stay before the first IDAT."""
+    import io
+
+    from PIL import Image
+
+    from studio.export.png import png_with_texts
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, format="PNG")
+    texts = {"parameters": ("a red square", False), "studio": ("studio: test, step: x", True)}
+    once = png_with_texts(buf.getvalue(), texts)
+    assert png_with_texts(once, texts) == once
+    im = Image.open(io.BytesIO(once))
+    assert im.info["parameters"] == "a red square" and im.info["studio"].startswith("studio: test")

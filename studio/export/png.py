@@ -154,10 +154,13 @@ def png_with_texts(data: bytes, texts: dict[str, tuple[str | None, bool]], *, co
         if b"pHYs" not in seen or dpi is not None:
             ppm = round((dpi or DPI) / 0.0254)  # pixels per metre, as most tools round it
             extra.append(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
-    for keyword, (text, utf8) in texts.items():
-        if text is not None:
-            extra.append(itxt_chunk(keyword, text) if utf8 else text_chunk(keyword, text))
-    return data[:8] + chunks[0] + b"".join(extra) + b"".join(chunks[1:])
+    text_chunks = [itxt_chunk(k, t) if utf8 else text_chunk(k, t) for k, (t, utf8) in texts.items() if t is not None]
+    # texts go just before the first IDAT (readers such as Pillow see chunks after IDAT only once
+    # the pixels load), so a PNG that already went through here comes out in the same order
+    body = [chunks[0], *extra, *chunks[1:]]
+    at = next((i for i, c in enumerate(body) if c[4:8] == b"IDAT"), len(body) - 1)
+    body[at:at] = text_chunks
+    return data[:8] + b"".join(body)
 
 
 def png_with_text(data: bytes, keyword: str, text: str | None) -> bytes:
