@@ -126,7 +126,7 @@ def test_recipe_writes_frames_scenes_json_and_preview(synth, tmp_path):
     assert {"frames", "scenes.json", "keyframes.png", "manifest.json"} <= set(names)
     doc = json.loads((out / "scenes.json").read_text())
     assert set(doc) >= {"video", "duration", "fps", "detector", "cuts", "scenes"}
-    assert doc["detector"] == "fused" and doc["fps"] == pytest.approx(25.0)
+    assert doc["detector"] == "adaptive" and doc["fps"] == pytest.approx(25.0)
     assert doc["duration"] == pytest.approx(6.0, abs=0.05)
     assert doc["cuts"] == pytest.approx([2.0, 4.0], abs=0.02)
     for scene in doc["scenes"]:
@@ -445,9 +445,9 @@ def test_fill_takes_distinct_moments_never_fades_flashes_or_duplicates(tmp_path)
     graph = (f"mandelbrot=s=320x180:r={FPS},trim=duration=8,setpts=PTS-STARTPTS,fade=in:st=0:d=1,fade=out:st=7:d=1,"
              "drawbox=enable='between(n,100,101)':c=white:t=fill,format=yuv420p")
     run_ffmpeg("-filter_complex", graph, str(clip))
-    plain = extract_keyframes(clip, fast_opts(max_frames=6))
+    plain = extract_keyframes(clip, fast_opts(max_frames=6, detector="fused"))
     assert len(plain.keyframes) < 6
-    r = extract_keyframes(clip, fast_opts(max_frames=6, fill=True))
+    r = extract_keyframes(clip, fast_opts(max_frames=6, fill=True, detector="fused"))
     times = [k.time for k in r.keyframes]
     assert len(times) == 6 and times == sorted(times)
     assert all(1.0 <= t < 7.0 for t in times), times

