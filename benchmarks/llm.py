@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -39,40 +38,11 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DATA = ROOT / "benchmarks" / "data" / "premises.txt"
 MODEL = "smollm2-135m-gguf"
-FALLBACK_PREMISES = [
-    ("a lighthouse keeper befriends a lonely whale during a storm", ["keeper", "whale", "storm", "lighthouse"]),
-    ("a robot gardener discovers a flower growing on Mars", ["robot", "gardener", "flower", "Mars"]),
-    ("two rival chefs compete to bake the tallest cake", ["chef", "cake"]),
-    ("a cat who wants to fly", ["cat"]),
-    ("a grandmother teaches her grandson to fish at a frozen lake", ["grandmother", "grandson", "lake"]),
-    ("a knight slays a dragon in a burning village", ["knight", "dragon", "village"]),
-    ("a shy ghost tries to make friends at a school", ["ghost", "school"]),
-    ("a detective dog solves a mystery in Paris", ["dog", "detective", "Paris"]),
-    ("an astronaut repairs a satellite during a solar storm", ["astronaut", "satellite", "storm"]),
-    ("a little girl builds a raft to cross a river", ["girl", "raft", "river"]),
-]
 
-
-def load_premises(path: Path = DATA) -> list[tuple[str, list[str]]]:
-    """The premise set of benchmarks/stories.py ('premise | entity, entity'), else the built-in ten."""
-    if not path.is_file():
-        return FALLBACK_PREMISES
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        premise, _, ents = line.partition(" | ")
-        out.append((premise.strip(), [e.strip() for e in ents.split(",") if e.strip()]))
-    return out
-
-
-def mentions(text: str, entity: str) -> bool:
-    """As benchmarks/stories.py: the entity as a word or phrase, singular or plural."""
-    pattern = r"\b" + r"\s+".join(re.escape(w) for w in entity.lower().split()) + r"(?:s|es)?\b"
-    return re.search(pattern, text.lower()) is not None
+# the premise set and the recall measure are benchmarks/stories.py's, so both writers are judged alike
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from stories import load_premises, mentions  # noqa: E402
 
 
 def script_text(panels: list[dict]) -> str:

@@ -46,7 +46,7 @@ def load_premises(path: Path = DATA) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _mentions(text: str, entity: str) -> bool:
+def mentions(text: str, entity: str) -> bool:
     """The entity in the text, as a word or phrase, singular or plural ('chef' in 'Chef Rosa',
     'pig' in 'pigs', 'mice' as itself)."""
     pattern = r"\b" + r"\s+".join(re.escape(w) for w in entity.lower().split()) + r"(?:s|es)?\b"
@@ -85,7 +85,7 @@ def main() -> int:
             script = template_script(premise, args.panels, seed)
             times.append(time.perf_counter() - t)
             text = script_text(script.panels)
-            hits = [e for e in ents if _mentions(text, e)]
+            hits = [e for e in ents if mentions(text, e)]
             recalls.append(len(hits) / len(ents) if ents else 1.0)
             for e in ents:
                 if e not in hits:
