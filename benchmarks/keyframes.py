@@ -18,6 +18,11 @@ maximum resident set size (from wait4). Contenders:
 Accuracy on the shared clips with ground truth (../shared/testdata/ground_truth.json): hard
 cuts found within 0.1 s, and cuts that match no hard cut or gradual transition (false cuts).
 The synthesised video has a hard cut every 10 s; it is cached in --workdir.
+
+Then the issue's F1 measures (`--no-f1` skips them): F1 at 0.1 s of every detector on the
+generated set's test half and on the shared real clips, from `benchmarks/shots_eval.py` (the
+quick set; `--full-set` for the larger one; built once and cached, peers' detections cached
+too), with the goal (studio's default at least 0.96 and above every peer on each set).
 """
 
 from __future__ import annotations
@@ -196,6 +201,9 @@ def main() -> None:
     ap.add_argument("--no-long", action="store_true", help="skip the synthesised long video")
     ap.add_argument("--no-transnet", action="store_true", help="skip TransNetV2")
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy table on the ground-truth clips")
+    ap.add_argument("--no-f1", action="store_true", help="skip the F1 tables (generated set and real clips)")
+    ap.add_argument("--no-speed", action="store_true", help="skip the timings")
+    ap.add_argument("--full-set", action="store_true", help="F1 on the full generated set instead of the quick one")
     args = ap.parse_args()
     if args.worker:
         worker(args.worker, args.detector, faces=not args.no_faces)
@@ -205,12 +213,12 @@ def main() -> None:
     files: list[tuple[str, Path, int, dict]] = []
     if (TESTDATA / "video" / "testvideo.mp4").is_file():
         files.append(("testvideo.mp4", TESTDATA / "video" / "testvideo.mp4", args.repeat, gt_all.get("video/testvideo.mp4", {})))
-    if not args.no_long:
+    if not args.no_long and not args.no_speed:
         print(f"synthesising / reusing the {args.minutes}-minute video in {args.workdir} ...", flush=True)
         files.append((f"synth {args.minutes} min 720p", synth_long(Path(args.workdir), args.minutes), 1, long_truth(args.minutes)))
 
     rows = []
-    for label, path, reps, gt in files:
+    for label, path, reps, gt in ([] if args.no_speed else files):
         res: dict[str, list[dict]] = {"studio": [], "studio (faces off)": [], "scenedetect": [], "pyav decode": [], "decode-only": []}
         for _ in range(reps):  # interleaved, so load changes hit every contender alike
             res["decode-only"].append(run_decode(path))
@@ -245,10 +253,53 @@ def main() -> None:
         short, long_ = rows[0][1]["studio"]["rss_mb"], rows[1][1]["studio"]["rss_mb"]  # faces on
         print(f"\nstudio peak memory, long / short video: {long_:.0f} / {short:.0f} MiB = {long_ / short:.2f}x (goal <= 1.2x)")
 
-    if args.no_accuracy or not gt_all:
-        return
+    if not args.no_accuracy and gt_all:
+        accuracy_table(gt_all, args.no_transnet)
+    if not args.no_f1:
+        f1_tables(quick=not args.full_set, transnet=not args.no_transnet)
+
+
+def f1_tables(*, quick: bool, transnet: bool) -> None:
+    """The issue's accuracy measure: F1 per detector on the generated set (test half) and the
+    shared real clips, with the goal checked."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import shots_eval as se
+
+    dets = [d for d in se.DETECTORS if transnet or "transnet" not in d]
+    root = Path.home() / ".cache" / "studio-bench" / f"shots-{se.VERSION}-{'quick' if quick else 'full'}"
+    print(f"\nF1 at {se.TOL} s (benchmarks/shots_eval.py{' --quick' if quick else ''}; set in {root}):", flush=True)
+    sets = []
+    manifest = se.build_set(root, quick, TESTDATA)
+    cache_path = root / "detections.json"
+    cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
+    res = se.evaluate(manifest, root, dets, "test", cache,
+                      save=lambda c: cache_path.write_text(json.dumps({k: v for k, v in c.items() if k != "_time"})))
+    cache.pop("_time", None)
+    cache_path.write_text(json.dumps(cache))
+    se.table("Generated set, test half (never tuned on)", res, se.CATEGORIES)
+    sets.append(("generated set (test half)", res, se.CATEGORIES))
+    real = se.real_set(TESTDATA)
+    if real:
+        rres = se.evaluate(real, None, dets, "real", {})
+        se.table("Shared real clips (never tuned on)", rres, ["real"])
+        sets.append(("shared real clips", rres, ["real"]))
+    print()
+    for name, r, cats in sets:
+        tot = {d: se.ZERO for d in r}
+        for d in r:
+            for c in cats:
+                if c in r[d]:
+                    tot[d] = se.add(tot[d], r[d][c])
+        ours = se.f1(tot["studio"])
+        best_peer = max((se.f1(tot[d]), d) for d in r if d != "studio")
+        ok = ours >= 0.96 and ours > best_peer[0]
+        print(f"{name}: studio (default) F1 {ours:.3f}; best peer {best_peer[1]} {best_peer[0]:.3f}; "
+              f"goal >= 0.96 and above every peer: {'met' if ok else 'NOT met'}")
+
+
+def accuracy_table(gt_all: dict, no_transnet: bool) -> None:
     print("\nAccuracy on the ground-truth clips (hard cuts within 0.1 s; false = a cut matching no hard cut or gradual transition):\n")
-    contenders = ["studio (fused)", "scenedetect CLI"] + ([] if args.no_transnet else ["studio transnetv2"])
+    contenders = ["studio (fused)", "scenedetect CLI"] + ([] if no_transnet else ["studio transnetv2"])
     print("| clip | " + " | ".join(contenders) + " |")
     print("|---|" + "---|" * len(contenders))
     totals = {c: {"hard": 0, "found": 0, "false": 0} for c in contenders}

