@@ -86,3 +86,69 @@ def test_memory_stays_flat_with_length():
     # small frames are kept only for the look-ahead and the span before the next undecided frame
     assert len(det._ring) < 3 * FPS
     det.finish()
+
+
+def recolour(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """The same pictures in other colours: the grey structure stays, the colours do not."""
+    return [np.clip(f.astype(np.float32) * [0.3, 1.0, 0.3] + [0, 0, 140], 0, 255).astype(np.uint8) for f in frames]
+
+
+def test_a_cut_is_kept_when_a_picture_of_the_same_layout_but_other_colours_follows():
+    # the flash test: the picture from before the cut must come back in its own colours; a shot
+    # of the same layout in other colours (a similar set, the same frame regraded) is a new shot
+    a = shot(16, 40)
+    frames = a + shot(17, 6) + recolour(a[-1:] * 40)
+    assert detect(frames) == pytest.approx([40 / FPS, 46 / FPS])
+
+
+def test_a_slow_pan_is_not_a_dissolve():
+    # half a pixel a frame: each frame is nearly the mean of the frames 0.2 s either side, a clean
+    # "mix" of two pictures that are the same picture moved
+    assert detect(shot(24, 100, dx=0.5)) == []
+
+
+def test_a_short_dissolve_between_moving_shots_is_reported_once():
+    # the frames 0.4 s either side have moved on; the half span still sees a clean mix
+    a, b = shot(18, 40, dx=0.5), shot(19, 40, dx=-0.5)
+    mix = [cv2.addWeighted(a[-1], 1 - w, b[0], w, 0) for w in np.linspace(1 / 7, 6 / 7, 6)]
+    cuts = detect(a + mix + b)
+    assert len(cuts) == 1
+    assert 40 / FPS - 0.1 <= cuts[0] <= 46 / FPS + 0.1
+
+
+def test_a_frame_still_before_a_wipe_is_not_counted_as_part_of_it():
+    # grey copies as the detector keeps them: the frame 0.4 s after a still unwiped frame is
+    # half wiped; its unwiped half matches the frame as well as the frame 0.4 s before does (the
+    # shot moves), which is no progress: only the blocks that change count
+    from studio.backends.video.cutdetect import GH, GW, CutParams, gradual_kind
+
+    def grey(seed: int, shift: int) -> np.ndarray:
+        return cv2.cvtColor(scene(seed), cv2.COLOR_BGR2GRAY)[100: 100 + 4 * GH, 100 + shift: 100 + shift + 4 * GW]
+
+    def small(g: np.ndarray) -> np.ndarray:
+        return cv2.resize(g, (GW, GH), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+    a = [small(grey(25, s)) for s in (0, 1, 1)]  # the first shot, moving a little, then still
+    b = small(grey(26, 0))
+    wiped = np.arange(GH)[:, None] < 2 * GH // 3  # two thirds wiped, top down
+    frames = {0: a[0], 1: a[1], 2: np.where(wiped, b, a[2]), 3: np.where(wiped, b, a[2]), 4: b}
+    times = [0.0, 0.44, 0.88, 1.1, 1.32]
+    assert gradual_kind(1, times, frames.get, CutParams()) is None  # wholly before the wipe
+    kind = gradual_kind(2, times, frames.get, CutParams())  # two thirds wiped, between a[1] and b
+    assert kind is not None and kind[0] == "wipe" and 0.55 <= kind[1] <= 0.8
+
+
+def test_an_explosion_that_fades_back_to_the_picture_is_not_a_transition():
+    # a bright ball grows over 6 frames and fades over 14: its fade is a mix of the fire and the
+    # picture, and the picture from before it comes back
+    frames = shot(22, 90, dx=0.5)
+    yy, xx = np.mgrid[0:H, 0:W]
+    dist = np.hypot(xx - W / 2, yy - H / 2)
+    fire = np.zeros((H, W, 3), np.float32)
+    fire[..., 2], fire[..., 1], fire[..., 0] = 255, 200, 30
+    for j in range(20):
+        r = 0.8 * W * min(1.0, (j + 1) / 6)
+        alpha = 1.0 if j < 6 else 1 - (j - 6) / 14
+        m = (np.clip(1.2 - dist / r, 0, 1) * alpha)[..., None]
+        frames[30 + j] = (frames[30 + j] * (1 - m) + fire * m).astype(np.uint8)
+    assert detect(frames + shot(23, 40)) == pytest.approx([90 / FPS])

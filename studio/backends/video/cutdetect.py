@@ -1,5 +1,7 @@
-"""studio's own hard-cut detector ("fused"): motion-compensated structure change fused with a colour
-histogram change, judged against its neighbours, with a flash test that looks both sides of a spike.
+"""studio's own shot-boundary detector ("fused"): hard cuts from a motion-compensated structure
+change fused with a colour histogram change, judged against their neighbours, with a flash test
+that looks both sides of a spike; dissolves and wipes from how a frame relates to the pictures
+before and after it.
 
 Per analysed frame (a 64x36 grey copy and a 64-bin colour histogram of the small frame):
 
@@ -10,17 +12,54 @@ Per analysed frame (a 64x36 grey copy and a 64-bin colour histogram of the small
   the picture), so those stay low as well. A cut replaces the structure: `ds` jumps.
 - `dh`: half the L1 distance of the colour histograms (0..1): catches a cut between two shots of
   the same layout but different colours.
+- `changed`: the share of the aligned picture (4 x 4 blocks) whose grey level changed.
 
-A frame is a cut when its fused score `ds + HIST_WEIGHT * dh` is at least MIN_SCORE and at least
-RATIO times the larger of the mean scores just before and just after it (fast motion raises every
-frame's score alike, a cut only its own), and the picture before it does not come back within
-RETURN_LOOK seconds (a flash, an explosion, something passing close to the lens). A frame that is
-flat (a blank frame, a full white flash) has no structure to correlate: its `ds` is the change of
-mean brightness, and the blank stretches are handled as gaps by `shots.build_segments`.
+Hard cuts. A frame is a cut when its fused score `ds + hist_weight * dh` is at least `min_score`
+(`ds` alone at least `min_ds`: a colour change alone is lighting), at least `min_changed` of the
+picture changed, the score is `ratio` times the mean score of the `context` frames before and
+after it or `margin` above it (fast motion raises every frame's score alike, a cut only its own),
+it is the local maximum, and it is not explained by camera motion (the neighbours move steadily
+and at their speed this frame moved beyond the search range: compared at the predicted place the
+two pictures still match). Then the flash test: the picture before the spike (skipping frames
+that are part of it, such as a white flash) is looked for in the frames up to `return_look`
+seconds after it; if it comes back, with the same structure (correlation >= `return_ncc`) and the
+same colours (histogram distance <= `return_hist`), the spike was a flash, an explosion or
+something passing the lens, not a cut, unless the middle was a steady shot of its own. The colour
+condition matters: a simple layout (an edge, an oval, a frame of the same real footage) often
+correlates with a later picture of another shot, whose colours rarely match as well. A frame that
+is flat (a blank frame, a full white flash) has no structure to correlate: its `ds` is the change
+of mean brightness, and the blank stretches are handled as gaps by `shots.build_segments`.
 
-The pass is streaming: scalars are kept per frame (a few bytes), small frames only for the last
-RETURN_LOOK seconds, and each frame is decided once RETURN_LOOK seconds of frames after it are in.
-Defaults were tuned on the train half of `benchmarks/shots_eval.py`'s generated set.
+Gradual transitions (`gradual_kind`). Frame i is compared with the pictures `span` seconds before
+and after it, and also half that span (with moving shots the frames far out have moved on, and a
+short dissolve is only a clean mix of the frames close to it):
+
+- dissolve: frame i is a linear mix of the two (least squares, R^2 >= `mix_fit`, both weights
+  above 0.15, explaining it `mix_gain` better than either alone) and the two differ in structure
+  (1 - correlation >= `changed`). At the half span, and for two pictures of similar structure,
+  only a clean mix counts (R^2 >= 0.95, gain >= 0.1, both weights above 0.2), with a smaller
+  structure change (`mix_change`): close frames of a slow pan are a near-perfect mix of two
+  pictures that are the same picture moved, and the structure change (with its shift search)
+  is what tells them apart;
+- wipe (full span only: close frames of a fast camera move pass it too): each 8x6 block of frame
+  i matches the same block before or after (residual per unit of change <= `wipe_fit`), and
+  among the blocks that differ before and after, 20-80% are already replaced (a frame still
+  wholly before a wipe matches the unwiped part of the frame after it: that is no progress).
+
+Consecutive such frames form a run; a run of two or more frames gives one boundary, at its middle,
+unless its progress (the weight of the picture after it, or the share of the blocks replaced)
+moved less than `min_progress` over the run (a steadily morphing picture is a mix of its
+neighbours all along), or the picture after it (`span` after its last frame) is the picture from
+before it began (up to `return_back` seconds before its first frame's `span`, same structure and
+colours as in the flash test): an explosion or a flash fading out is a mix too.
+
+No minimum shot length inside the detector: a short first or last shot is kept when its cut is
+sharp. The pass is streaming: scalars are kept per frame (a few bytes), small frames and their
+histograms only for the last `return_look` seconds and `span` + `return_back` seconds before the
+next undecided frame (or the open run), and each frame is decided once `return_look` seconds of
+frames after it are in. Nothing depends on timing or threads. Defaults were tuned on the train
+half of `benchmarks/shots_eval.py`'s generated set; the shared real clips were never used for
+tuning.
 """
 
 from __future__ import annotations
@@ -47,6 +86,8 @@ class CutParams:
     context: int = 4  # analysed frames either side for the neighbours' mean
     return_look: float = 1.2  # seconds after a spike in which the old picture may come back
     return_ncc: float = 0.75  # correlation with the frame before the spike that counts as "back"
+    return_hist: float = 0.5  # ... with colours this close too (half the L1 histogram distance)
+    return_back: float = 0.8  # gradual transitions: how far before one the old picture is looked for
     stable_short: float = 0.12  # a returning picture after a steady middle this long is a short shot
     min_ds: float = 0.25  # structure change a cut needs on its own (colour alone is a lighting change)
     min_changed: float = 0.6  # share of the picture (4 x 4 blocks) that a cut must change
@@ -54,6 +95,8 @@ class CutParams:
     changed: float = 0.5  # ... which must differ at least this much (1 - correlation)
     mix_fit: float = 0.9  # dissolve: the frame is a mix of the two (R^2 at least this) ...
     mix_gain: float = 0.05  # ... explaining it this much better than either one alone
+    min_progress: float = 0.08  # a gradual run must advance this much (weight or share replaced)
+    mix_change: float = 0.15  # a clean mix (R^2 >= 0.95, gain >= 0.1) needs only this much change
     wipe_fit: float = 0.25  # wipe: each block is one of the two (residual per unit of change)
 
 
@@ -121,10 +164,11 @@ class FusedCutDetector(FrameDetector):
         self.ds: list[float] = []
         self.changed: list[float] = []  # share of the picture that changed vs the previous frame
         self.shift: list[tuple[int, int]] = []  # how far the picture moved since the previous frame
-        self._ring: deque[tuple[int, np.ndarray]] = deque()  # (index, grey) of recent frames
+        self._ring: deque[tuple[int, np.ndarray, np.ndarray]] = deque()  # (index, grey, histogram) of recent frames
         self._prev: tuple[np.ndarray, np.ndarray] | None = None
         self._next = 0  # next index to decide
         self._run: list[int] = []  # consecutive frames inside a gradual transition
+        self._progress: list[float] = []  # how far the transition had gone at each of them
         self._last_cut = -1e9
 
     # -- streaming ------------------------------------------------------------------------------
@@ -140,7 +184,7 @@ class FusedCutDetector(FrameDetector):
         self.changed.append(changed)
         self.shift.append(shift)
         self.score.append(ds + self.p.hist_weight * dh)
-        self._ring.append((len(self.times) - 1, g))
+        self._ring.append((len(self.times) - 1, g, h))
         out: list[float] = []
         # decide every frame that has RETURN_LOOK seconds (and the context) after it
         look = max(self.p.return_look, self.p.span)
@@ -149,9 +193,11 @@ class FusedCutDetector(FrameDetector):
         ):
             out += self._decide(self._next)
             self._next += 1
-        # frames more than `span` before the next undecided frame are not needed any more
+        # frames more than `span` + `return_back` before the next undecided frame (or the open
+        # gradual run's first frame) are not needed any more
         if self._next < len(self.times):
-            keep_from = self.times[self._next] - self.p.span - 0.5
+            first = self._run[0] if self._run else self._next
+            keep_from = max(self.times[first], self.times[self._next] - 2 * self.p.return_look) - self.p.span - self.p.return_back
             while len(self._ring) > 2 and self._ring[0][0] < self._next - 1 and self.times[self._ring[1][0]] <= keep_from:
                 self._ring.popleft()
         return out
@@ -173,70 +219,156 @@ class FusedCutDetector(FrameDetector):
             return self._ring[k][1]
         return None
 
+    def _hist(self, i: int) -> np.ndarray | None:
+        if not self._ring:
+            return None
+        k = i - self._ring[0][0]
+        if 0 <= k < len(self._ring) and self._ring[k][0] == i:
+            return self._ring[k][2]
+        return None
+
     def _decide(self, i: int) -> list[float]:
-        if is_cut(i, self.times, self.score, self.ds, self._grey, self.p, self.changed, self.shift):
+        if is_cut(i, self.times, self.score, self.ds, self._grey, self.p, self.changed, self.shift, self._hist):
             self._last_cut = self.times[i]
-            self._run = []
+            self._run, self._progress = [], []
             return [self.times[i]]
-        if in_gradual(i, self.times, self._grey, self.p) and self.times[i] - self._last_cut > self.p.span:
+        kind = gradual_kind(i, self.times, self._grey, self.p) if self.times[i] - self._last_cut > self.p.span else None
+        if kind is not None:
             self._run.append(i)
+            self._progress.append(kind[1])
             return []
         return self._close_run()
 
     def _close_run(self) -> list[float]:
         run, self._run = self._run, []
+        progress, self._progress = self._progress, []
         if len(run) < 2:
             return []
+        if max(progress) - min(progress) < self.p.min_progress:
+            return []  # no progress: a steady change (a morphing gradient), not a transition
         t = self.times[run[len(run) // 2]]
         if t - self._last_cut < 2 * self.p.span:
             return []  # the tail of the transition just reported
+        if self._comes_back(run[0], run[-1]):
+            return []
         self._last_cut = t
         return [t]
 
+    def _comes_back(self, first: int, last: int) -> bool:
+        """The picture after a gradual change is the one from before it began (an explosion or a
+        flash fading out, something passing the lens): not a transition."""
+        import bisect
+
+        times, p = self.times, self.p
+        a = bisect.bisect_left(times, times[last] + p.span)
+        ga, ha = (self._grey(a), self._hist(a)) if a < len(times) else (None, None)
+        if ga is None or ha is None:
+            return False
+        j0 = bisect.bisect_left(times, times[first] - p.span - p.return_back)
+        j1 = bisect.bisect_right(times, times[first] - p.span)
+        for j in range(j0, j1):
+            g, h = self._grey(j), self._hist(j)
+            if g is None or h is None:
+                continue
+            r = best_ncc(g, ga)
+            if not np.isnan(r) and r >= p.return_ncc and 0.5 * float(np.abs(h - ha).sum()) <= p.return_hist:
+                return True
+        return False
+
 
 def in_gradual(i: int, times, grey, p: CutParams) -> bool:
-    """Frame i lies inside a dissolve or a wipe: the pictures `span` seconds before and after it
-    differ, and frame i is a mix of the two (dissolve) or made of blocks of one or the other (wipe)."""
+    """Frame i lies inside a dissolve or a wipe (see `gradual_kind`)."""
+    return gradual_kind(i, times, grey, p) is not None
+
+
+def _mix_fit(gb: np.ndarray, ga: np.ndarray, gi: np.ndarray) -> tuple[float, float, float, float]:
+    """Least squares gi ~ alpha * gb + beta * ga + c: (R^2, alpha, beta, the better R^2 of gb or
+    ga alone), from dot products (normal equations)."""
+    x, z, y = gb.ravel(), ga.ravel(), gi.ravel()
+    n = float(y.size)
+    mx, mz, my = float(x.mean()), float(z.mean()), float(y.mean())
+    sxx = float(x @ x) - n * mx * mx
+    szz = float(z @ z) - n * mz * mz
+    sxz = float(x @ z) - n * mx * mz
+    sxy = float(x @ y) - n * mx * my
+    szy = float(z @ y) - n * mz * my
+    syy = float(y @ y) - n * my * my
+    if syy < 1e-3 or sxx < 1e-3 or szz < 1e-3:
+        return 0.0, 0.0, 0.0, 1.0
+    det = sxx * szz - sxz * sxz
+    if det <= 1e-9 * sxx * szz:
+        return 0.0, 0.0, 0.0, 1.0
+    alpha = (szz * sxy - sxz * szy) / det
+    beta = (sxx * szy - sxz * sxy) / det
+    r2 = (alpha * sxy + beta * szy) / syy
+    one = max(sxy * sxy / (sxx * syy), szy * szy / (szz * syy))
+    return r2, alpha, beta, one
+
+
+def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
+    """("mix" or "wipe", progress) when frame i lies inside a dissolve or a wipe, else None.
+
+    The pictures `span` seconds before and after frame i are compared, and half that span as
+    well: with moving shots the frames a long way out have moved on, and a short dissolve is only
+    a clean mix of frames close to it. Frame i is a dissolve frame if it is a linear mix of the
+    two (R^2 >= mix_fit, both weights real, explaining it better than either alone) and the two
+    differ in structure (1 - correlation >= changed); a mix that explains the frame far better
+    than either picture alone (R^2 >= 0.95, gain >= 0.1) is taken as the sign of two different
+    pictures itself (two shots of similar layout). A wipe frame is made of blocks of one or the
+    other. `progress` is how far the transition has gone (the weight of the picture after it, or
+    the share of the changed blocks already replaced)."""
     import bisect
 
-    b = bisect.bisect_right(times, times[i] - p.span) - 1
-    a = bisect.bisect_left(times, times[i] + p.span)
-    if b < 0 or a >= len(times):
-        return False
-    gb, ga, gi = grey(b), grey(a), grey(i)
-    if gb is None or ga is None or gi is None:
-        return False
-    r = best_ncc(gb, ga)
-    if not np.isnan(r) and 1.0 - r < p.changed:
-        return False
-    if np.isnan(r) and abs(float(gb.mean()) - float(ga.mean())) < 20:
-        return False
-    y = gi.ravel()
-    yc = y - y.mean()
-    tot = float(yc @ yc)
-    if tot < 1e-6:
-        return False
-    x = np.stack([gb.ravel(), ga.ravel(), np.ones_like(y)], 1)
-    coef, res, *_ = np.linalg.lstsq(x, y, rcond=None)
-    r2_mix = 1.0 - float(res[0]) / tot if res.size else 0.0
+    ti = times[i]
+    gi = grey(i)
+    if gi is None:
+        return None
+    for k, span in enumerate((p.span, 0.5 * p.span)):
+        b = bisect.bisect_right(times, ti - span) - 1
+        a = bisect.bisect_left(times, ti + span)
+        if b < 0 or a >= len(times) or b >= i or a <= i:
+            continue
+        gb, ga = grey(b), grey(a)
+        if gb is None or ga is None:
+            continue
+        r: float | None = None
 
-    def r2_one(g: np.ndarray) -> float:
-        gc = g.ravel() - g.mean()
-        den = float(gc @ gc)
-        return 0.0 if den < 1e-6 else float(yc @ gc) ** 2 / (den * tot)
+        def structure_change() -> float:
+            nonlocal r
+            if r is None:
+                r = best_ncc(gb, ga)
+            if np.isnan(r):
+                return 1.0 if abs(float(gb.mean()) - float(ga.mean())) >= 20 else 0.0
+            return 1.0 - r
 
-    alpha, beta = float(coef[0]), float(coef[1])
-    if r2_mix >= p.mix_fit and min(alpha, beta) > 0.15 and r2_mix - max(r2_one(gb), r2_one(ga)) >= p.mix_gain:
-        return True
-    # wipe: every 8x6 block matches the same block before or after
-    eb = np.abs(gi - gb).reshape(GH // 6, 6, GW // 8, 8).mean(axis=(1, 3))
-    ea = np.abs(gi - ga).reshape(GH // 6, 6, GW // 8, 8).mean(axis=(1, 3))
-    change = float(np.abs(ga - gb).mean())
-    if change < 10:
-        return False
-    resid = float(np.minimum(eb, ea).mean()) / change
-    frac = float((ea < eb).mean())
-    return resid <= p.wipe_fit and 0.2 <= frac <= 0.8
+        r2, alpha, beta, one = _mix_fit(gb, ga, gi)
+        gain = r2 - one
+        if r2 >= p.mix_fit and min(alpha, beta) > 0.15 and gain >= p.mix_gain:
+            strong = r2 >= 0.95 and gain >= 0.1 and min(alpha, beta) > 0.2
+            if (k == 0 or strong) and structure_change() >= (p.mix_change if strong else p.changed):
+                return "mix", beta / (alpha + beta)
+        if k > 0:
+            continue  # wipes: at the full span only (close frames of a fast camera move pass too)
+        # wipe: every 8x6 block matches the same block before or after
+        change = float(np.abs(ga - gb).mean())
+        if change < 10:
+            continue
+        eb = np.abs(gi - gb).reshape(GH // 6, 6, GW // 8, 8).mean(axis=(1, 3))
+        ea = np.abs(gi - ga).reshape(GH // 6, 6, GW // 8, 8).mean(axis=(1, 3))
+        resid = float(np.minimum(eb, ea).mean()) / change
+        if resid > p.wipe_fit:
+            continue
+        # the share of the wiped picture already replaced, counted over the blocks that differ
+        # before and after (a frame still wholly before a wipe matches the part not yet wiped of
+        # the frame after it, and that is no progress)
+        cb = np.abs(ga - gb).reshape(GH // 6, 6, GW // 8, 8).mean(axis=(1, 3))
+        moved = cb >= 0.5 * change
+        if not moved.any():
+            continue
+        frac = float((ea < eb)[moved].mean())
+        if 0.2 <= frac <= 0.8 and structure_change() >= p.changed:
+            return "wipe", frac
+    return None
 
 
 def _flat(g: np.ndarray | None) -> bool:
@@ -281,28 +413,34 @@ def moved_too_far(i: int, times, ds, shift, grey) -> bool:
     return best >= 0.6
 
 
-def is_cut(i: int, times, score, ds, grey, p: CutParams, changed=None, shift=None) -> bool:
-    """The decision for frame i (see the module docstring); `grey(k)` gives frame k's grey copy."""
+def is_cut(i: int, times, score, ds, grey, p: CutParams, changed=None, shift=None, hist=None) -> bool:
+    """The decision for frame i (see the module docstring); `grey(k)` gives frame k's grey copy,
+    `hist(k)` its colour histogram."""
+    return cut_reason(i, times, score, ds, grey, p, changed, shift, hist) == ""
+
+
+def cut_reason(i: int, times, score, ds, grey, p: CutParams, changed=None, shift=None, hist=None) -> str:
+    """Why frame i is not a cut ("" when it is one): the rule that rejected it."""
     n = len(score)
     if i <= 0 or i >= n:
-        return False
+        return "edge"
     s = score[i]
     if s < p.min_score:
-        return False
+        return "score"
     if ds[i] < p.min_ds:
-        return False
+        return "ds"
     if changed is not None and changed[i] < p.min_changed:
-        return False  # only part of the picture changed: something moved or turned in the shot
+        return "changed"  # only part of the picture changed: something moved or turned in the shot
     left = score[max(1, i - p.context): i]
     right = score[i + 1: min(n, i + 1 + p.context)]
     ctx = max(float(np.mean(left)) if len(left) else 0.0, float(np.mean(right)) if len(right) else 0.0)
     if s < p.ratio * max(ctx, 0.02) and s - ctx < p.margin:
-        return False  # not well above its neighbours (a cut into a busy shot is: by `margin`)
+        return "context"  # not well above its neighbours (a cut into a busy shot is: by `margin`)
     # a local maximum: one cut per spike
     if (i + 1 < n and score[i + 1] > s) or score[i - 1] > s:
-        return False
+        return "not-max"
     if moved_too_far(i, times, ds, shift, grey):
-        return False
+        return "moved"
     # the flash test: does the picture before the spike come back soon?
     # the picture before the spike: skip back over frames that are part of it (high scores, flat
     # frames such as a white flash), so leaving a flash is judged against what came before it
@@ -311,16 +449,21 @@ def is_cut(i: int, times, score, ds, grey, p: CutParams, changed=None, shift=Non
         pre -= 1
     before = grey(pre)
     if before is None:
-        return True
+        return ""
+    hb = hist(pre) if hist is not None else None
     j = i if pre < i - 1 else i + 1
     while j < n and times[j] - times[i] <= p.return_look:
         g = grey(j)
         if g is not None:
             r = best_ncc(before, g)
-            if not np.isnan(r) and r >= p.return_ncc:
+            hj = hist(j) if hb is not None else None
+            # the same picture, colours included (a simple layout, an edge or an oval, may
+            # correlate with another shot's picture; its colours rarely match as well)
+            same_colours = hj is None or 0.5 * float(np.abs(hj - hb).sum()) <= p.return_hist
+            if not np.isnan(r) and r >= p.return_ncc and same_colours:
                 # back: a flash or an explosion, unless the middle was a steady shot of its own
                 middle = ds[i + 1: j]
                 steady = len(middle) > 0 and float(np.max(middle)) < p.stable_short and times[j] - times[i] >= 0.4
-                return bool(steady)
+                return "" if steady else "returns"
         j += 1
-    return True
+    return ""
