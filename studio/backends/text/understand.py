@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -77,6 +77,7 @@ PEOPLE = {
     "hacker", "gamer", "vet", "veterinarian", "dentist", "surgeon", "paramedic", "lifeguard", "mail carrier",
     "toddler", "teen", "retiree", "widow", "widower", "bride", "groom", "couple", "family", "team", "crew",
     "band", "scout", "cadet", "apprentice", "squire", "jester", "bard", "sorcerer", "witch", "wizard",
+    "patient", "pupil", "niece", "nephew", "wife", "husband", "ballerina", "apiarist", "partner", "classmate",
 }
 #: groups: one character phrase standing for several people
 GROUPS = {"couple": 2, "twins": 2, "family": 4, "team": 4, "crew": 4, "band": 4, "siblings": 2}
@@ -127,7 +128,23 @@ WEATHER: dict[str, str] = {
     "snow": "snow", "snowy": "snow", "snowstorm": "snow", "blizzard": "snow", "snowfall": "snow",
     "fog": "fog", "foggy": "fog", "mist": "fog", "misty": "fog", "heatwave": "heat", "heat": "heat",
     "sunny": "sun", "sunshine": "sun", "hail": "hail", "tornado": "storm", "sandstorm": "sandstorm", "frost": "snow",
+    "stormy": "storm", "breezy": "wind", "blustery": "wind", "gusty": "wind", "windswept": "wind", "snowing": "snow",
 }
+#: nouns that are a woman or a man whatever the sentence says ("her grandmother", "the king")
+FEMALE_NOUNS = {"girl", "woman", "lady", "mother", "mom", "mum", "grandmother", "grandma", "granny", "sister", "daughter",
+                "granddaughter", "aunt", "niece", "queen", "princess", "empress", "duchess", "nun", "bride", "waitress",
+                "heroine", "widow", "cowgirl", "actress", "witch", "mermaid", "businesswoman", "policewoman", "fairy",
+                "stepmother", "wife", "girlfriend", "ballerina"}
+MALE_NOUNS = {"boy", "man", "gentleman", "father", "dad", "grandfather", "grandpa", "brother", "son", "grandson", "uncle",
+              "nephew", "king", "prince", "emperor", "duke", "monk", "groom", "waiter", "widower", "cowboy", "fisherman",
+              "businessman", "policeman", "postman", "wizard", "husband", "boyfriend", "stepfather", "sir"}
+_PRONOUN_GENDER = {"her": "f", "hers": "f", "she": "f", "herself": "f", "his": "m", "he": "m", "him": "m", "himself": "m",
+                   "their": "n", "they": "n", "them": "n", "themselves": "n", "themself": "n"}
+#: verbs whose object is asked, taught or helped to do something: the deed belongs to the goal
+#: ("teaches her goat to sing", "helps her brother build a raft", "convinces the king to dance")
+CAUSATIVE_VERBS = {"teach", "train", "help", "convince", "persuade", "ask", "get", "make", "let", "encourage", "inspire",
+                   "tell", "show", "invite", "force", "dare", "challenge", "beg", "urge", "allow", "coach", "trick",
+                   "bribe", "coax", "remind", "order", "command"}
 #: mood word -> one of calm, happy, sad, tense, dark, mysterious, epic, playful, romantic, lonely
 MOODS: dict[str, str] = {
     "calm": "calm", "peaceful": "calm", "quiet": "calm", "gentle": "calm", "serene": "calm", "tranquil": "calm",
@@ -173,6 +190,7 @@ class Character:
     plural: bool = False
     count: int = 1
     subject: bool = False  # does something in the request (the subject of a verb)
+    gender: str | None = None  # "f", "m" (the noun or a pronoun says so: "her goat"), "n" ("their"), else None
 
 
 @dataclass
@@ -185,6 +203,12 @@ class Action:
     agent: int | None = None  # index into characters
     via: str | None = None  # the wanting verb: "want", "dream", "compete"
     negated: bool = False
+    #: what the object is taught, helped or asked to do, as an infinitive phrase ("sing", "build a
+    #: raft"); the phrase then holds it too ("teach her goat to sing")
+    complement: str | None = None
+    comp_verb: str | None = None  # its verb lemma: "sing", "build"
+    comp_object: str | None = None  # its object: "raft"
+    comp_agent: int | None = None  # who does it (index into characters): the goat, the brother
 
 
 @dataclass
@@ -358,6 +382,32 @@ def _is_place_noun(tok) -> bool:
     return comp.strip() in PLACES
 
 
+def _antecedent(pron, chars: list[Character], char_heads: dict[int, int], char_pos: list[int]) -> int | None:
+    """The character a pronoun refers to: the subject of its clause ("a beekeeper teaches her goat",
+    "a scientist and her robot explore..."), else the nearest one before it; never the thing the
+    pronoun owns ("her goat" is not the goat's)."""
+    owned = char_heads.get(pron.head.i) if pron.dep_ == "poss" else None
+    v = pron
+    for _ in range(8):
+        if v.pos_ in ("VERB", "AUX") or v.head is v:
+            break
+        v = v.head
+    if v.pos_ in ("VERB", "AUX"):
+        for _ in range(4):
+            subj = next((c for c in v.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < pron.i), None)
+            if subj is not None and subj.i in char_heads and char_heads[subj.i] != owned:
+                return char_heads[subj.i]
+            if subj is not None and subj.lower_ in ("who", "that") and v.dep_ == "relcl" and v.head.i in char_heads:
+                return char_heads[v.head.i]
+            if v.dep_ == "relcl" and v.head.i in char_heads and char_heads[v.head.i] != owned:
+                return char_heads[v.head.i]
+            if v.head is v:
+                break
+            v = v.head
+    before = [i for i, pos in enumerate(char_pos) if pos < pron.i and i != owned and chars[i].kind != "thing"]
+    return max(before, key=lambda i: char_pos[i]) if before else None
+
+
 def understand(text: str) -> Understanding:
     """The understanding of a request (a premise, an image prompt, an asset line, a music prompt)."""
     text = " ".join(str(text or "").split())
@@ -507,6 +557,27 @@ def _understand(text: str) -> Understanding:
                     continue  # "a baker's apprentice": the baker is not in the story; "make friends": not yet
                 add_character(t, False)
 
+    # gender: the noun's own ("grandmother"), else the pronoun that refers to them ("a beekeeper
+    # teaches her goat": the beekeeper is a woman; "a pilot loses their map": neither)
+    for ci, ch in enumerate(chars):
+        if ch.kind in ("person", "creature") and not ch.plural:
+            if ch.head in FEMALE_NOUNS or any(w in FEMALE_NOUNS for w in ch.noun.split()):
+                ch.gender = "f"
+            elif ch.head in MALE_NOUNS or any(w in MALE_NOUNS for w in ch.noun.split()):
+                ch.gender = "m"
+    for t in doc:
+        g = _PRONOUN_GENDER.get(t.lower_)
+        if g is None or t.pos_ != "PRON":
+            continue
+        ci = _antecedent(t, chars, char_heads, char_pos)
+        if ci is None:
+            continue
+        ch = chars[ci]
+        if g == "n" and ch.plural:
+            continue  # "two robots and their dog": a plural, not a person's pronoun
+        if ch.gender is None and ch.kind in ("person", "animal", "creature", "robot"):
+            ch.gender = g
+
     # characters in the order the request names them
     order = sorted(range(len(chars)), key=lambda i: char_pos[i])
     remap = {old: new for new, old in enumerate(order)}
@@ -525,7 +596,8 @@ def _understand(text: str) -> Understanding:
         if t.pos_ in ("NOUN", "PROPN") and (TIMES.get(lemma) or TIMES.get(low)) and time_ is None and t.dep_ != "compound":
             time_ = TIMES.get(lemma) or TIMES.get(low)
             continue
-        if (WEATHER.get(lemma) or WEATHER.get(low)) and weather is None and t.dep_ != "compound":
+        if (WEATHER.get(lemma) or WEATHER.get(low)) and weather is None and (
+                t.dep_ != "compound" or (low.endswith("y") and WEATHER.get(low))):  # "a windy hill" (read as a compound)
             weather = WEATHER.get(lemma) or WEATHER.get(low)
             weather_word = lemma if t.pos_ == "NOUN" else None
             if t.pos_ in ("NOUN",):
@@ -628,7 +700,57 @@ def _understand(text: str) -> Understanding:
                         obj = " ".join(x.text for x in _chunk_tokens(pobj[0]) if x.dep_ not in ("det", "poss"))
         return obj, " ".join(parts)
 
-    seen = set()
+    def complement_of(verb):
+        """What the verb's object is taught, helped or asked to do: (the deed's verb token, its
+        doer token or None, whether 'to' comes before it). "teaches her goat to sing" (xcomp),
+        "helps her brother build a raft" (ccomp with its own subject), "teaches a bat to read"
+        (the small parser's relative clause on the object)."""
+        def has_to(x):
+            return any(c.dep_ == "aux" and c.lower_ == "to" for c in x.children)
+
+        dobj = next((c for c in verb.children if c.dep_ in ("dobj", "dative")), None)
+        for c in verb.children:
+            if c.i <= verb.i or c.pos_ != "VERB" or c.dep_ not in ("xcomp", "ccomp", "advcl"):
+                continue
+            subj = next((x for x in c.children if x.dep_ == "nsubj"), None)
+            if c.dep_ == "advcl" and (subj is not None or dobj is None or not has_to(c)):
+                continue  # "cooks dinner to impress her": a purpose, not a deed asked of someone
+            if c.dep_ == "ccomp" and subj is None:
+                continue
+            doer = subj if subj is not None else dobj
+            if doer is None or doer.lower_ in ("who", "that", "which"):
+                continue
+            return c, doer, has_to(c)
+        if dobj is not None:
+            for c in dobj.children:
+                if c.dep_ in ("relcl", "acl") and c.pos_ == "VERB" and has_to(c) and not any(
+                        x.dep_ in ("nsubj", "dobj") and x.i < c.i for x in c.children):
+                    return c, dobj, True
+        return None
+
+    def with_complement(act: Action, verb) -> Action:
+        """The goal with the deed it asks of someone: "teach her goat" -> "teach her goat to sing"."""
+        got = complement_of(verb)
+        if got is None:
+            return act
+        comp, doer, to = got
+        cl = comp.lemma_.lower()
+        if cl in ("be", "have", "do"):
+            return act
+        cobj, ctail = object_of(comp)
+        comp_phrase = (cl + " " + ctail).strip()
+        who = char_heads.get(doer.i)
+        doer_text = " ".join(x.text for x in _chunk_tokens(doer))
+        phrase = act.phrase
+        obj = act.object
+        if doer.dep_ == "nsubj":  # "helps her brother build a raft": the brother is the one helped
+            phrase = f"{act.verb} {doer_text}"
+            obj = " ".join(x.text for x in _chunk_tokens(doer) if x.dep_ not in ("det", "poss"))
+        seen.add(comp.i)
+        return replace(act, object=obj, phrase=f"{phrase} {'to ' if to else ''}{comp_phrase}", complement=comp_phrase,
+                       comp_verb=cl, comp_object=cobj, comp_agent=who)
+
+    seen: set[int] = set()
     for v in doc:
         if v.pos_ not in ("VERB", "AUX") or v.i in seen:
             continue
@@ -641,6 +763,10 @@ def _understand(text: str) -> Understanding:
         xcomp = [c for c in v.children if c.dep_ in ("xcomp", "advcl") and c.pos_ == "VERB" and
                  any(x.dep_ == "aux" and x.lower_ == "to" for x in c.children)]
         pcomp = [c for c in v.children if c.dep_ == "prep" and c.lower_ == "of" and lemma in ("dream", "think")]
+        if lemma in _DESIRE_VERBS and not xcomp:  # "wants her cat to fly" (the cat read as the subject of fly)
+            xcomp = [c for c in v.children if c.dep_ == "ccomp" and c.pos_ == "VERB"
+                     and any(x.dep_ == "aux" and x.lower_ == "to" for x in c.children)
+                     and any(x.dep_ == "nsubj" and x.i in char_heads for x in c.children)]
         if lemma in _DESIRE_VERBS and (xcomp or pcomp or (lemma in ("love", "like", "enjoy", "adore") and
                                                          any(c.dep_ in ("xcomp", "dobj") and c.tag_ == "VBG" for c in v.children))):
             target = xcomp[0] if xcomp else None
@@ -652,9 +778,26 @@ def _understand(text: str) -> Understanding:
                 target = g[0] if g else None
             if target is not None:
                 tl = target.lemma_.lower()
+                wanted = next((c for c in v.children if c.dep_ == "dobj" and c.i in char_heads and c.i < target.i), None)
+                if target.dep_ == "ccomp":
+                    wanted = next((c for c in target.children if c.dep_ == "nsubj" and c.i in char_heads), None)
+                if wanted is not None and target.dep_ in ("xcomp", "ccomp"):
+                    # "wants her dog to sing": to get the dog to sing
+                    act = Action(verb="get", object=" ".join(x.text for x in _chunk_tokens(wanted) if x.dep_ not in ("det", "poss")),
+                                 phrase="get " + " ".join(x.text for x in _chunk_tokens(wanted)), desire=True,
+                                 agent=agent_of(v), via=lemma, negated=negated)
+                    obj, tail = object_of(target)
+                    act = replace(act, phrase=f"{act.phrase} to {(tl + ' ' + tail).strip()}", complement=(tl + " " + tail).strip(),
+                                  comp_verb=tl, comp_object=obj, comp_agent=char_heads[wanted.i])
+                    actions.append(act)
+                    seen.update({v.i, target.i})
+                    continue
                 obj, tail = object_of(target)
-                actions.append(Action(verb=tl, object=obj, phrase=(tl + " " + tail).strip(), desire=True,
-                                      agent=agent_of(v), via=lemma, negated=negated))
+                act = Action(verb=tl, object=obj, phrase=(tl + " " + tail).strip(), desire=True,
+                             agent=agent_of(v), via=lemma, negated=negated)
+                if tl in CAUSATIVE_VERBS:
+                    act = with_complement(act, target)
+                actions.append(act)
                 seen.update({v.i, target.i})
                 continue
         if lemma in ("be", "have") and v.dep_ != "ROOT":
@@ -666,8 +809,11 @@ def _understand(text: str) -> Understanding:
             if comp and comp[0].lower_ in _FEAR:
                 continue  # an obstacle, read below
         obj, tail = object_of(v)
-        actions.append(Action(verb=lemma, object=obj, phrase=(lemma + " " + tail).strip(), desire=False,
-                              agent=agent_of(v), via=None, negated=negated))
+        act = Action(verb=lemma, object=obj, phrase=(lemma + " " + tail).strip(), desire=False,
+                     agent=agent_of(v), via=None, negated=negated)
+        if lemma in CAUSATIVE_VERBS:
+            act = with_complement(act, v)
+        actions.append(act)
         seen.add(v.i)
 
     # obstacle
