@@ -74,7 +74,8 @@ OUTFITS = {
     ("chef", "cook", "baker"): ["a white chef's jacket", "a flour-dusted apron over a striped shirt", "a red apron and rolled-up sleeves"],
     ("keeper", "sailor", "fisherman", "fisher", "captain"): ["a yellow oilskin coat", "a thick cable-knit sweater and a woollen cap", "a navy pea coat"],
     ("astronaut", "pilot", "cadet"): ["a white flight suit with mission patches", "an orange flight suit"],
-    ("gardener", "farmer", "botanist", "shepherd", "beekeeper"): ["green overalls and a straw hat", "a muddy apron and garden gloves"],
+    ("gardener", "farmer", "botanist", "shepherd"): ["green overalls and a straw hat", "a muddy apron and work gloves"],
+    ("beekeeper", "apiarist"): ["a white smock and a veiled hat", "white overalls and a veiled hat"],
     ("detective", "spy"): ["a long tan trench coat", "a grey checked coat and a flat cap"],
     ("knight", "soldier", "squire", "guard"): ["dented silver armour and a red cloak", "a chainmail shirt and a blue tabard"],
     ("scientist", "inventor", "engineer", "professor"): ["a lab coat and brass goggles", "a tweed waistcoat and a tool belt"],
@@ -150,7 +151,19 @@ def _body(c: Character, rng: np.random.Generator, noun: str) -> str:
     words = set(noun.split()) | set(c.attributes)
     outfits = next((v for w in noun.split() for k, v in OUTFITS.items() if w in k), None) or GENERIC_OUTFITS
     hair = OLD_HAIR if words & OLD_WORDS else YOUNG_HAIR if words & YOUNG_WORDS else HAIR
+    gender = getattr(c, "gender", None)
+    if gender in ("f", "m", "n"):
+        # the premise says who they are ("her goat"): the look says it too, in words a painter reads
+        own = {"f": "her", "m": "his", "n": "their"}[gender]
+        if gender == "m":
+            hair = [x for x in hair if not any(k in x for k in ("braid", "bun", "ponytail"))] or hair
+        return f"{noun} in {_pick(outfits, rng)}, with {own} {_bare(_pick(hair, rng))},"
     return f"{noun} in {_pick(outfits, rng)}, with {_pick(hair, rng)},"
+
+
+def _bare(phrase: str) -> str:
+    """'a neat grey bun' -> 'neat grey bun' (for 'with her neat grey bun')."""
+    return phrase.split(" ", 1)[1] if phrase.split(" ", 1)[0] in ("a", "an") else phrase
 
 
 def look_for(c: Character, rng: np.random.Generator, *, singular: bool = False) -> str:

@@ -221,6 +221,49 @@ CLASSES: dict[str, Pool] = {
     },
 }
 
+#: a goal that asks someone else to do something ("teaches her goat to sing", "helps her brother
+#: build a raft", "convinces the king to dance"): `{comp}` is that deed, `<comp>` conjugated for
+#: whoever does it (`{O}`, the one taught or helped), `{comp_cue}` what shows it in a picture
+#: (", mouth wide open, music notes all around" for singing; "" when nothing is known)
+COACH: Pool = {
+    "intro": (["{H} <watch> {O} {in_place} {time}, wondering if {o_pron} could ever {comp}.",
+               "{H} and {O} <be> {in_place} {time}; never once has {o_pron} tried to {comp}."],
+              ["{In_place}, {h} <have:d> a plan for {o}.", "Nobody had ever seen {o} {comp}."],
+              [("hero", "One day, {o_short}, you will {comp}."), ("other", "{Comp_ing_cap}? Me? Never, {h_short}.")]),
+    "want": (["{H} <picture> {O} able to {comp}, eyes shining.", "{H} <sketch> a plan to {goal} on a scrap of paper."],
+             ["{H_ref_cap} <want:d> one thing: to {goal}.", "The idea would not go away: {o} could {comp}."],
+             [("hero", "You can {comp}, {o_short}. I know it."), ("other", "Why do you want me to {comp}, {h_short}?")]),
+    "try": (["{H} <show> {O} how to {comp} {in_place}.", "{H} <coax> {O} to {comp} {in_place}, step by step."],
+            ["So {h} <try:d> to {goal}.", "The first lesson began {in_place}."],
+            [("hero", "Come on, {o_short}, you can {comp}!"), ("other", "Me, {h_short}? {Comp_ing_cap}?"), ("hero", "Like this, {o_short}: watch me first.")]),
+    "trouble": (["{O} <try> to {comp} and it all goes wrong {in_place}; {H} <wince>.", "{O} <turn> away {in_place}, refusing to {comp}."],
+                ["{O_ref_cap} could not {comp}, not yet.", "The first try did not go well."],
+                [("other", "I can't {comp}, {h_short}!"), ("hero", "Maybe {comp_ing} isn't for you, {o_short}...")]),
+    "turn": (["{H} <stop> short {in_place}, struck by a sudden idea.", "{H} <kneel> beside {O} {in_place} and <whisper> a new idea."],
+             ["Then {h} <have:d> an idea.", "{H_ref_cap} <try:d> a different way."],
+             [("hero", "Wait... that's it! That's how {h_a} can {goal_plain}!"), ("other", "Show me again, {h_short}?")]),
+    "second": (["{H} <show> {O} again, slower this time, {in_place}.", "{O} <try> to {comp} once more while {H} <nod> along."],
+               ["Again. And again.", "{H_ref_cap} <do:d> not give up on {o}."],
+               [("hero", "Once more, {o_short}!"), ("other", "All right, {h_short}, one more time.")]),
+    "climax": (["Big panel {in_place}: {O} <comp>{comp_cue}, for the first time.", "{O} <comp>{comp_cue}; {H} <gasp> {in_place}."],
+               ["And then, at last...", "This time, it worked."],
+               [("hero", "Look! {O_short_cap} can {comp}!"), ("other", "I'm doing it, {h_short}!")]),
+    "end": (["{O} <comp>{comp_cue}, {in_place}, while {H} <beam> with pride.",
+             "Big panel {in_place}: {O} <comp>{comp_cue}, and {H} <cheer>."],
+            ["In the end, {o} <comp:d>.", "And so {h} <goal:d>."],
+            [("hero", "You did it, {o_short}! You can {comp}!"), ("other", "Listen, {h_short}: I can {comp}!")]),
+    "celebrate": (["Everyone {in_place} <gather> to watch {O} {comp}{comp_cue}.", "{O} <comp>{comp_cue} for a crowd {in_place}; {H} <take> a bow."],
+                  ["All of {place} came to see {o} {comp}.", "That night, {place} celebrated."],
+                  [("other", "Thank you for teaching me, {h_short}!"), ("hero", "Again, {o_short}, again!")]),
+}
+
+CLASSES["coach"] = COACH
+
+#: what shows a deed in a picture, by verb (the procedural painter reads these words too)
+CUES = {"sing": ", mouth wide open, music notes all around", "dance": ", twirling on tiptoe",
+        "fly": ", high above the ground", "swim": ", splashing through the water", "cook": ", stirring with a wooden spoon",
+        "paint": ", brush in hand, paint splashing", "read": ", nose in an open book"}
+
 #: an obstacle the request names gets its own beat pictures
 OBSTACLE: Pool = {
     "trouble": (["{H} <freeze> {in_place}: {obstacle_clause}.", "{H} <hesitate>; {obstacle_clause}."],

@@ -13,13 +13,14 @@ import numpy as np
 
 from studio.backends.text.story.beats import arc
 from studio.backends.text.story.cast import build_cast
-from studio.backends.text.story.pools import CLASSES, GENERIC, OBSTACLE, VERB_CLASSES, WEATHER
+from studio.backends.text.story.pools import CLASSES, CUES, GENERIC, OBSTACLE, VERB_CLASSES, WEATHER
 from studio.backends.text.story.script import Script
 from studio.backends.text.understand import (
     Action,
     Character,
     Setting,
     Understanding,
+    WEATHER as WEATHER_WORDS,
     a,
     understand,
     verb_form,
@@ -113,7 +114,7 @@ def _usable(template: str, c: _Ctx) -> bool:
 
 
 _SPOKEN_OWNERS = re.compile(r"\b(its|his|her|their)\b")
-_SPOKEN = {"goal", "obj", "goal_ing"}
+_SPOKEN = {"goal", "obj", "goal_ing", "comp", "comp_ing"}
 
 
 def _render(template: str, c: _Ctx, voice: str | None = None) -> str:
@@ -141,6 +142,8 @@ def _render(template: str, c: _Ctx, voice: str | None = None) -> str:
             if lemma == "goal":
                 g = _SPOKEN_OWNERS.sub("my" if voice == "hero" else "your", c.goal) if voice else c.goal
                 out.append(_conj_phrase(g, plural, past))
+            elif lemma == "comp":
+                out.append(_conj_phrase(c.values.get("comp") or "", plural, past))
             else:
                 out.append(_conj(lemma, plural, past))
     out.append(template[pos:])
@@ -160,6 +163,8 @@ def _story_class(u: Understanding, goal: Action | None) -> str:
         return "compete"
     if goal.phrase.startswith("fall in love") or (goal.verb in ("meet", "love", "befriend") and len(u.characters) > 1):
         return "befriend"
+    if goal.complement and goal.comp_agent is not None and 0 < goal.comp_agent < len(u.characters):
+        return "coach"  # "teaches her goat to sing": the story is the goat learning to sing
     return VERB_CLASSES.get(goal.verb, "generic")
 
 
@@ -213,6 +218,25 @@ def _place(u: Understanding, hero: Character) -> tuple[str, str]:
     return phrase, f"{prep} {phrase}"
 
 
+def _short_place(phrase: str) -> str:
+    """The place as people say it once it is known: its weather and other describing words left
+    out ("the windy hill" -> "the hill", "the deep cave" -> "the cave"; "the space station", "the
+    roof of the skyscraper" keep their nouns)."""
+    from lemminflect import getAllLemmas
+
+    head, sep, tail = phrase.partition(" of ")
+    words = head.split()
+    if len(words) < 3 or words[0].lower() not in ("the", "a", "an", "my", "her", "his", "their", "its", "our"):
+        return phrase
+    keep = [words[0]]
+    for w in words[1:-1]:
+        lemmas = getAllLemmas(w.lower())
+        if w.lower() in WEATHER_WORDS or ("ADJ" in lemmas and "NOUN" not in lemmas) or (not lemmas and w.lower().endswith(("y", "ed"))):
+            continue
+        keep.append(w)
+    return " ".join(keep + words[-1:]) + sep + tail
+
+
 def _ref(entry: dict, c: Character | None) -> str:
     """A character in words: 'Marie', 'Chef Rosa', 'the lighthouse keeper', 'the robots'."""
     if c is None or c.name or entry["name"] != c.label and " " in entry["name"] and not entry["name"].endswith("s"):
@@ -255,7 +279,9 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         # the one who does the deed leads the story ("a farmer's tractor comes to life": the tractor)
         k = u.goal.agent
         chars = [u.characters[k]] + [c for i, c in enumerate(u.characters) if i != k]
-        u = replace(u, characters=chars, goal=replace(u.goal, agent=0))
+        order = [k] + [i for i in range(len(u.characters)) if i != k]
+        ca = u.goal.comp_agent
+        u = replace(u, characters=chars, goal=replace(u.goal, agent=0, comp_agent=order.index(ca) if ca is not None else None))
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0x5707])
     cast = build_cast(u, rng)
     goal = u.goal
@@ -263,8 +289,10 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
     hero = cast[0]
     members = [e for e in cast if e["group"] == 0]
     other = members[1] if len(members) > 1 else next((e for e in cast if e["group"] != 0), None)
-    other_c = u.characters[other["group"]] if other is not None else None
     cls = _story_class(u, goal)
+    if cls == "coach" and goal is not None:  # the one taught or helped is the other lead
+        other = next((e for e in cast if e["group"] == goal.comp_agent), other)
+    other_c = u.characters[other["group"]] if other is not None else None
 
     def pick(options: list):
         return options[int(rng.integers(len(options)))]
@@ -293,7 +321,8 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
     values: dict[str, str | None] = {
         "H": hero["look"], "O": other["look"] if other else None,
         "h": h, "h_ref": h, "h_short": hero["name"], "h_gen": h + ("'" if h.endswith("s") else "'s"),
-        "h_poss": "their" if hero_group_plural or hero_c.kind == "person" else "its",
+        "h_poss": "their" if hero_group_plural or (hero_c.kind == "person" and hero_c.gender not in ("f", "m"))
+                  else {"f": "her", "m": "his"}.get(hero_c.gender or "", "its"),
         "o": o, "o_ref": o, "o_short": other["name"] if other else None,
         "both": f"{h} and {o}" if o else None,
         "goal": goal_phrase, "goal_plain": goal_phrase, "goal_ing": verb_form(goal_phrase.split()[0], "VBG") + goal_phrase[len(goal_phrase.split()[0]):],
@@ -306,6 +335,15 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         "obstacle_clause": obstacle_clause, "obstacle_past": obstacle_past, "obstacle_line": obstacle_line, "prop": ("the " + prop) if prop else None,
         "premise": premise if len(premise) <= 120 else premise[:117].rsplit(" ", 1)[0] + "...",
     }
+    if other_c is not None:  # how a picture description names the other a second time
+        values["o_pron"] = ("they" if other_c.plural and other is not None and other["name"].endswith("s") else
+                            {"f": "she", "m": "he", "n": "they"}.get(other_c.gender or "", "it" if other_c.kind != "person" else "they"))
+    comp = goal.complement if goal is not None and cls == "coach" else None
+    values.update(comp=comp, comp_ing=(verb_form(comp.split()[0], "VBG") + comp[len(comp.split()[0]):]) if comp else None,
+                  comp_cue=CUES.get(goal.comp_verb or "", "") if comp and goal is not None else None)
+    # the place in full the first time ("the windy hill"), then as people say it ("the hill")
+    short_place = _short_place(place) if u.setting is not None and not u.setting.proper else place
+    in_short = in_place[: len(in_place) - len(place)] + short_place if in_place.endswith(place) else in_place
     numbers = {"H": hero_group_plural, "h": hero_group_plural, "h_ref": hero_group_plural, "h_short": hero_group_plural,
                "O": bool(other_c and other_c.plural and other_c.count > 3), "o": False, "o_ref": False, "o_short": False,
                "both": True, "obj": obj_plural, "obj_bare": obj_plural, "weather": False, "h_gen": False}
@@ -317,6 +355,13 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         later = i > 1
         ctx.goal = _definite_all(goal_phrase) if later else goal_phrase
         values["goal"] = values["goal_plain"] = ctx.goal
+        if comp:
+            values["comp"] = _definite_all(comp) if later else comp
+            values["comp_ing"] = verb_form(comp.split()[0], "VBG") + values["comp"][len(comp.split()[0]):]
+        cur_place, cur_in = (short_place, in_short) if later else (place, in_place)
+        values["place"], values["in_place"] = cur_place, cur_in
+        if u.setting is not None:
+            values["own_place"], values["in_own_place"] = cur_place, cur_in
         own = CLASSES.get(cls, {}).get(beat)
         pools = [own] if own and any(_usable(t, ctx) for t in own[0]) else [GENERIC.get(beat)]
         if beat == "trouble" and obstacle_clause:
@@ -344,7 +389,7 @@ def template_script(premise: str, panels: int, seed: int = 0, understanding: Und
         low = description.lower()
         extra = []
         if place.split()[-1].lower() not in low:
-            extra.append(in_place)
+            extra.append(cur_in)
         if time_phrase and time_phrase.split()[-1] not in low:
             extra.append(time_phrase)
         if weather and weather.split()[-1] not in low:
