@@ -60,6 +60,9 @@ _OUTFITS: dict[str, dict[str, Any]] = {
     "musician": {"hat": "bowler"}, "athlete": {"uniform": (220, 60, 50)}, "reporter": {"coat": (150, 130, 100), "glasses": True},
     "waiter": {"suit": True}, "bartender": {"suit": True}, "driver": {"hat": "cap"}, "pilot": {"hat": "cap", "coat": (120, 84, 50)},
     "samurai": {"ninja": True, "uniform": (150, 30, 40)}, "viking": {"hat": "helmet", "beard": True, "sex": "m"},
+    "beekeeper": {"hat": "veil", "uniform": (240, 238, 228), "bees": True},
+    "apiarist": {"hat": "veil", "uniform": (240, 238, 228), "bees": True},
+    "singer": {"sing": True}, "dancer": {"sex": "f", "dress": True}, "painter": {"holds": "easel"},
 }
 
 
@@ -178,6 +181,18 @@ def draw_person(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, An
         for sx in (-1, 1):
             p.line(ellipse_pts(0.5 + sx * 0.036, hy - 0.003, 0.026, 0.02) + [ellipse_pts(0.5 + sx * 0.036, hy - 0.003, 0.026, 0.02)[0]], (30, 30, 34), 0.007)
     _hat(p, c, hat, hy, hair)
+    if v.get("bees"):
+        _bees(p, [(0.2, 0.12), (0.82, 0.22), (0.76, 0.05)])
+
+
+def _bees(p: Painter, spots: list[tuple[float, float]]) -> None:
+    """Little bees around a beekeeper (striped bodies, pale wings)."""
+    for x, y in spots:
+        p.ellipse(x - 0.012, y - 0.03, 0.022, 0.016, (236, 244, 255), shade_mode="none", outline=False, alpha=0.9)
+        p.ellipse(x + 0.014, y - 0.032, 0.022, 0.016, (236, 244, 255), shade_mode="none", outline=False, alpha=0.9)
+        p.ellipse(x, y, 0.036, 0.024, (246, 196, 40))
+        p.line([(x - 0.006, y - 0.021), (x - 0.006, y + 0.021)], (30, 26, 24), 0.009)
+        p.line([(x + 0.014, y - 0.018), (x + 0.014, y + 0.018)], (30, 26, 24), 0.008)
 
 
 def _eyes(p: Painter, hy: float, white: tuple[int, int, int]) -> None:
@@ -193,8 +208,12 @@ def _face(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any], hy
         p.ellipse(ex, hy - 0.002, 0.011, 0.015, ink, shade_mode="none", outline=False)
         p.ellipse(ex - 0.004, hy - 0.008, 0.004, 0.004, (255, 255, 255), shade_mode="none", outline=False)
         p.line([(ex - 0.018, hy - 0.032 - (0.004 if sex == "f" else 0)), (ex + 0.016, hy - 0.036)], shade(c.hair, 0.7), 0.007)
-    mouth = bezier((0.47, hy + 0.045), (0.5, hy + 0.065), (0.53, hy + 0.045), n=10)
-    p.line(mouth, (120, 50, 50), 0.008)
+    if v.get("pose") == "sing" or v.get("sing"):  # an open, singing mouth
+        p.ellipse(0.5, hy + 0.055, 0.022, 0.026, (110, 36, 40), shade_mode="none")
+        p.ellipse(0.5, hy + 0.068, 0.012, 0.009, (220, 110, 110), shade_mode="none", outline=False)
+    else:
+        mouth = bezier((0.47, hy + 0.045), (0.5, hy + 0.065), (0.53, hy + 0.045), n=10)
+        p.line(mouth, (120, 50, 50), 0.008)
     if sex == "f" or v.get("child"):
         for sx in (-1, 1):
             p.ellipse(0.5 + sx * 0.058, hy + 0.028, 0.016, 0.009, (240, 140, 140), shade_mode="none", outline=False, alpha=0.55)
@@ -242,6 +261,17 @@ def _hat(p: Painter, c: Colors, hat: str | None, hy: float, hair: tuple[int, int
         p.ellipse(0.5, hy - 0.07, 0.16, 0.03, col)
         p.shape(ellipse_pts(0.5, hy - 0.075, 0.075, 0.065, start=180, end=360), col)
         p.rect(0.425, hy - 0.095, 0.575, hy - 0.078, (200, 60, 50), outline=False, shade_mode="none")
+    elif hat == "veil":  # a beekeeper's hat: a wide pale brim and a mesh veil down to the shoulders
+        col = (238, 232, 210)
+        p.shape([(0.37, hy - 0.07), (0.63, hy - 0.07), (0.66, hy + 0.13), (0.34, hy + 0.13)], (226, 230, 226), outline=False, alpha=0.55)
+        for k in range(1, 8):
+            x = 0.37 + k * 0.033
+            p.line([(x, hy - 0.07), (x + (x - 0.5) * 0.12, hy + 0.13)], (150, 156, 150), 0.003, alpha=0.6)
+        for k in range(1, 5):
+            y = hy - 0.07 + k * 0.04
+            p.line([(0.37 - k * 0.007, y), (0.63 + k * 0.007, y)], (150, 156, 150), 0.003, alpha=0.6)
+        p.ellipse(0.5, hy - 0.07, 0.17, 0.032, col)
+        p.shape(ellipse_pts(0.5, hy - 0.08, 0.08, 0.07, start=180, end=360), col)
     elif hat == "safari":
         col = (196, 172, 120)
         p.ellipse(0.5, hy - 0.07, 0.14, 0.028, shade(col, 0.9))
@@ -673,7 +703,11 @@ def draw_sheep(p: Painter, c: Colors, rng: np.random.Generator, v: dict[str, Any
     for sx in (-1, 1):
         p.ellipse(0.5 + sx * 0.045, 0.28, 0.022, 0.018, (250, 248, 236), shade_mode="none", outline=False)
         p.ellipse(0.5 + sx * 0.045, 0.28, 0.01, 0.014, (20, 18, 20), shade_mode="none", outline=False)
-    p.line(bezier((0.47, 0.39), (0.5, 0.41), (0.53, 0.39)), (200, 150, 150) if not goat else (60, 40, 40), 0.007)
+    if v.get("pose") == "sing":  # an open, singing mouth
+        p.ellipse(0.5, 0.405, 0.03, 0.03, (90, 30, 36), shade_mode="none")
+        p.ellipse(0.5, 0.42, 0.016, 0.01, (220, 110, 110), shade_mode="none", outline=False)
+    else:
+        p.line(bezier((0.47, 0.39), (0.5, 0.41), (0.53, 0.39)), (200, 150, 150) if not goat else (60, 40, 40), 0.007)
 
 
 @archetype("tortoise", kind="creature", height=0.2, words="turtle terrapin", colors="green olive")

@@ -38,6 +38,7 @@ for _key, _words in {
     "snow": "snowing snowfall snowflakes blizzard",
     "fog": "fog foggy mist misty haze hazy smoke smoky",
     "clouds": "cloudy overcast",
+    "wind": "wind windy breeze breezy gale gusty blustery windswept",
     "clear": "sunny clear",
 }.items():
     for _w in _words.split():
@@ -107,6 +108,7 @@ BIGRAMS = {("new", "york"): "manhattan", ("hong", "kong"): "hong-kong", ("treasu
            ("sea", "lion"): "sea-lion", ("polar", "bear"): "polar-bear", ("guinea", "pig"): "guinea-pig",
            ("race", "car"): "race-car", ("teddy", "bear"): "teddy-bear", ("lightning", "bolt"): "lightning-bolt",
            ("magic", "missile"): "magic-missile", ("health", "bar"): "healthbar", ("ice", "spell"): "ice-spell",
+           ("veiled", "hat"): "veil", ("music", "notes"): "music-notes", ("musical", "notes"): "music-notes",
            **SETTING_BIGRAMS}
 #: material and shape words: they describe the next thing (variant flags and, with no colour
 #: given, its colour): "a wooden door", "a round shield", "a mossy stone gate"
@@ -136,7 +138,18 @@ ACCESSORIES: dict[str, dict[str, Any]] = {
     "fedora": {"hat": "fedora"}, "crown": {"hat": "crown"}, "helmet": {"hat": "helmet"}, "cap": {"hat": "cap"},
     "eyepatch": {"patch": True}, "badge": {"badge": True}, "labcoat": {"labcoat": True}, "apron": {"uniform": (240, 240, 236)},
     "raincoat": {"coat": (236, 196, 60)}, "jacket": {"coat": (70, 90, 140)}, "goggles": {"glasses": True},
+    "veil": {"hat": "veil"}, "smock": {"uniform": (240, 238, 228)},
 }
+#: pronouns: they say whether the person before them is drawn as a woman or a man ("a pilot
+#: fixing her plane"), unless the noun itself says so ("a king", "a girl")
+PRONOUN_SEX = {"her": "f", "she": "f", "herself": "f", "hers": "f", "his": "m", "he": "m", "him": "m", "himself": "m"}
+#: person words whose sex is their own, not a default of the trade (a pronoun does not change it)
+SEXED_WORDS = {"man", "woman", "boy", "girl", "lady", "gentleman", "guy", "king", "queen", "prince", "princess", "grandpa",
+               "grandma", "cowboy", "cowgirl", "nun", "witch", "wizard", "businessman", "businesswoman", "heroine",
+               "fisherman", "policeman", "mother", "father", "sister", "brother", "son", "daughter", "aunt", "uncle",
+               "grandmother", "grandfather", "granddaughter", "grandson", "mom", "dad", "mum", "wife", "husband"}
+#: words that only describe a picture's cue, never a thing in it ("music notes floating in the air")
+CUE_WORDS = {"music-notes", "tiptoe", "air", "splashing", "steaming"}
 EXTRA_WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     "dead-tree": ("tree", {"dead": True}), "christmas-tree": ("pine", {"lights": True}),
     "pirate-ship": ("boat", {"pirate": True}), "cherry-tree": ("tree", {"blossom": True}),
@@ -271,7 +284,10 @@ POSES = {**{v: "jump" for v in ["jump", "leap", "hop", "bounce", "spring", "vaul
          **{v: "run" for v in ["run", "race", "chase", "flee", "rush", "dash", "sprint", "hurry", "gallop", "charge"]},
          **{v: "dance" for v in ["dance", "spin", "twirl", "twist", "waltz"]},
          **{v: "fight" for v in ["fight", "attack", "battle", "duel", "punch", "kick", "strike", "swing", "wrestle"]},
-         **{v: "sit" for v in ["sit", "kneel", "crouch", "rest"]}}
+         **{v: "sit" for v in ["sit", "kneel", "crouch", "rest"]},
+         # a deed with a drawn cue (render.py): notes and an open mouth, waves, a steaming pot, a brush
+         "sing": "sing", "hum": "sing", "chirp": "sing", "swim": "swim", "paddle": "swim", "cook": "cook",
+         "stir": "cook", "paint": "paint"}
 #: framing words -> framing
 FRAMINGS = {"wide": "wide", "establishing": "wide", "long-shot": "wide", "medium": "medium", "close-up": "close",
             "closeup": "close", "close": "close"}
@@ -366,6 +382,7 @@ def parse_prompt(text: str) -> PromptInfo:
         phrase = []
         phrase_prev = []
 
+    setting_said = False  # the setting came from a place phrase ("on a windy hill")
     paren_owner: Subject | None = None  # the subject a bracket describes: "two knights (each a knight with ...)"
     for idx, raw in enumerate(merged):
         if raw in ("((", "))"):
@@ -385,6 +402,17 @@ def parse_prompt(text: str) -> PromptInfo:
             pending_age = {}
             pending_count = 1
             place = False
+            continue
+        if raw in PRONOUN_SEX:
+            # "a pilot fixing her plane": the person before it is a woman (a trade's default gives way)
+            person = next((x for x in reversed(info.subjects) if x.archetype == "person" and not x.backdrop), None)
+            if person is not None and singular(person.word) not in SEXED_WORDS and not person.variant.get("sex_said"):
+                person.variant["sex"] = PRONOUN_SEX[raw]
+                person.variant["sex_said"] = True
+                if PRONOUN_SEX[raw] == "f":
+                    person.variant.pop("beard", None)
+            continue
+        if raw in CUE_WORDS:
             continue
         if raw in AIRBORNE and last_subject is not None and not last_subject.backdrop:
             last_subject.airborne = True  # "a cat with white paws floats high above the rooftops"
@@ -509,9 +537,12 @@ def parse_prompt(text: str) -> PromptInfo:
                 if "snow" not in info.weather:
                     info.weather.append("snow")
                 info.targets.setdefault("ground", "white")
-            if info.setting is None or new != "sky":
+            if (info.setting is None or new != "sky") and (place or not setting_said):
+                # a place word outside a place phrase ("garden gloves") does not move a story
+                # that a place phrase ("on the hill") has set
                 info.setting = new
                 info.setting_word = w
+                setting_said = setting_said or place
             if pending_colours:
                 info.targets.setdefault("ground" if SETTINGS[w] not in ("sky", "space", "underwater") else "sky", pending_colours[-1])
             pending_colours = []

@@ -68,6 +68,8 @@ def draw_subject(sub: Subject, size: int, look: Look, rng: np.random.Generator, 
     else:
         p = Painter((size, size), mode=look.mode, line=look.part_line, ink=INK)
         variant = dict(sub.variant)
+        if sub.pose:
+            variant["pose"] = sub.pose
         if sub.colour:
             variant["explicit"] = True
         if night:
@@ -347,6 +349,11 @@ def compose(info: PromptInfo, width: int, height: int, seed: int, style: str, tr
             sd.ellipse([cx - rw, ground_y - rh, cx + rw, ground_y + rh], fill=(10, 10, 20, int(80 * far)))
             canvas.alpha_composite(sh)
         canvas.alpha_composite(img, dest=(cx - img.width // 2, bottom - img.height))
+        if s.pose in CUES:
+            bb = img.getchannel("A").getbbox()
+            if bb:
+                box = [cx - img.width // 2 + bb[0], bottom - img.height + bb[1], bb[2] - bb[0], bb[3] - bb[1]]
+                _cue(canvas, s.pose, box, sarch.kind if sarch else "thing", s.archetype, rngs[i])
         if placed is not None:
             bb = img.getchannel("A").getbbox()
             if bb:
@@ -387,6 +394,61 @@ def _posed(img: Image.Image, pose: str | None, i: int) -> tuple[Image.Image, flo
     out = Image.new("RGBA", (max(img.width, crop.width), max(img.height, crop.height)), (0, 0, 0, 0))
     out.alpha_composite(crop, dest=((out.width - crop.width) // 2, out.height - crop.height))
     return out, {"jump": 0.22}.get(pose, 0.0)
+
+
+#: what a deed adds around the one who does it: notes for a song, waves for a swim, a steaming
+#: pot for cooking, a brush and splashes for painting
+CUES = {"sing", "swim", "cook", "paint", "dance"}
+
+
+def _cue(canvas: Image.Image, pose: str, box: list[int], kind: str, archetype: str | None, rng: np.random.Generator) -> None:
+    """Draw the cue of `pose` around a placed subject (`box` = [x, y, w, h] in canvas pixels)."""
+    x, y, bw, bh = box
+    W, H = canvas.size
+    p = Painter((W, H), mode="none", line=0)
+    u = 1.0 / math.sqrt(W * H)  # one pixel as a line width in the painter's units
+    fx, fy = 1.0 / W, 1.0 / H
+    ink = (34, 28, 40)
+    if pose == "sing":
+        # beside the head: the top of an upright figure, the upper front (right) of an animal
+        hx, hy = (x + bw * 0.8, y + bh * 0.12) if kind == "character" else (x + bw * 0.9, y + bh * 0.2)
+        r = max(4.0, bh * 0.045, H * 0.011)
+        for k in range(3):
+            nx = min(W - 3 * r, hx + r * (1.5 + 2.6 * k))
+            ny = max(3 * r, hy + r * (1.0 - 1.9 * k) + float(rng.uniform(-0.4, 0.4)) * r)
+            p.ellipse(nx * fx, ny * fy, r * fx, r * 0.75 * fy, ink, shade_mode="none", outline=False)
+            p.line([((nx + r * 0.9) * fx, ny * fy), ((nx + r * 0.9) * fx, (ny - r * 3.2) * fy)], ink, r * 0.35 * u)
+            p.line([((nx + r * 0.9) * fx, (ny - r * 3.2) * fy), ((nx + r * 2.0) * fx, (ny - r * 2.4) * fy)], ink, r * 0.35 * u)
+    elif pose == "swim":
+        base = y + bh * 0.75
+        for k in range(3):
+            yy = base + k * bh * 0.08
+            pts = [((x - bw * 0.15 + j * bw * 0.065) * fx, (yy + math.sin(j * 1.3 + k) * bh * 0.02) * fy) for j in range(22)]
+            p.line(pts, (230, 244, 255), max(2.0, bh * 0.018) * u, alpha=0.85)
+    elif pose == "cook":
+        cxp, cyp, r = x + bw * 0.85, y + bh * 0.62, bw * 0.18
+        p.shape([((cxp - r) * fx, cyp * fy), ((cxp + r) * fx, cyp * fy), ((cxp + r * 0.8) * fx, (cyp + r * 1.1) * fy),
+                 ((cxp - r * 0.8) * fx, (cyp + r * 1.1) * fy)], (70, 72, 80), shade_mode="none", outline=False)
+        for k in range(3):
+            sx = cxp + (k - 1) * r * 0.6
+            pts = [((sx + math.sin(j * 0.9 + k) * r * 0.2) * fx, (cyp - j * r * 0.25) * fy) for j in range(9)]
+            p.line(pts, (236, 236, 240), max(2.0, r * 0.12) * u, alpha=0.7)
+    elif pose == "paint":
+        hx, hy = x + bw * 0.92, y + bh * 0.5
+        p.line([(hx * fx, hy * fy), ((hx + bw * 0.2) * fx, (hy - bh * 0.18) * fy)], (150, 100, 50), max(2.0, bw * 0.03) * u)
+        cols = [(220, 60, 60), (60, 120, 220), (240, 200, 40)]
+        p.ellipse((hx + bw * 0.2) * fx, (hy - bh * 0.18) * fy, bw * 0.03 * fx, bw * 0.03 * fy, cols[0], shade_mode="none", outline=False)
+        for k in range(5):
+            sx, sy = hx + bw * float(rng.uniform(0.05, 0.35)), hy - bh * float(rng.uniform(-0.1, 0.3))
+            rr = bw * float(rng.uniform(0.015, 0.03))
+            p.ellipse(sx * fx, sy * fy, rr * fx, rr * fy, cols[k % 3], shade_mode="none", outline=False, alpha=0.9)
+    elif pose == "dance":
+        for k in range(2):
+            cxm = x + (bw * -0.1 if k == 0 else bw * 1.1)
+            pts = [((cxm + math.cos(a) * bw * 0.12) * fx, (y + bh * 0.5 + math.sin(a) * bh * 0.2) * fy)
+                   for a in np.linspace(-1.2, 1.2, 12) * (1 if k else -1) + (0 if k else math.pi)]
+            p.line(pts, (250, 250, 250), max(2.0, bw * 0.02) * u, alpha=0.8)
+    canvas.alpha_composite(p.img)
 
 
 def _spread(n: int, rng: np.random.Generator) -> list[float]:

@@ -173,15 +173,31 @@ def _celestial(p: Painter, rng: np.random.Generator, spec: SceneSpec, horizon: f
         p.shape(ellipse_pts(sx, sy, r, r * aspect), col, shade_mode="none", outline=False)
 
 
+#: how far trees lean in the wind (degrees, clockwise: the wind blows from the left)
+WIND_LEAN = 9.0
+
+
 def _trees_row(p: Painter, rng: np.random.Generator, y: float, h: float, aspect: float, count: int, kinds: list[str],
-               colors: Colors, variant: dict[str, Any] | None = None, xs: list[float] | None = None) -> None:
+               colors: Colors, variant: dict[str, Any] | None = None, xs: list[float] | None = None, lean: float = 0.0) -> None:
     xs = xs if xs is not None else sorted(rng.uniform(-0.05, 1.05, count).tolist())
     for x in xs:
         kind = kinds[int(rng.integers(len(kinds)))]
         hh = h * rng.uniform(0.75, 1.15)
         ww = hh / aspect
-        with p.region(x - ww / 2, y - hh, x + ww / 2, y + hh * 0.03):
+        # leaning about the centre moves the foot back: shift it so the trunk stays planted
+        dx = math.sin(math.radians(lean)) * hh * 0.5 / aspect
+        with p.region(x - ww / 2 + dx, y - hh, x + ww / 2 + dx, y + hh * 0.03, angle=lean):
             ARCHETYPES[kind].draw(p, colors, rng, dict(variant or {}))
+
+
+def _wind_grass(p: Painter, rng: np.random.Generator, horizon: float, colour: RGB, count: int) -> None:
+    """Tufts of grass bent over by the wind (to the right)."""
+    for _ in range(count):
+        x, y = float(rng.uniform(-0.02, 1.02)), float(rng.uniform(horizon + 0.04, 1.0))
+        ln = 0.02 + 0.06 * (y - horizon)
+        for k in range(3):
+            bx = x + k * 0.004
+            p.line([(bx, y), (bx + ln * 0.35, y - ln * 0.7), (bx + ln * 0.9, y - ln * 0.85)], colour, 0.0025 + 0.003 * (y - horizon))
 
 
 def _haze(layer: Image.Image, colour: RGB, amount: float) -> Image.Image:
@@ -259,6 +275,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
             _clouds(sky, rng, spec, min(horizon, 1.0), aspect, n_clouds if spec.time != "night" else n_clouds // 2)
     img.alpha_composite(sky.img)
 
+    lean = WIND_LEAN if "wind" in spec.weather else 0.0
     far = layer()
     mid = layer("cel" if look_mode != "none" else "none", line * 0.6)
     near = layer("cel" if look_mode != "none" else "none", line)
@@ -330,16 +347,16 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
         _ridge(far, rng, horizon, 0.14, dark_leaf, freq=9.0)
         kinds = ["pine", "tree"] if setting == "forest" else ["tree"]
         var = {"dead": True} if setting == "swamp" or "dark" in spec.moods else {}
-        _trees_row(mid, rng, horizon + 0.02, 0.3, aspect, int(10 * max(0.5, spec.detail)), kinds, base_colors, var)
-        _trees_row(near, rng, 1.02, 0.95, aspect, 0, ["pine" if setting == "forest" else "tree"], base_colors, var, xs=[-0.06, 1.06])
+        _trees_row(mid, rng, horizon + 0.02, 0.3, aspect, int(10 * max(0.5, spec.detail)), kinds, base_colors, var, lean=lean)
+        _trees_row(near, rng, 1.02, 0.95, aspect, 0, ["pine" if setting == "forest" else "tree"], base_colors, var, xs=[-0.06, 1.06], lean=lean * 0.5)
     if setting == "mountains":
-        _trees_row(mid, rng, horizon + 0.02, 0.14, aspect, int(14 * max(0.5, spec.detail)), ["pine"], base_colors)
+        _trees_row(mid, rng, horizon + 0.02, 0.14, aspect, int(14 * max(0.5, spec.detail)), ["pine"], base_colors, lean=lean)
     if setting == "snow":
-        _trees_row(mid, rng, horizon + 0.02, 0.22, aspect, int(8 * max(0.5, spec.detail)), ["pine"], base_colors, {"snow": True})
+        _trees_row(mid, rng, horizon + 0.02, 0.22, aspect, int(8 * max(0.5, spec.detail)), ["pine"], base_colors, {"snow": True}, lean=lean)
     if setting == "field":
         n_trees = int(rng.integers(0, 4))
         xs = sorted(rng.choice([0.06, 0.16, 0.28, 0.72, 0.84, 0.94], size=n_trees, replace=False).tolist()) if n_trees else []
-        _trees_row(mid, rng, horizon + 0.03, 0.24, aspect, 0, ["tree", "tree", "pine"], base_colors, xs=xs)
+        _trees_row(mid, rng, horizon + 0.03, 0.24, aspect, 0, ["tree", "tree", "pine"], base_colors, xs=xs, lean=lean)
         if rng.random() < 0.45:
             fy = horizon + rng.uniform(0.06, 0.12)
             for i in range(9):
@@ -360,7 +377,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
         if night:
             vcols.stone = shade(vcols.stone, 0.6)
         _trees_row(mid, rng, horizon + 0.03, 0.22, aspect, 0, ["house"], vcols, variant_night, xs=xs)
-        _trees_row(mid, rng, horizon + 0.04, 0.2, aspect, 3, ["tree"], base_colors)
+        _trees_row(mid, rng, horizon + 0.04, 0.2, aspect, 3, ["tree"], base_colors, lean=lean)
     if setting == "desert" and key == "desert":
         _trees_row(mid, rng, horizon + 0.08, 0.16, aspect, 3, ["cactus"], base_colors)
     if setting == "graveyard":
@@ -445,6 +462,8 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
         haze = water
     if setting == "sky":
         _clouds(far, rng, spec, 0.95, aspect, 6)
+    if lean and setting not in ("cave", "interior", "underwater", "space", "sky", "city"):
+        _wind_grass(near, rng, min(horizon, 1.0), shade(ground_col, 0.8), int(60 * max(0.4, spec.detail)))
     places.paint_features(key, (far, mid, near), rng, prng, horizon=horizon, aspect=aspect, night=night,
                           weather=spec.weather, detail=spec.detail, water=sea_top, colors=base_colors)
 
@@ -460,7 +479,7 @@ def render_background(size: tuple[int, int], spec: SceneSpec, rng: np.random.Gen
 
 
 def weather_overlay(img: Image.Image, spec: SceneSpec, rng: np.random.Generator) -> Image.Image:
-    """Rain, storm, snow and fog over a finished scene."""
+    """Rain, storm, snow, fog and wind over a finished scene."""
     if not spec.weather:
         return img
     w, h = img.size
@@ -491,6 +510,25 @@ def weather_overlay(img: Image.Image, spec: SceneSpec, rng: np.random.Generator)
             pts.append((x, y))
         over.glow(pts[len(pts) // 2][0], pts[len(pts) // 2][1], 0.3, (200, 210, 255), 0.35)
         over.line(pts, (250, 250, 255), 0.006)
+    if "wind" in spec.weather and places.BASE.get(spec.setting, spec.setting) not in ("interior", "cave", "underwater"):
+        # gusts: long curling streaks and leaves blown from left to right
+        for _ in range(7):
+            x0, y0 = float(rng.uniform(-0.2, 0.7)), float(rng.uniform(0.08, 0.8))
+            ln, amp = float(rng.uniform(0.25, 0.45)), float(rng.uniform(0.01, 0.025))
+            pts = [(x0 + ln * t, y0 + amp * math.sin(t * 2 * math.pi * 1.2) * aspect) for t in np.linspace(0, 1, 28)]
+            # a curl at the end of some gusts
+            if rng.random() < 0.5:
+                cx, cy, r = pts[-1][0], pts[-1][1] - 0.025 * aspect, 0.025
+                pts += [(cx + r * math.sin(a), cy + r * math.cos(a) * aspect) for a in np.linspace(0, 1.6 * math.pi, 14)]
+            over.line(pts, (250, 252, 255), 0.0035, alpha=0.75)
+        leaf_cols = [(120, 170, 60), (214, 150, 50), (190, 90, 40)]
+        for k in range(14):
+            x, y = float(rng.uniform(0, 1)), float(rng.uniform(0.1, 0.85))
+            r = float(rng.uniform(0.006, 0.011))
+            a0 = float(rng.uniform(0, math.pi))
+            pts = [(x + r * 1.6 * math.cos(a) * math.cos(a0) - r * 0.7 * math.sin(a) * math.sin(a0),
+                    y + (r * 1.6 * math.cos(a) * math.sin(a0) + r * 0.7 * math.sin(a) * math.cos(a0)) * aspect) for a in np.linspace(0, 2 * math.pi, 12)]
+            over.shape(pts, leaf_cols[k % 3], shade_mode="none", outline=False, alpha=0.95)
     if "snow" in spec.weather or spec.setting == "snow":
         for _ in range(int(110 * (w * h) / (512 * 512)) + 20):
             x, y, r = float(rng.uniform(0, 1)), float(rng.uniform(0, 1)), float(rng.uniform(0.0018, 0.0045))
