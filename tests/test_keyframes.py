@@ -63,7 +63,10 @@ def synth(tmp_path_factory) -> Path:
     graph = (
         f"testsrc2=s=320x180:r={FPS}:d=2[a];"
         f"smptehdbars=s=320x180:r={FPS}:d=2,hue=H=t*0.4[b];"
-        f"gradients=s=320x180:r={FPS}:d=2:speed=0.03:seed=5:c0=#203060:c1=#f0c040:nb_colors=3,drawgrid=w=40:h=40:t=2:c=white@0.6[c];"
+        # a slow Mandelbrot zoom under a grid (ffmpeg's `gradients` source is random on every run,
+        # whatever its seed, which made this clip, and once its cuts, differ between runs)
+        f"mandelbrot=s=320x180:r={FPS}:start_scale=2.5,trim=duration=2,setpts=PTS-STARTPTS,hue=H=1.2,"
+        "drawgrid=w=40:h=40:t=2:c=white@0.6[c];"
         "[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]"
     )
     run_ffmpeg("-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-g", "50", "-bf", "3",
