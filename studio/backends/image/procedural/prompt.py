@@ -39,7 +39,7 @@ for _key, _words in {
     "fog": "fog foggy mist misty haze hazy smoke smoky",
     "clouds": "cloudy overcast",
     "wind": "wind windy breeze breezy gale gusty blustery windswept",
-    "clear": "sunny clear",
+    "clear": "sunny clear sunshine",
 }.items():
     for _w in _words.split():
         WEATHER[_w] = _key
@@ -109,6 +109,7 @@ BIGRAMS = {("new", "york"): "manhattan", ("hong", "kong"): "hong-kong", ("treasu
            ("race", "car"): "race-car", ("teddy", "bear"): "teddy-bear", ("lightning", "bolt"): "lightning-bolt",
            ("magic", "missile"): "magic-missile", ("health", "bar"): "healthbar", ("ice", "spell"): "ice-spell",
            ("veiled", "hat"): "veil", ("music", "notes"): "music-notes", ("musical", "notes"): "music-notes",
+           ("bow", "tie"): "bow-tie",
            **SETTING_BIGRAMS}
 #: material and shape words: they describe the next thing (variant flags and, with no colour
 #: given, its colour): "a wooden door", "a round shield", "a mossy stone gate"
@@ -149,7 +150,7 @@ SEXED_WORDS = {"man", "woman", "boy", "girl", "lady", "gentleman", "guy", "king"
                "fisherman", "policeman", "mother", "father", "sister", "brother", "son", "daughter", "aunt", "uncle",
                "grandmother", "grandfather", "granddaughter", "grandson", "mom", "dad", "mum", "wife", "husband"}
 #: words that only describe a picture's cue, never a thing in it ("music notes floating in the air")
-CUE_WORDS = {"music-notes", "tiptoe", "air", "splashing", "steaming"}
+CUE_WORDS = {"music-notes", "tiptoe", "air", "splashing", "steaming", "bow-tie"}
 EXTRA_WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     "dead-tree": ("tree", {"dead": True}), "christmas-tree": ("pine", {"lights": True}),
     "pirate-ship": ("boat", {"pirate": True}), "cherry-tree": ("tree", {"blossom": True}),
