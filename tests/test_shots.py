@@ -152,3 +152,60 @@ def test_an_explosion_that_fades_back_to_the_picture_is_not_a_transition():
         m = (np.clip(1.2 - dist / r, 0, 1) * alpha)[..., None]
         frames[30 + j] = (frames[30 + j] * (1 - m) + fire * m).astype(np.uint8)
     assert detect(frames + shot(23, 40)) == pytest.approx([90 / FPS])
+
+
+def test_a_cut_to_a_picture_with_a_flat_centre_is_found_and_a_dimmed_picture_is_not_a_cut():
+    # a flat centre (a wall, the sky) has no structure to correlate: the previous frame's centre
+    # is looked for in it instead. A cut to a flat wall with a door at its edge is found; the
+    # same picture dimmed (its centre's contrast falls under the flat limit) is still the same
+    a = shot(27, 40)
+    wall = np.empty((H, W, 3), np.uint8)
+    wall[:] = a[-1].mean(axis=(0, 1)).astype(np.uint8)  # as bright as the shot before: no jump in brightness
+    wall[:, :24] = scene(28)[:H, :24]
+    assert detect(a + [wall] * 40) == pytest.approx([40 / FPS])
+    lit = scene(29)[:H, :W].astype(np.float32)
+    centre = (slice(15, 75), slice(25, 135))
+    lit[centre] = lit[centre].mean(axis=(0, 1)) + 0.15 * (lit[centre] - lit[centre].mean(axis=(0, 1)))
+    dim = (lit * 0.25).astype(np.uint8)
+    assert detect([lit.astype(np.uint8)] * 40 + [dim] * 40) == []
+
+
+def test_one_spike_next_to_a_cut_does_not_hide_it_and_motion_that_ramps_up_is_no_cut():
+    # scores as the detector keeps them: a weak cut (two similar pictures) at frame 10 of a pan
+    # with one frame beyond the search range two frames before it (a non-reference frame
+    # skipped): one spike does not make the shot busy. A hand swept across the lens ramps up
+    # and down with the frames next to it: no cut
+    from studio.backends.video.cutdetect import CutParams, cut_reason
+
+    times = [k / FPS for k in range(20)]
+    score = [0.08] * 20
+    score[8], score[10] = 0.8, 0.64
+    ds = [min(1.0, s) for s in score]
+    changed = [1.0] * 20
+
+    def no_grey(k):
+        return None
+
+    assert cut_reason(10, times, score, ds, no_grey, CutParams(), changed) == ""
+    score = [0.08] * 20
+    score[9], score[10], score[11] = 0.3, 0.64, 0.36
+    assert cut_reason(10, times, score, score, no_grey, CutParams(), changed) == "context"
+
+
+def test_a_pan_whose_frames_jump_beyond_the_search_range_three_times_in_a_row_is_not_a_cut():
+    # 10 px a frame; frames skipped (a slow decoder) so that three analysed frames in a row moved
+    # 40 px, beyond the search range: the pan's speed on the steady frames either side predicts them
+    from studio.backends.video.cutdetect import moved_too_far
+
+    cv = scene(30)
+    keep = list(range(0, 30)) + [34, 38, 42] + list(range(43, 70))
+    det = FusedCutDetector()
+    cuts: list[float] = []
+    greys = {}
+    for n, k in enumerate(keep):
+        x = 40 + 10 * k
+        cuts += det.push(k, k / FPS, cv[200: 200 + H, x: x + W].copy())
+        greys[n] = det._ring[-1][1]
+    # the middle one of the three: both frames next to it went beyond the range as well
+    assert moved_too_far(31, det.times, det.ds, det.shift, greys.get)
+    assert cuts + det.finish() == []

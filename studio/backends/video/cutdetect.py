@@ -9,18 +9,24 @@ Per analysed frame (a 64x36 grey copy and a 64-bin colour histogram of the small
   frame, over shifts of up to a fifth of the width and height (OpenCV's matchTemplate). A pan, a tilt
   or a slow zoom moves the picture but keeps its structure, so `ds` stays low; the correlation is
   also blind to a change of brightness or contrast (a light switched on, a flash that brightens
-  the picture), so those stay low as well. A cut replaces the structure: `ds` jumps.
+  the picture), so those stay low as well. A cut replaces the structure: `ds` jumps. When this
+  frame's centre is flat (a wall, the sky, a dimmed room) but the previous frame's is not, the
+  previous frame's centre is looked for in this frame instead: its structure either is still
+  there (a pan onto the wall, the light going down) or is gone (a cut to the wall).
 - `dh`: half the L1 distance of the colour histograms (0..1): catches a cut between two shots of
   the same layout but different colours.
 - `changed`: the share of the aligned picture (4 x 4 blocks) whose grey level changed.
 
 Hard cuts. A frame is a cut when its fused score `ds + hist_weight * dh` is at least `min_score`
 (`ds` alone at least `min_ds`: a colour change alone is lighting), at least `min_changed` of the
-picture changed, the score is `ratio` times the mean score of the `context` frames before and
-after it or `margin` above it (fast motion raises every frame's score alike, a cut only its own),
-it is the local maximum, and it is not explained by camera motion (the neighbours move steadily
-and at their speed this frame moved beyond the search range: compared at the predicted place the
-two pictures still match). Then the flash test: the picture before the spike (skipping frames
+picture changed, the score is `ratio` times its context or `margin` above it, it is the local
+maximum, and it is not explained by camera motion (the nearest frames either side that moved
+within the search range move steadily, and at their speed this frame moved beyond it: compared at
+the predicted place the two pictures still match). The context is the larger of the mean score
+of the `context` frames on either side without that side's highest one (fast motion raises every
+frame's score alike, a cut only its own; one spike, such as a frame that moved beyond the search
+range or another cut, does not make a shot busy) and the lower score of the two frames next to
+it (motion blur ramps up and down with its neighbours, a cut is sudden). Then the flash test: the picture before the spike (skipping frames
 that are part of it, such as a white flash) is looked for in the frames up to `return_look`
 seconds after it; if it comes back, with the same structure (correlation >= `return_ncc`) and the
 same colours (histogram distance <= `return_hist`), the spike was a flash, an explosion or
@@ -138,16 +144,23 @@ def pair_scores(prev_g: np.ndarray, prev_h: np.ndarray, g: np.ndarray, h: np.nda
 
     dh = 0.5 * float(np.abs(h - prev_h).sum())
     tpl = g[MY: GH - MY, MX: GW - MX]
-    if float(tpl.std()) < FLAT_STD or float(prev_g.std()) < FLAT_STD:
+    img, sign = prev_g, 1
+    if float(tpl.std()) < FLAT_STD:
+        # this frame's centre is flat (a wall, the sky, a dim room): look for the previous
+        # frame's centre in this frame instead, where it has structure
+        ptpl = prev_g[MY: GH - MY, MX: GW - MX]
+        if float(ptpl.std()) >= FLAT_STD and float(g.std()) >= FLAT_STD:
+            tpl, img, sign = ptpl, g, -1
+    if float(tpl.std()) < FLAT_STD or float(img.std()) < FLAT_STD:
         return min(1.0, abs(float(g.mean()) - float(prev_g.mean())) / 50.0), dh, 1.0, (0, 0)
-    r = cv2.matchTemplate(prev_g, tpl, cv2.TM_CCOEFF_NORMED)
+    r = cv2.matchTemplate(img, tpl, cv2.TM_CCOEFF_NORMED)
     _, best, _, (x, y) = cv2.minMaxLoc(r)
     ds = 1.0 - max(0.0, float(best))
-    region = prev_g[y: y + tpl.shape[0], x: x + tpl.shape[1]]
+    region = img[y: y + tpl.shape[0], x: x + tpl.shape[1]]
     d = np.abs(tpl - region)
     bh, bw = d.shape[0] // 4, d.shape[1] // 4
     blocks = d[: 4 * bh, : 4 * bw].reshape(4, bh, 4, bw).mean(axis=(1, 3))
-    return ds, dh, float((blocks > BLOCK_CHANGE).mean()), (MX - x, MY - y)
+    return ds, dh, float((blocks > BLOCK_CHANGE).mean()), (sign * (MX - x), sign * (MY - y))
 
 
 class FusedCutDetector(FrameDetector):
@@ -382,10 +395,14 @@ def moved_too_far(i: int, times, ds, shift, grey) -> bool:
     if shift is None:
         return False
     vel = []
-    for j in (i - 1, i + 1):
-        if 1 <= j < len(ds) and ds[j] < 0.3 and times[j] > times[j - 1]:
-            dt = times[j] - times[j - 1]
-            vel.append((shift[j][0] / dt, shift[j][1] / dt))
+    for step in (-1, 1):
+        # the nearest frame on this side whose own move was within the search range (in a fast
+        # pan, the frames next to this one may have gone beyond it too)
+        for j in range(i + step, i + 4 * step, step):
+            if 1 <= j < len(ds) and ds[j] < 0.3 and times[j] > times[j - 1]:
+                dt = times[j] - times[j - 1]
+                vel.append((shift[j][0] / dt, shift[j][1] / dt))
+                break
     if not vel or times[i] <= times[i - 1]:
         return False
     dt = times[i] - times[i - 1]
@@ -413,6 +430,17 @@ def moved_too_far(i: int, times, ds, shift, grey) -> bool:
     return best >= 0.6
 
 
+def _busy(scores) -> float:
+    """How busy one side of a frame is: the mean score of its frames without the highest one
+    (fast motion raises every frame's score; one spike, such as a frame further from the one
+    before it, or a camera move beyond the search range, does not make a shot busy)."""
+    if len(scores) == 0:
+        return 0.0
+    if len(scores) < 3:
+        return float(np.mean(scores))
+    return (float(np.sum(scores)) - float(np.max(scores))) / (len(scores) - 1)
+
+
 def is_cut(i: int, times, score, ds, grey, p: CutParams, changed=None, shift=None, hist=None) -> bool:
     """The decision for frame i (see the module docstring); `grey(k)` gives frame k's grey copy,
     `hist(k)` its colour histogram."""
@@ -433,7 +461,10 @@ def cut_reason(i: int, times, score, ds, grey, p: CutParams, changed=None, shift
         return "changed"  # only part of the picture changed: something moved or turned in the shot
     left = score[max(1, i - p.context): i]
     right = score[i + 1: min(n, i + 1 + p.context)]
-    ctx = max(float(np.mean(left)) if len(left) else 0.0, float(np.mean(right)) if len(right) else 0.0)
+    # ... and its motion ramps up and down with the frames next to it, where a cut is sudden: the
+    # quieter of the two next to it counts as context too
+    nxt = min(score[i - 1], score[i + 1]) if i + 1 < n else score[i - 1]
+    ctx = max(_busy(left), _busy(right), nxt)
     if s < p.ratio * max(ctx, 0.02) and s - ctx < p.margin:
         return "context"  # not well above its neighbours (a cut into a busy shot is: by `margin`)
     # a local maximum: one cut per spike
