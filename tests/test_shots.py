@@ -209,3 +209,36 @@ def test_a_pan_whose_frames_jump_beyond_the_search_range_three_times_in_a_row_is
     # the middle one of the three: both frames next to it went beyond the range as well
     assert moved_too_far(31, det.times, det.ds, det.shift, greys.get)
     assert cuts + det.finish() == []
+
+
+def test_a_glow_that_fades_back_to_the_picture_is_not_a_short_shot():
+    # an explosion's flash covers the picture, then its glow tints the whole picture and fades:
+    # the structure is steady while the glow fades, as in a short shot of its own, but a short
+    # shot keeps its colours, and these drift back to the old picture's
+    frames = shot(31, 80)
+    yy, xx = np.mgrid[0:H, 0:W]
+    ball = (np.hypot(xx - W / 2, yy - H / 2) < 0.45 * W)[..., None]
+    fire = np.array([30, 160, 255], np.float32)
+    frames[30] = np.where(ball, fire, frames[30]).astype(np.uint8)
+    for j in range(1, 22):
+        a = 1 - j / 22
+        frames[30 + j] = (frames[30 + j] * (1 - a) + fire * a).astype(np.uint8)
+    assert detect(frames + shot(32, 40)) == pytest.approx([80 / FPS])
+
+
+def test_a_picture_that_follows_the_one_before_through_one_brightness_curve_is_relit_not_cut():
+    # a light switched on burns the bright parts out to white: the correlation falls, but one
+    # brightness curve still takes the frame before to this one; a new picture follows none
+    from studio.backends.video.cutdetect import CutParams, cut_reason, grey_small, tone_fit
+
+    before = grey_small(shot(38, 1)[0])
+    relit = np.clip((before - np.median(before)) * 6 + 200, 0, 255).astype(np.float32)
+    other = grey_small(shot(39, 1)[0])
+    assert tone_fit(before, relit) >= 0.9
+    assert tone_fit(before, other) < 0.3
+    times = [k / FPS for k in range(12)]
+    score = [0.02] * 12
+    score[6] = 0.8
+    for after, why in ((relit, "relit"), (other, "")):
+        greys = {k: before if k < 6 else after for k in range(12)}
+        assert cut_reason(6, times, score, score, greys.get, CutParams(), [1.0] * 12, [(0, 0)] * 12) == why

@@ -26,11 +26,17 @@ the predicted place the two pictures still match). The context is the larger of 
 of the `context` frames on either side without that side's highest one (fast motion raises every
 frame's score alike, a cut only its own; one spike, such as a frame that moved beyond the search
 range or another cut, does not make a shot busy) and the lower score of the two frames next to
-it (motion blur ramps up and down with its neighbours, a cut is sudden). Then the flash test: the picture before the spike (skipping frames
+it (motion blur ramps up and down with its neighbours, a cut is sudden). A frame that follows the
+one before through one brightness curve (`tone_fit`: at least `relit` of its variance is the mean
+over each grey level of the frame before, over the aligned pictures) is the same picture relit: a
+light switched on that burns the bright parts out to white loses their texture, which the
+correlation counts as a change, but keeps the order of the grey levels. Then the flash test: the picture before the spike (skipping frames
 that are part of it, such as a white flash) is looked for in the frames up to `return_look`
 seconds after it; if it comes back, with the same structure (correlation >= `return_ncc`) and the
 same colours (histogram distance <= `return_hist`), the spike was a flash, an explosion or
-something passing the lens, not a cut, unless the middle was a steady shot of its own. The colour
+something passing the lens, not a cut, unless the middle was a steady shot of its own (its
+structure steady and its colours drifting less than `stable_hist` over it: the glow of an
+explosion fading out keeps the structure while its colours go back to the old picture's). The colour
 condition matters: a simple layout (an edge, an oval, a frame of the same real footage) often
 correlates with a later picture of another shot, whose colours rarely match as well. A frame that
 is flat (a blank frame, a full white flash) has no structure to correlate: its `ds` is the change
@@ -94,7 +100,9 @@ class CutParams:
     return_ncc: float = 0.75  # correlation with the frame before the spike that counts as "back"
     return_hist: float = 0.5  # ... with colours this close too (half the L1 histogram distance)
     return_back: float = 0.8  # gradual transitions: how far before one the old picture is looked for
-    stable_short: float = 0.12  # a returning picture after a steady middle this long is a short shot
+    stable_short: float = 0.12
+    stable_hist: float = 0.25  # ... whose colours drift less than this (histogram distance) over it  # a returning picture after a steady middle this long is a short shot
+    relit: float = 0.75  # a frame that follows the one before through one brightness curve this well is relit
     min_ds: float = 0.25  # structure change a cut needs on its own (colour alone is a lighting change)
     min_changed: float = 0.6  # share of the picture (4 x 4 blocks) that a cut must change
     span: float = 0.4  # gradual transitions: compare the pictures this long before and after a frame
@@ -430,6 +438,31 @@ def moved_too_far(i: int, times, ds, shift, grey) -> bool:
     return best >= 0.6
 
 
+def tone_fit(a: np.ndarray, b: np.ndarray, shift: tuple[int, int] = (0, 0), bins: int = 16) -> float:
+    """How well b is one brightness curve applied to a (the correlation ratio: the share of b's
+    variance explained by the mean of b over each of `bins` grey levels of a), over the part the
+    two pictures share once b's content is moved back by `shift`. A light switched on or off, a
+    change of exposure, even with clipped highlights, keeps the order of the grey levels and so
+    a curve; a new picture does not follow one. 0 when b is flat."""
+    ox, oy = int(shift[0]), int(shift[1])
+    xa0, xa1 = max(0, -ox), min(GW, GW - ox)
+    ya0, ya1 = max(0, -oy), min(GH, GH - oy)
+    if xa1 - xa0 < GW // 3 or ya1 - ya0 < GH // 3:
+        return 0.0
+    pa = a[ya0:ya1, xa0:xa1].ravel()
+    pb = b[ya0 + oy: ya1 + oy, xa0 + ox: xa1 + ox].ravel()
+    tot = float(pb.var()) * pb.size
+    if tot < FLAT_STD * FLAT_STD * pb.size:
+        return 0.0
+    lo, hi = float(pa.min()), float(pa.max())
+    idx = np.minimum(((pa - lo) * (bins / max(hi - lo, 1e-3))).astype(np.int32), bins - 1)
+    cnt = np.bincount(idx, minlength=bins)
+    sm = np.bincount(idx, weights=pb, minlength=bins)
+    nz = cnt > 0
+    between = float((sm[nz] ** 2 / cnt[nz]).sum()) - float(pb.sum()) ** 2 / pb.size
+    return between / tot
+
+
 def _busy(scores) -> float:
     """How busy one side of a frame is: the mean score of its frames without the highest one
     (fast motion raises every frame's score; one spike, such as a frame further from the one
@@ -472,6 +505,11 @@ def cut_reason(i: int, times, score, ds, grey, p: CutParams, changed=None, shift
         return "not-max"
     if moved_too_far(i, times, ds, shift, grey):
         return "moved"
+    # the same picture under another light: one brightness curve (clipped highlights included,
+    # which the correlation does not forgive) takes the frame before to this one
+    ga, gb = grey(i - 1), grey(i)
+    if ga is not None and gb is not None and tone_fit(ga, gb, shift[i] if shift is not None else (0, 0)) >= p.relit:
+        return "relit"
     # the flash test: does the picture before the spike come back soon?
     # the picture before the spike: skip back over frames that are part of it (high scores, flat
     # frames such as a white flash), so leaving a flash is judged against what came before it
@@ -495,6 +533,11 @@ def cut_reason(i: int, times, score, ds, grey, p: CutParams, changed=None, shift
                 # back: a flash or an explosion, unless the middle was a steady shot of its own
                 middle = ds[i + 1: j]
                 steady = len(middle) > 0 and float(np.max(middle)) < p.stable_short and times[j] - times[i] >= 0.4
+                if steady and hj is not None:
+                    # a shot of its own keeps its colours too; an explosion or a flash fading
+                    # out keeps the structure while its colours go back to the old picture's
+                    hi, hl = hist(i), hist(j - 1)
+                    steady = hi is None or hl is None or 0.5 * float(np.abs(hi - hl).sum()) <= p.stable_hist
                 return "" if steady else "returns"
         j += 1
     return ""
