@@ -242,3 +242,15 @@ def test_a_picture_that_follows_the_one_before_through_one_brightness_curve_is_r
     for after, why in ((relit, "relit"), (other, "")):
         greys = {k: before if k < 6 else after for k in range(12)}
         assert cut_reason(6, times, score, score, greys.get, CutParams(), [1.0] * 12, [(0, 0)] * 12) == why
+
+
+def test_a_fade_through_black_with_a_hold_too_short_for_a_gap_gives_one_boundary():
+    # out over 10 frames, one frame nearly black (0.04 s, too short to be a blank gap), in over 10:
+    # the contrast dips to nothing, gradually, between two different pictures
+    a, b = shot(40, 40), shot(41, 40)
+    out = [(a[-1] * (1 - k / 10)).astype(np.uint8) for k in range(1, 10)]
+    black = [(a[-1] * 0.02).astype(np.uint8)]
+    into = [(b[0] * (k / 10)).astype(np.uint8) for k in range(1, 10)]
+    cuts = detect(a + out + black + into + b)
+    assert len(cuts) == 1
+    assert 40 / FPS - 0.1 <= cuts[0] <= 59 / FPS + 0.1

@@ -58,6 +58,12 @@ short dissolve is only a clean mix of the frames close to it):
   among the blocks that differ before and after, 20-80% are already replaced (a frame still
   wholly before a wipe matches the unwiped part of the frame after it: that is no progress).
 
+Fades through black whose hold is too short to become a blank gap (`_dip`): the picture's
+contrast (grey std) falls to nothing at a frame, the lowest within `span` either side and a third
+or less of the contrast `span` before and after, gradually (the frames next to it have under half
+the contrast of those `span` away; a white flash is sudden), and the pictures `span` before and
+after differ in structure or colours: one boundary there.
+
 Consecutive such frames form a run; a run of two or more frames gives one boundary, at its middle,
 unless its progress (the weight of the picture after it, or the share of the blocks replaced)
 moved less than `min_progress` over the run (a steadily morphing picture is a mix of its
@@ -66,7 +72,7 @@ before it began (up to `return_back` seconds before its first frame's `span`, sa
 colours as in the flash test): an explosion or a flash fading out is a mix too.
 
 No minimum shot length inside the detector: a short first or last shot is kept when its cut is
-sharp. The pass is streaming: scalars are kept per frame (a few bytes), small frames and their
+sharp. The pass is streaming: scalars are kept per frame (a few bytes: scores, shift, contrast), small frames and their
 histograms only for the last `return_look` seconds and `span` + `return_back` seconds before the
 next undecided frame (or the open run), and each frame is decided once `return_look` seconds of
 frames after it are in. Nothing depends on timing or threads. Defaults were tuned on the train
@@ -185,6 +191,7 @@ class FusedCutDetector(FrameDetector):
         self.ds: list[float] = []
         self.changed: list[float] = []  # share of the picture that changed vs the previous frame
         self.shift: list[tuple[int, int]] = []  # how far the picture moved since the previous frame
+        self.contrast: list[float] = []  # grey spread (std) of the small frame
         self._ring: deque[tuple[int, np.ndarray, np.ndarray]] = deque()  # (index, grey, histogram) of recent frames
         self._prev: tuple[np.ndarray, np.ndarray] | None = None
         self._next = 0  # next index to decide
@@ -205,6 +212,7 @@ class FusedCutDetector(FrameDetector):
         self.changed.append(changed)
         self.shift.append(shift)
         self.score.append(ds + self.p.hist_weight * dh)
+        self.contrast.append(float(g.std()))
         self._ring.append((len(self.times) - 1, g, h))
         out: list[float] = []
         # decide every frame that has RETURN_LOOK seconds (and the context) after it
@@ -253,12 +261,40 @@ class FusedCutDetector(FrameDetector):
             self._last_cut = self.times[i]
             self._run, self._progress = [], []
             return [self.times[i]]
+        if self.times[i] - self._last_cut > 2 * self.p.span and not self._run and self._dip(i):
+            self._last_cut = self.times[i]
+            return [self.times[i]]
         kind = gradual_kind(i, self.times, self._grey, self.p) if self.times[i] - self._last_cut > self.p.span else None
         if kind is not None:
             self._run.append(i)
             self._progress.append(kind[1])
             return []
         return self._close_run()
+
+    def _dip(self, i: int) -> bool:
+        """A fade through black (or white) whose hold is too short to be a blank gap: the
+        picture's contrast falls to nothing at frame i (flat, the lowest within `span` either
+        side, a third of it or less `span` before and after), gradually (the frames next to it
+        have under half the contrast of those `span` away: a flash is sudden), and the pictures
+        `span` before and after differ (structure or colours)."""
+        import bisect
+
+        c, times, p = self.contrast, self.times, self.p
+        if c[i] >= FLAT_STD:
+            return False
+        b = bisect.bisect_right(times, times[i] - p.span) - 1
+        a = bisect.bisect_left(times, times[i] + p.span)
+        if b < 0 or a >= len(times):
+            return False
+        if min(c[b: a + 1]) < c[i] or min(c[b], c[a]) < 3 * c[i] + FLAT_STD:
+            return False
+        if max(c[i - 1], c[i + 1]) > 0.5 * min(c[b], c[a]):
+            return False  # no ramp: a flash (or a cut) is sudden, a fade takes its frames
+        gb, ga, hb, ha = self._grey(b), self._grey(a), self._hist(b), self._hist(a)
+        if gb is None or ga is None or hb is None or ha is None:
+            return False
+        r = best_ncc(gb, ga)
+        return (not np.isnan(r) and 1.0 - r >= p.changed) or 0.5 * float(np.abs(hb - ha).sum()) > p.return_hist
 
     def _close_run(self) -> list[float]:
         run, self._run = self._run, []
