@@ -58,12 +58,6 @@ short dissolve is only a clean mix of the frames close to it):
   among the blocks that differ before and after, 20-80% are already replaced (a frame still
   wholly before a wipe matches the unwiped part of the frame after it: that is no progress).
 
-Fades through black whose hold is too short to become a blank gap (`_dip`): the picture's
-contrast (grey std) falls to nothing at a frame, the lowest within `span` either side and a third
-or less of the contrast `span` before and after, gradually (the frames next to it have under half
-the contrast of those `span` away; a white flash is sudden), and the pictures `span` before and
-after differ in structure or colours: one boundary there.
-
 Consecutive such frames form a run; a run of two or more frames gives one boundary, at its middle,
 unless its progress (the weight of the picture after it, or the share of the blocks replaced)
 moved less than `min_progress` over the run (a steadily morphing picture is a mix of its
@@ -71,9 +65,15 @@ neighbours all along), or the picture after it (`span` after its last frame) is 
 before it began (up to `return_back` seconds before its first frame's `span`, same structure and
 colours as in the flash test): an explosion or a flash fading out is a mix too.
 
+Fades through black whose hold is too short to become a blank gap (`_dip`): the picture's
+contrast (grey std) falls to nothing at a frame, the lowest within `span` either side and a third
+or less of the contrast `span` before and after, gradually (the frames next to it have under half
+the contrast of those `span` away; a white flash is sudden), and the pictures `span` before and
+after differ in structure or colours: one boundary there.
+
 No minimum shot length inside the detector: a short first or last shot is kept when its cut is
-sharp. The pass is streaming: scalars are kept per frame (a few bytes: scores, shift, contrast), small frames and their
-histograms only for the last `return_look` seconds and `span` + `return_back` seconds before the
+sharp. The pass is streaming: scalars are kept per frame (a few bytes: scores, shift,
+contrast), small frames and their histograms only for the last `return_look` seconds and `span` + `return_back` seconds before the
 next undecided frame (or the open run), and each frame is decided once `return_look` seconds of
 frames after it are in. Nothing depends on timing or threads. Defaults were tuned on the train
 half of `benchmarks/shots_eval.py`'s generated set; the shared real clips were never used for
