@@ -250,7 +250,11 @@ def extract_keyframes(
     segments, bounds = build_segments(
         times, blank if not all_blank else np.zeros_like(blank), a["thumbs"], raw_cuts,
         end_time=end_time, min_shot=opts.min_shot,
-        gradual=opts.detector != "fused",  # the fused detector finds dissolves and wipes itself
+        # the fused detector finds dissolves and wipes itself; TransNetV2 too, and its own rule
+        # (one boundary per run, flashes checked on its pictures: transnet.py) is more accurate
+        # than the thumbnail passes on top of it (benchmarks/transnet_probs.py, issue #20)
+        gradual=opts.detector not in ("fused", "transnetv2"),
+        flash_filter=opts.detector != "transnetv2",
     )
     if all_blank:
         # nothing but flat frames (a test card, a colour field): one shot, best frames anyway
