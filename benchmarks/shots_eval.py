@@ -3,6 +3,7 @@
     python benchmarks/shots_eval.py              # build (cached) and score every detector
     python benchmarks/shots_eval.py --quick      # a third of the clips (about a minute of video)
     python benchmarks/shots_eval.py --split train --detectors studio,studio-transnetv2
+    python benchmarks/shots_eval.py --quick --seed 2027 --split all   # a held-out set, never tuned on
 
 The synthetic set is built by this script under ~/.cache/studio-bench/shots-<version>/ (320x180,
 25 fps, H.264 with B-frames, encoded with PyAV): one file per category, each a run of short clips
@@ -52,6 +53,8 @@ TESTDATA = REPO.parent / "shared" / "testdata"
 VERSION = "v1"
 W, H, FPS = 320, 180, 25
 TOL = 0.1
+#: the set's random seed; another seed gives a held-out set of the same kinds (`--seed`)
+SEED = 2026
 
 TRANSITION_CATS = ["cut", "cut_real", "dissolve", "fade", "wipe"]
 EVENT_CATS = ["pan", "tilt", "zoom", "flash", "explosion", "lighting", "turn", "motion"]
@@ -362,7 +365,11 @@ def encode(path: Path, frames_iter, fps: int = FPS) -> None:
             c.mux(p)
 
 
-def build_set(root: Path, quick: bool, testdata: Path) -> list[dict]:
+def set_name(quick: bool, seed: int = SEED) -> str:
+    return f"shots-{VERSION}-{'quick' if quick else 'full'}" + ("" if seed == SEED else f"-seed{seed}")
+
+
+def build_set(root: Path, quick: bool, testdata: Path, seed: int = SEED) -> list[dict]:
     """Build (or reuse) the synthetic set; returns its manifest (one entry per file)."""
     man_path = root / "manifest.json"
     if man_path.is_file():
@@ -378,7 +385,7 @@ def build_set(root: Path, quick: bool, testdata: Path) -> list[dict]:
         n_files = edge_files if cat in EDGE_CATS else 1
         n_clips = 1 if cat in EDGE_CATS else clips_per
         for fi in range(n_files):
-            rng = np.random.default_rng([ci, fi, 2026])
+            rng = np.random.default_rng([ci, fi, seed])
             chunks, trans, events, clips = [], [], [], []
             at = 0
             for k in range(n_clips):
@@ -628,16 +635,18 @@ def main() -> None:
     ap.add_argument("--no-synthetic", action="store_true")
     ap.add_argument("--cache", default=str(Path.home() / ".cache" / "studio-bench"))
     ap.add_argument("--testdata", default=str(TESTDATA))
+    ap.add_argument("--seed", type=int, default=SEED,
+                    help=f"the set's seed; any other than {SEED} builds a held-out set nobody tuned on (every clip counts: use --split all)")
     args = ap.parse_args()
     dets = [d for d in args.detectors.split(",") if d]
     testdata = Path(args.testdata)
-    root = Path(args.cache) / f"shots-{VERSION}-{'quick' if args.quick else 'full'}"
+    root = Path(args.cache) / set_name(args.quick, args.seed)
     if not testdata.is_dir():
         print(f"note: {testdata} is absent: the synthetic set uses rendered scenes only, no real set")
     cache_path = root / "detections.json"
     t_all = time.perf_counter()
     if not args.no_synthetic:
-        manifest = build_set(root, args.quick, testdata)
+        manifest = build_set(root, args.quick, testdata, args.seed)
         cats = [c for c in args.categories.split(",") if c] or CATEGORIES
         manifest = [m for m in manifest if m["category"] in cats]
         cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
