@@ -93,6 +93,9 @@ GW, GH = 64, 36  # grey copy compared between frames
 MX, MY = 12, 7  # template margins: shifts of up to MX, MY px (about a fifth of the width and height)
 BLOCK_CHANGE = 10.0  # grey levels (0..255) a block must change by to count as changed
 FLAT_STD = 4.0  # a grey copy with less spread than this is flat: no structure to correlate
+#: time comparisons allow this much (s): a frame exactly `span` away counts as at `span`, whatever
+#: the float rounding of its timestamp (which differed between two copies of one shot an hour apart)
+EPS = 1e-3
 
 
 @dataclass
@@ -218,7 +221,7 @@ class FusedCutDetector(FrameDetector):
         # decide every frame that has RETURN_LOOK seconds (and the context) after it
         look = max(self.p.return_look, self.p.span)
         while self._next < len(self.times) and (
-            self.times[-1] - self.times[self._next] > look and len(self.times) - 1 - self._next > self.p.context
+            self.times[-1] - self.times[self._next] > look + EPS and len(self.times) - 1 - self._next > self.p.context
         ):
             out += self._decide(self._next)
             self._next += 1
@@ -226,7 +229,7 @@ class FusedCutDetector(FrameDetector):
         # gradual run's first frame) are not needed any more
         if self._next < len(self.times):
             first = self._run[0] if self._run else self._next
-            keep_from = max(self.times[first], self.times[self._next] - 2 * self.p.return_look) - self.p.span - self.p.return_back
+            keep_from = max(self.times[first], self.times[self._next] - 2 * self.p.return_look) - self.p.span - self.p.return_back - EPS
             while len(self._ring) > 2 and self._ring[0][0] < self._next - 1 and self.times[self._ring[1][0]] <= keep_from:
                 self._ring.popleft()
         return out
@@ -261,10 +264,10 @@ class FusedCutDetector(FrameDetector):
             self._last_cut = self.times[i]
             self._run, self._progress = [], []
             return [self.times[i]]
-        if self.times[i] - self._last_cut > 2 * self.p.span and not self._run and self._dip(i):
+        if self.times[i] - self._last_cut > 2 * self.p.span + EPS and not self._run and self._dip(i):
             self._last_cut = self.times[i]
             return [self.times[i]]
-        kind = gradual_kind(i, self.times, self._grey, self.p) if self.times[i] - self._last_cut > self.p.span else None
+        kind = gradual_kind(i, self.times, self._grey, self.p) if self.times[i] - self._last_cut > self.p.span + EPS else None
         if kind is not None:
             self._run.append(i)
             self._progress.append(kind[1])
@@ -282,8 +285,8 @@ class FusedCutDetector(FrameDetector):
         c, times, p = self.contrast, self.times, self.p
         if c[i] >= FLAT_STD:
             return False
-        b = bisect.bisect_right(times, times[i] - p.span) - 1
-        a = bisect.bisect_left(times, times[i] + p.span)
+        b = bisect.bisect_right(times, times[i] - p.span + EPS) - 1
+        a = bisect.bisect_left(times, times[i] + p.span - EPS)
         if b < 0 or a >= len(times):
             return False
         if min(c[b: a + 1]) < c[i] or min(c[b], c[a]) < 3 * c[i] + FLAT_STD:
@@ -304,7 +307,7 @@ class FusedCutDetector(FrameDetector):
         if max(progress) - min(progress) < self.p.min_progress:
             return []  # no progress: a steady change (a morphing gradient), not a transition
         t = self.times[run[len(run) // 2]]
-        if t - self._last_cut < 2 * self.p.span:
+        if t - self._last_cut < 2 * self.p.span - EPS:
             return []  # the tail of the transition just reported
         if self._comes_back(run[0], run[-1]):
             return []
@@ -317,12 +320,12 @@ class FusedCutDetector(FrameDetector):
         import bisect
 
         times, p = self.times, self.p
-        a = bisect.bisect_left(times, times[last] + p.span)
+        a = bisect.bisect_left(times, times[last] + p.span - EPS)
         ga, ha = (self._grey(a), self._hist(a)) if a < len(times) else (None, None)
         if ga is None or ha is None:
             return False
-        j0 = bisect.bisect_left(times, times[first] - p.span - p.return_back)
-        j1 = bisect.bisect_right(times, times[first] - p.span)
+        j0 = bisect.bisect_left(times, times[first] - p.span - p.return_back - EPS)
+        j1 = bisect.bisect_right(times, times[first] - p.span + EPS)
         for j in range(j0, j1):
             g, h = self._grey(j), self._hist(j)
             if g is None or h is None:
@@ -381,8 +384,8 @@ def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
     if gi is None:
         return None
     for k, span in enumerate((p.span, 0.5 * p.span)):
-        b = bisect.bisect_right(times, ti - span) - 1
-        a = bisect.bisect_left(times, ti + span)
+        b = bisect.bisect_right(times, ti - span + EPS) - 1
+        a = bisect.bisect_left(times, ti + span - EPS)
         if b < 0 or a >= len(times) or b >= i or a <= i:
             continue
         gb, ga = grey(b), grey(a)
@@ -550,14 +553,14 @@ def cut_reason(i: int, times, score, ds, grey, p: CutParams, changed=None, shift
     # the picture before the spike: skip back over frames that are part of it (high scores, flat
     # frames such as a white flash), so leaving a flash is judged against what came before it
     pre = i - 1
-    while pre > 0 and times[i] - times[pre] <= p.return_look and (score[pre] >= p.min_score or _flat(grey(pre))):
+    while pre > 0 and times[i] - times[pre] <= p.return_look + EPS and (score[pre] >= p.min_score or _flat(grey(pre))):
         pre -= 1
     before = grey(pre)
     if before is None:
         return ""
     hb = hist(pre) if hist is not None else None
     j = i if pre < i - 1 else i + 1
-    while j < n and times[j] - times[i] <= p.return_look:
+    while j < n and times[j] - times[i] <= p.return_look + EPS:
         g = grey(j)
         if g is not None:
             r = best_ncc(before, g)
@@ -568,7 +571,7 @@ def cut_reason(i: int, times, score, ds, grey, p: CutParams, changed=None, shift
             if not np.isnan(r) and r >= p.return_ncc and same_colours:
                 # back: a flash or an explosion, unless the middle was a steady shot of its own
                 middle = ds[i + 1: j]
-                steady = len(middle) > 0 and float(np.max(middle)) < p.stable_short and times[j] - times[i] >= 0.4
+                steady = len(middle) > 0 and float(np.max(middle)) < p.stable_short and times[j] - times[i] >= 0.4 - EPS
                 if steady and hj is not None:
                     # a shot of its own keeps its colours too; an explosion or a flash fading
                     # out keeps the structure while its colours go back to the old picture's
