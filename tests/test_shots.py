@@ -254,3 +254,87 @@ def test_a_fade_through_black_with_a_hold_too_short_for_a_gap_gives_one_boundary
     cuts = detect(a + out + black + into + b)
     assert len(cuts) == 1
     assert 40 / FPS - 0.1 <= cuts[0] <= 59 / FPS + 0.1
+
+
+def _stream(frames: list[np.ndarray]):
+    """A detector holding the grey copies of `frames` (grey, 64x36) at 25 fps, nothing decided."""
+    from collections import deque
+
+    det = FusedCutDetector()
+    det.times = [k / FPS for k in range(len(frames))]
+    det._ring = deque((k, g, np.full(64, 1 / 64, np.float32)) for k, g in enumerate(frames))
+    return det
+
+
+def _grey_scene(seed: int) -> np.ndarray:
+    from studio.backends.video.cutdetect import grey_small
+
+    return grey_small(scene(seed)[200: 200 + H, 200: 200 + W])
+
+
+def test_a_dissolve_run_counts_without_progress_and_a_wipe_run_must_advance():
+    # inside a dissolve longer than the span, the frames either side are part of it too and the
+    # weight of the picture after stays near one half: a run of mix frames needs no progress. A
+    # run of "wipe" frames whose replaced share stands still or goes back is a camera move.
+    a, b = _grey_scene(1), _grey_scene(2)
+
+    def close(kinds: list[str], progress: list[float]) -> list[float]:
+        det = _stream([a] * 30 + [b] * 30)
+        det._run, det._progress, det._kinds = [29, 30], progress, kinds
+        return det._close_run()
+
+    assert close(["mix", "mix"], [0.54, 0.57]) == [pytest.approx(30 / FPS)]
+    assert close(["wipe", "wipe"], [0.28, 0.28]) == []
+    assert close(["wipe", "wipe"], [0.44, 0.38]) == []
+    assert close(["wipe", "wipe"], [0.58, 0.72]) == [pytest.approx(30 / FPS)]
+
+
+def test_a_single_frame_counts_as_a_dissolve_only_when_it_is_a_clean_mix_at_both_spans():
+    a, b, c, d = (_grey_scene(s) for s in (31, 32, 33, 34))
+    mix = 0.5 * a + 0.5 * b
+    # pictures a then b, one mixed frame between: a mix at 0.4 s and at 0.2 s
+    det = _stream([a] * 30 + [mix] + [b] * 30)
+    assert det._clean_mix(30)
+    det._run, det._progress, det._kinds = [30], [0.5], ["mix"]
+    assert det._close_run() == [pytest.approx(30 / FPS)]
+    # other pictures 0.4 s away (c before a, b before d): a mix at the half span only, as the
+    # glow of an explosion may be; not a dissolve on its own
+    det = _stream([c] * 25 + [a] * 5 + [mix] + [b] * 5 + [d] * 25)
+    assert not det._clean_mix(30)
+    det._run, det._progress, det._kinds = [30], [0.5], ["mix"]
+    assert det._close_run() == []
+
+
+def test_a_wipe_between_pictures_of_similar_layout_is_a_wipe():
+    # the picture after shares part of its structure with the one before (1 - correlation under
+    # 0.5, over 0.35): a frame half wiped from one to the other is still a wipe frame
+    from studio.backends.video.cutdetect import GH, CutParams, best_ncc, gradual_kind
+
+    a, c = _grey_scene(41), _grey_scene(42)
+    b = 0.4 * a + 0.6 * c
+    assert 0.35 <= 1 - best_ncc(a, b) < 0.5
+    wiped = np.arange(GH)[:, None] < GH // 2
+    frames = {0: a, 1: np.where(wiped, b, a), 2: b}
+    kind = gradual_kind(1, [0.0, 0.4, 0.8], frames.get, CutParams())
+    assert kind is not None and kind[0] == "wipe" and 0.3 <= kind[1] <= 0.7
+
+
+def test_a_pan_that_starts_with_a_jump_beyond_the_search_range_is_not_a_cut():
+    # still, then a pan of 20 px a frame whose first frame comes 0.08 s after the one before (a
+    # frame skipped): it moved 40 px, beyond the search range; the still side would halve the
+    # speed the pan side shows
+    cv = scene(27)
+    x0, y0 = 100, 250
+    frames = [cv[y0: y0 + H, x0: x0 + W].copy() for _ in range(40)]
+    times = [k / FPS for k in range(40)]
+    x, t = x0, times[-1]
+    for k in range(30):
+        x += 40 if k == 0 else 20
+        t += 2 / FPS if k == 0 else 1 / FPS
+        frames.append(cv[y0: y0 + H, x: x + W].copy())
+        times.append(t)
+    det = FusedCutDetector()
+    cuts: list[float] = []
+    for k, (f, t) in enumerate(zip(frames, times)):
+        cuts += det.push(k, t, f)
+    assert cuts + det.finish() == []

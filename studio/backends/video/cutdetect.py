@@ -21,8 +21,9 @@ Hard cuts. A frame is a cut when its fused score `ds + hist_weight * dh` is at l
 (`ds` alone at least `min_ds`: a colour change alone is lighting), at least `min_changed` of the
 picture changed, the score is `ratio` times its context or `margin` above it, it is the local
 maximum, and it is not explained by camera motion (the nearest frames either side that moved
-within the search range move steadily, and at their speed this frame moved beyond it: compared at
-the predicted place the two pictures still match). The context is the larger of the mean score
+within the search range move steadily, and at their speed (the mean of the two sides, or either
+side's own: a pan that starts or stops at this frame) this frame moved beyond it: compared at the
+predicted place the two pictures still match). The context is the larger of the mean score
 of the `context` frames on either side without that side's highest one (fast motion raises every
 frame's score alike, a cut only its own; one spike, such as a frame that moved beyond the search
 range or another cut, does not make a shot busy) and the lower score of the two frames next to
@@ -56,14 +57,22 @@ short dissolve is only a clean mix of the frames close to it):
 - wipe (full span only: close frames of a fast camera move pass it too): each 8x6 block of frame
   i matches the same block before or after (residual per unit of change <= `wipe_fit`), and
   among the blocks that differ before and after, 20-80% are already replaced (a frame still
-  wholly before a wipe matches the unwiped part of the frame after it: that is no progress).
+  wholly before a wipe matches the unwiped part of the frame after it: that is no progress), and
+  the two differ in structure by `wipe_change` (less than for a dissolve: a wipe between two
+  shots of similar layout; a camera move that passes is told apart by its runs, below).
 
 Consecutive such frames form a run; a run of two or more frames gives one boundary, at its middle,
-unless its progress (the weight of the picture after it, or the share of the blocks replaced)
-moved less than `min_progress` over the run (a steadily morphing picture is a mix of its
-neighbours all along), or the picture after it (`span` after its last frame) is the picture from
-before it began (up to `return_back` seconds before its first frame's `span`, same structure and
-colours as in the flash test): an explosion or a flash fading out is a mix too.
+and so does a single frame that is a clean mix at both spans (`_clean_mix`: R^2 >= `mix_fit` at the
+full span and >= 0.95 at the half span, both weights above 0.2, `mix_gain` better than either
+picture alone, pictures that differ by `changed` at both: a dissolve between moving shots of which
+only one analysed frame is a mix; a glow is a mix at the half span only). A run with wipe frames
+must advance: the share of the blocks replaced grows by `min_progress` from its first frame to its
+last (a camera move's share stands still or goes back). A run of mix frames need not: when a
+dissolve is longer than the span, the frames either side are part of it too and the weight of the
+picture after stays near one half. No boundary either when the picture after the run (`span` after
+its last frame) is the picture from before it began (up to `return_back` seconds before its first
+frame's `span`, same structure and colours as in the flash test): an explosion or a flash fading
+out is a mix too.
 
 Fades through black whose hold is too short to become a blank gap (`_dip`): the picture's
 contrast (grey std) falls to nothing at a frame, the lowest within `span` either side and a third
@@ -118,9 +127,10 @@ class CutParams:
     changed: float = 0.5  # ... which must differ at least this much (1 - correlation)
     mix_fit: float = 0.9  # dissolve: the frame is a mix of the two (R^2 at least this) ...
     mix_gain: float = 0.05  # ... explaining it this much better than either one alone
-    min_progress: float = 0.08  # a gradual run must advance this much (weight or share replaced)
+    min_progress: float = 0.08  # a run with wipe frames must advance this much (share replaced), first to last frame
     mix_change: float = 0.15  # a clean mix (R^2 >= 0.95, gain >= 0.1) needs only this much change
     wipe_fit: float = 0.25  # wipe: each block is one of the two (residual per unit of change)
+    wipe_change: float = 0.35  # ... and the pictures before and after differ this much (1 - correlation)
 
 
 def grey_small(bgr: np.ndarray) -> np.ndarray:
@@ -200,6 +210,7 @@ class FusedCutDetector(FrameDetector):
         self._next = 0  # next index to decide
         self._run: list[int] = []  # consecutive frames inside a gradual transition
         self._progress: list[float] = []  # how far the transition had gone at each of them
+        self._kinds: list[str] = []  # "mix" or "wipe" for each of them
         self._last_cut = -1e9
 
     # -- streaming ------------------------------------------------------------------------------
@@ -262,7 +273,7 @@ class FusedCutDetector(FrameDetector):
     def _decide(self, i: int) -> list[float]:
         if is_cut(i, self.times, self.score, self.ds, self._grey, self.p, self.changed, self.shift, self._hist):
             self._last_cut = self.times[i]
-            self._run, self._progress = [], []
+            self._run, self._progress, self._kinds = [], [], []
             return [self.times[i]]
         if self.times[i] - self._last_cut > 2 * self.p.span + EPS and not self._run and self._dip(i):
             self._last_cut = self.times[i]
@@ -271,6 +282,7 @@ class FusedCutDetector(FrameDetector):
         if kind is not None:
             self._run.append(i)
             self._progress.append(kind[1])
+            self._kinds.append(kind[0])
             return []
         return self._close_run()
 
@@ -302,10 +314,11 @@ class FusedCutDetector(FrameDetector):
     def _close_run(self) -> list[float]:
         run, self._run = self._run, []
         progress, self._progress = self._progress, []
-        if len(run) < 2:
-            return []
-        if max(progress) - min(progress) < self.p.min_progress:
-            return []  # no progress: a steady change (a morphing gradient), not a transition
+        kinds, self._kinds = self._kinds, []
+        if len(run) < 2 and not (kinds == ["mix"] and self._clean_mix(run[0])):
+            return []  # one frame: only a mix clean at both spans counts
+        if "wipe" in kinds and progress[-1] - progress[0] < self.p.min_progress:
+            return []  # a wipe replaces more of the picture at each frame; a camera move does not
         t = self.times[run[len(run) // 2]]
         if t - self._last_cut < 2 * self.p.span - EPS:
             return []  # the tail of the transition just reported
@@ -313,6 +326,32 @@ class FusedCutDetector(FrameDetector):
             return []
         self._last_cut = t
         return [t]
+
+    def _clean_mix(self, i: int) -> bool:
+        """Frame i is a dissolve frame at the full span (R^2 >= `mix_fit`) and a clean mix at the half
+        span too (R^2 >= 0.95), both weights above 0.2 and `mix_gain` better than either picture
+        alone, between pictures that differ by `changed` at both: a dissolve between moving shots
+        of which only one analysed frame is a mix."""
+        import bisect
+
+        times, p, gi = self.times, self.p, self._grey(i)
+        if gi is None:
+            return False
+        for span, fit in ((p.span, p.mix_fit), (0.5 * p.span, 0.95)):
+            b = bisect.bisect_right(times, times[i] - span + EPS) - 1
+            a = bisect.bisect_left(times, times[i] + span - EPS)
+            if b < 0 or a >= len(times) or b >= i or a <= i:
+                return False
+            gb, ga = self._grey(b), self._grey(a)
+            if gb is None or ga is None:
+                return False
+            r2, alpha, beta, one = _mix_fit(gb, ga, gi)
+            if r2 < fit or min(alpha, beta) <= 0.2 or r2 - one < p.mix_gain:
+                return False
+            r = best_ncc(gb, ga)
+            if np.isnan(r) or 1.0 - r < p.changed:
+                return False
+        return True
 
     def _comes_back(self, first: int, last: int) -> bool:
         """The picture after a gradual change is the one from before it began (an explosion or a
@@ -426,7 +465,7 @@ def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
         if not moved.any():
             continue
         frac = float((ea < eb)[moved].mean())
-        if 0.2 <= frac <= 0.8 and structure_change() >= p.changed:
+        if 0.2 <= frac <= 0.8 and structure_change() >= p.wipe_change:
             return "wipe", frac
     return None
 
@@ -453,27 +492,30 @@ def moved_too_far(i: int, times, ds, shift, grey) -> bool:
     if not vel or times[i] <= times[i - 1]:
         return False
     dt = times[i] - times[i - 1]
-    px = int(round(np.mean([v[0] for v in vel]) * dt))
-    py = int(round(np.mean([v[1] for v in vel]) * dt))
-    if abs(px) < 0.6 * MX and abs(py) < 0.6 * MY:
+    # the mean speed of the two sides, or either side's own (a pan that starts or stops at this
+    # frame: the still side would halve the speed)
+    cands = [(int(round(np.mean([v[0] for v in vel]) * dt)), int(round(np.mean([v[1] for v in vel]) * dt)))]
+    cands += [(int(round(v[0] * dt)), int(round(v[1] * dt))) for v in vel if len(vel) > 1]
+    cands = [c for c in dict.fromkeys(cands) if abs(c[0]) >= 0.6 * MX or abs(c[1]) >= 0.6 * MY]
+    if not cands:
         return False
     a, b = grey(i - 1), grey(i)
     if a is None or b is None:
         return False
     best = -1.0
-    for ox in range(px - 2, px + 3):
-        for oy in range(py - 2, py + 3):
-            # content moved by (ox, oy): b[y, x] shows what a showed at [y - oy, x - ox]
-            xa0, xa1 = max(0, -ox), min(GW, GW - ox)
-            ya0, ya1 = max(0, -oy), min(GH, GH - oy)
-            if (xa1 - xa0) < GW // 3 or (ya1 - ya0) < GH // 3:
-                continue
-            pa = a[ya0:ya1, xa0:xa1]
-            pb = b[ya0 + oy: ya1 + oy, xa0 + ox: xa1 + ox]
-            sa, sb = float(pa.std()), float(pb.std())
-            if sa < FLAT_STD or sb < FLAT_STD:
-                continue
-            best = max(best, float(((pa - pa.mean()) * (pb - pb.mean())).mean() / (sa * sb)))
+    offsets = dict.fromkeys((ox, oy) for px, py in cands for ox in range(px - 2, px + 3) for oy in range(py - 2, py + 3))
+    for ox, oy in offsets:
+        # content moved by (ox, oy): b[y, x] shows what a showed at [y - oy, x - ox]
+        xa0, xa1 = max(0, -ox), min(GW, GW - ox)
+        ya0, ya1 = max(0, -oy), min(GH, GH - oy)
+        if (xa1 - xa0) < GW // 3 or (ya1 - ya0) < GH // 3:
+            continue
+        pa = a[ya0:ya1, xa0:xa1]
+        pb = b[ya0 + oy: ya1 + oy, xa0 + ox: xa1 + ox]
+        sa, sb = float(pa.std()), float(pb.std())
+        if sa < FLAT_STD or sb < FLAT_STD:
+            continue
+        best = max(best, float(((pa - pa.mean()) * (pb - pb.mean())).mean() / (sa * sb)))
     return best >= 0.6
 
 
