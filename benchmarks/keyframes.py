@@ -197,6 +197,8 @@ def main() -> None:
     ap.add_argument("--no-faces", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per contender on the short clip (median)")
     ap.add_argument("--minutes", type=int, default=10, help="length of the synthesised video")
+    ap.add_argument("--long-repeat", type=int, default=1, help="timed runs per contender on the long video")
+    ap.add_argument("--no-short", action="store_true", help="skip testvideo.mp4 in the timings")
     ap.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "studio-bench-keyframes"))
     ap.add_argument("--no-long", action="store_true", help="skip the synthesised long video")
     ap.add_argument("--no-transnet", action="store_true", help="skip TransNetV2")
@@ -211,11 +213,11 @@ def main() -> None:
 
     gt_all = json.loads((TESTDATA / "ground_truth.json").read_text()) if (TESTDATA / "ground_truth.json").is_file() else {}
     files: list[tuple[str, Path, int, dict]] = []
-    if (TESTDATA / "video" / "testvideo.mp4").is_file():
+    if (TESTDATA / "video" / "testvideo.mp4").is_file() and not args.no_short:
         files.append(("testvideo.mp4", TESTDATA / "video" / "testvideo.mp4", args.repeat, gt_all.get("video/testvideo.mp4", {})))
     if not args.no_long and not args.no_speed:
         print(f"synthesising / reusing the {args.minutes}-minute video in {args.workdir} ...", flush=True)
-        files.append((f"synth {args.minutes} min 720p", synth_long(Path(args.workdir), args.minutes), 1, long_truth(args.minutes)))
+        files.append((f"synth {args.minutes} min 720p", synth_long(Path(args.workdir), args.minutes), args.long_repeat, long_truth(args.minutes)))
 
     rows = []
     for label, path, reps, gt in ([] if args.no_speed else files):
