@@ -338,3 +338,13 @@ def test_a_pan_that_starts_with_a_jump_beyond_the_search_range_is_not_a_cut():
     for k, (f, t) in enumerate(zip(frames, times)):
         cuts += det.push(k, t, f)
     assert cuts + det.finish() == []
+
+
+def test_a_tilt_across_a_plain_mid_grey_wall_is_not_a_fade():
+    # the picture flattens gradually as the camera tilts over a plain wall and regains its texture
+    # past it, between two different parts of the scene: like a fade's dip in contrast, but the
+    # brightness stays mid-grey where a fade goes to black (or white)
+    cv = scene(42)
+    cv[250: 250 + H + 2] = 128
+    frames = [cv[y: y + H, 300: 300 + W].copy() for y in range(90, 450, 8)]
+    assert detect(frames) == []

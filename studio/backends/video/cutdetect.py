@@ -75,7 +75,9 @@ frame's `span`, same structure and colours as in the flash test): an explosion o
 out is a mix too.
 
 Fades through black whose hold is too short to become a blank gap (`_dip`): the picture's
-contrast (grey std) falls to nothing at a frame, the lowest within `span` either side and a third
+contrast (grey std) falls to nothing at a frame that is dark or bright (mean grey level within
+`DIP_DARK` of black or white: a camera tilting or panning across a plain wall flattens the picture
+as well, but keeps its brightness), the lowest within `span` either side and a third
 or less of the contrast `span` before and after, gradually (the frames next to it have under half
 the contrast of those `span` away; a white flash is sudden), and the pictures `span` before and
 after differ in structure or colours: one boundary there.
@@ -105,6 +107,9 @@ FLAT_STD = 4.0  # a grey copy with less spread than this is flat: no structure t
 #: time comparisons allow this much (s): a frame exactly `span` away counts as at `span`, whatever
 #: the float rounding of its timestamp (which differed between two copies of one shot an hour apart)
 EPS = 1e-3
+#: a fade through black (white) takes the mean grey level below this (above 255 minus this); a
+#: camera passing a plain wall flattens the picture too, but keeps its brightness
+DIP_DARK = 40.0
 
 
 @dataclass
@@ -297,6 +302,9 @@ class FusedCutDetector(FrameDetector):
         c, times, p = self.contrast, self.times, self.p
         if c[i] >= FLAT_STD:
             return False
+        gi = self._grey(i)
+        if gi is None or DIP_DARK < float(gi.mean()) < 255.0 - DIP_DARK:
+            return False  # flat but mid-grey: a camera passing a plain wall, not a fade to black or white
         b = bisect.bisect_right(times, times[i] - p.span + EPS) - 1
         a = bisect.bisect_left(times, times[i] + p.span - EPS)
         if b < 0 or a >= len(times):
