@@ -348,3 +348,31 @@ def test_a_tilt_across_a_plain_mid_grey_wall_is_not_a_fade():
     cv[250: 250 + H + 2] = 128
     frames = [cv[y: y + H, 300: 300 + W].copy() for y in range(90, 450, 8)]
     assert detect(frames) == []
+
+
+def test_a_large_object_moving_fast_over_a_still_background_is_not_a_cut():
+    # a quarter or more of the picture stays where it was, texture and all: the shot goes on
+    # behind the object; a cut replaces the whole picture (flat letterbox bars that stay do not
+    # count as the picture staying)
+    from studio.backends.video.cutdetect import CutParams, cut_reason, grey_small, still_share
+
+    bg = shot(42, 1)[0]
+    a, b = bg.copy(), bg.copy()
+    cv2.circle(a, (40, 45), 30, (40, 200, 90), -1)
+    cv2.circle(b, (120, 45), 30, (200, 60, 220), -1)
+    before, after, other = grey_small(a), grey_small(b), grey_small(shot(43, 1)[0])
+    assert still_share(before, after) >= 0.25
+    assert still_share(before, other) < 0.1
+    times = [k / FPS for k in range(12)]
+    score = [0.02] * 12
+    score[6] = 0.8
+    for nxt, why in ((after, "still"), (other, "")):
+        greys = {k: before if k < 6 else nxt for k in range(12)}
+        assert cut_reason(6, times, score, score, greys.get, CutParams(), [1.0] * 12, [(0, 0)] * 12) == why
+    bars = []
+    for f in shot(44, 40) + shot(45, 40):
+        f = f.copy()
+        f[:11] = 0  # a 2.35:1 picture letterboxed in 16:9
+        f[-11:] = 0
+        bars.append(f)
+    assert detect(bars) == pytest.approx([40 / FPS])

@@ -23,7 +23,14 @@ picture changed, the score is `ratio` times its context or `margin` above it, it
 maximum, and it is not explained by camera motion (the nearest frames either side that moved
 within the search range move steadily, and at their speed (the mean of the two sides, or either
 side's own: a pan that starts or stops at this frame) this frame moved beyond it: compared at the
-predicted place the two pictures still match). The context is the larger of the mean score
+predicted place the two pictures still match), and not the shot going on behind something
+that moved: when at least `STILL_SHARE` (a quarter) of the frame, in 8 x 6 px blocks of the grey
+copy with texture in both frames, is unchanged at the same place (mean difference under
+`STILL_DIFF` grey levels), a large object moved fast in front of a still background or an
+explosion covered part of it; a cut replaces the whole picture (flat parts such as letterbox bars
+do not count). The price: a fast wipe whose frame the cut test caught, with a quarter of the
+picture the same as in the frame before, rests on the gradual test alone (a wipe done in one
+half-and-half frame may be missed). The context is the larger of the mean score
 of the `context` frames on either side without that side's highest one (fast motion raises every
 frame's score alike, a cut only its own; one spike, such as a frame that moved beyond the search
 range or another cut, does not make a shot busy) and the lower score of the two frames next to
@@ -110,6 +117,11 @@ EPS = 1e-3
 #: a fade through black (white) takes the mean grey level below this (above 255 minus this); a
 #: camera passing a plain wall flattens the picture too, but keeps its brightness
 DIP_DARK = 40.0
+#: a cut replaces the whole picture: when this share of the frame (8 x 6 px blocks of the grey
+#: copy, with texture in both frames) is unchanged at the same place, the shot goes on behind
+#: something large that moved fast
+STILL_SHARE = 0.25
+STILL_DIFF = 5.0  # grey levels (0..255): a block whose mean difference is below this is unchanged
 
 
 @dataclass
@@ -552,6 +564,18 @@ def tone_fit(a: np.ndarray, b: np.ndarray, shift: tuple[int, int] = (0, 0), bins
     return between / tot
 
 
+def still_share(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of the picture (8 x 6 px blocks of the grey copies) that has texture in both
+    frames (std >= FLAT_STD) and did not change at the same place (mean difference below
+    STILL_DIFF). A cut replaces the whole picture; a large object moving fast in front of a still
+    background, or an explosion over part of the picture, leaves the rest exactly where it was."""
+    ba = a.reshape(GH // 6, 6, GW // 8, 8)
+    bb = b.reshape(GH // 6, 6, GW // 8, 8)
+    d = np.abs(ba - bb).mean(axis=(1, 3))
+    tex = (ba.std(axis=(1, 3)) >= FLAT_STD) & (bb.std(axis=(1, 3)) >= FLAT_STD)
+    return float(((d < STILL_DIFF) & tex).mean())
+
+
 def _busy(scores) -> float:
     """How busy one side of a frame is: the mean score of its frames without the highest one
     (fast motion raises every frame's score; one spike, such as a frame further from the one
@@ -594,9 +618,13 @@ def cut_reason(i: int, times, score, ds, grey, p: CutParams, changed=None, shift
         return "not-max"
     if moved_too_far(i, times, ds, shift, grey):
         return "moved"
+    ga, gb = grey(i - 1), grey(i)
+    # a quarter of the picture stayed where it was, texture and all: the shot goes on behind a
+    # large object moving fast, or an explosion over part of it (a cut replaces the whole picture)
+    if ga is not None and gb is not None and still_share(ga, gb) >= STILL_SHARE:
+        return "still"
     # the same picture under another light: one brightness curve (clipped highlights included,
     # which the correlation does not forgive) takes the frame before to this one
-    ga, gb = grey(i - 1), grey(i)
     if ga is not None and gb is not None and tone_fit(ga, gb, shift[i] if shift is not None else (0, 0)) >= p.relit:
         return "relit"
     # the flash test: does the picture before the spike come back soon?
