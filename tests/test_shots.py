@@ -376,3 +376,18 @@ def test_a_large_object_moving_fast_over_a_still_background_is_not_a_cut():
         f[-11:] = 0
         bars.append(f)
     assert detect(bars) == pytest.approx([40 / FPS])
+
+
+def test_a_long_mix_run_must_blend_its_ends():
+    # a run of mix frames longer than the span is judged whole: its middle must be a blend
+    # (1 - w) * A + w * B of the pictures around it. A slowly morphing picture is a mix of its near
+    # neighbours at every frame, but its middle is no blend of its ends: the weights sum over 1
+    a, b = (shot(52, 1)[0].astype(np.float32), shot(53, 1)[0].astype(np.float32))
+    det = FusedCutDetector()
+    det.times = [k / FPS for k in range(60)]
+    run = list(range(20, 40))  # 0.8 s
+    for middle, ok in ((0.5 * a + 0.5 * b, True), (0.3 * a + 0.7 * b, True), (0.65 * a + 0.65 * b - 60, False)):
+        greys = {k: a for k in range(20)} | {k: middle for k in run} | {k: b for k in range(40, 60)}
+        det._grey = lambda k, g={k: cv2.cvtColor(np.clip(v, 0, 255).astype(np.uint8), cv2.COLOR_BGR2GRAY).astype(np.float32)
+                                   for k, v in greys.items()}: g.get(k)
+        assert det._whole_mix(run) is ok

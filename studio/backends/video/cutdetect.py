@@ -147,6 +147,7 @@ class CutParams:
     min_progress: float = 0.08  # a run with wipe frames must advance this much (share replaced), first to last frame
     mix_change: float = 0.15  # a clean mix (R^2 >= 0.95, gain >= 0.1) needs only this much change
     wipe_fit: float = 0.25  # wipe: each block is one of the two (residual per unit of change)
+    whole_sum: float = 0.15  # a long mix run: its middle's two weights sum to 1 within this
     wipe_change: float = 0.35  # ... and the pictures before and after differ this much (1 - correlation)
 
 
@@ -339,6 +340,8 @@ class FusedCutDetector(FrameDetector):
             return []  # one frame: only a mix clean at both spans counts
         if "wipe" in kinds and progress[-1] - progress[0] < self.p.min_progress:
             return []  # a wipe replaces more of the picture at each frame; a camera move does not
+        if "wipe" not in kinds and self.times[run[-1]] - self.times[run[0]] > self.p.span + EPS and not self._whole_mix(run):
+            return []  # a long run that is no mix of the pictures around it: a morphing picture
         t = self.times[run[len(run) // 2]]
         if t - self._last_cut < 2 * self.p.span - EPS:
             return []  # the tail of the transition just reported
@@ -346,6 +349,27 @@ class FusedCutDetector(FrameDetector):
             return []
         self._last_cut = t
         return [t]
+
+    def _whole_mix(self, run: list[int]) -> bool:
+        """A run of mix frames longer than `span`, judged whole: its middle frame is a blend of the
+        pictures half a span before its first frame and after its last (R^2 >= `mix_fit`, both
+        weights above 0.15, and the weights summing to 1 within `whole_sum`: a dissolve is
+        (1 - w) * A + w * B, however long it lasts). A slowly morphing picture (a moving gradient,
+        drifting light) is a mix of its near neighbours at every frame, but not a blend of its
+        ends: on a moving gradient the weights sum to 1.25-1.34, on the generated dissolves to
+        0.93-1.00."""
+        import bisect
+
+        times, p = self.times, self.p
+        b = bisect.bisect_right(times, times[run[0]] - 0.5 * p.span + EPS) - 1
+        a = bisect.bisect_left(times, times[run[-1]] + 0.5 * p.span - EPS)
+        if b < 0 or a >= len(times):
+            return True  # the run touches the edge of what is kept: judge it as before
+        gb, ga, gm = self._grey(b), self._grey(a), self._grey(run[len(run) // 2])
+        if gb is None or ga is None or gm is None:
+            return True
+        r2, alpha, beta, _ = _mix_fit(gb, ga, gm)
+        return r2 >= p.mix_fit and min(alpha, beta) > 0.15 and abs(alpha + beta - 1.0) <= p.whole_sum
 
     def _clean_mix(self, i: int) -> bool:
         """Frame i is a dissolve frame at the full span (R^2 >= `mix_fit`) and a clean mix at the half
