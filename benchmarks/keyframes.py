@@ -271,27 +271,27 @@ def f1_tables(*, quick: bool, transnet: bool, heldout: int = 0) -> None:
     import shots_eval as se
 
     dets = [d for d in se.DETECTORS if transnet or "transnet" not in d]
-    root = Path.home() / ".cache" / "studio-bench" / f"shots-{se.VERSION}-{'quick' if quick else 'full'}"
-    print(f"\nF1 at {se.TOL} s (benchmarks/shots_eval.py{' --quick' if quick else ''}; set in {root}):", flush=True)
+    cache_root = Path.home() / ".cache" / "studio-bench"
+    print(f"\nF1 at {se.TOL} s (benchmarks/shots_eval.py{' --quick' if quick else ''}; sets in {cache_root}):", flush=True)
+
+    def scored(seed: int, split: str) -> dict:
+        """Every detector on one generated set (built once; detections cached beside it)."""
+        root = cache_root / se.set_name(quick, seed)
+        manifest = se.build_set(root, quick, TESTDATA, seed)
+        cache_path = root / "detections.json"
+        cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
+        res = se.evaluate(manifest, root, dets, split, cache,
+                          save=lambda c: cache_path.write_text(json.dumps({k: v for k, v in c.items() if k != "_time"})))
+        cache.pop("_time", None)
+        cache_path.write_text(json.dumps(cache))
+        return res
+
     sets = []
-    manifest = se.build_set(root, quick, TESTDATA)
-    cache_path = root / "detections.json"
-    cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
-    res = se.evaluate(manifest, root, dets, "test", cache,
-                      save=lambda c: cache_path.write_text(json.dumps({k: v for k, v in c.items() if k != "_time"})))
-    cache.pop("_time", None)
-    cache_path.write_text(json.dumps(cache))
+    res = scored(se.SEED, "test")
     se.table("Generated set, test half (never tuned on)", res, se.CATEGORIES)
     sets.append(("generated set (test half)", res, se.CATEGORIES))
     if heldout and heldout != se.SEED:
-        hroot = root.parent / se.set_name(quick, heldout)
-        hman = se.build_set(hroot, quick, TESTDATA, heldout)
-        hpath = hroot / "detections.json"
-        hcache = json.loads(hpath.read_text()) if hpath.is_file() else {}
-        hres = se.evaluate(hman, hroot, dets, "all", hcache,
-                           save=lambda c: hpath.write_text(json.dumps({k: v for k, v in c.items() if k != "_time"})))
-        hcache.pop("_time", None)
-        hpath.write_text(json.dumps(hcache))
+        hres = scored(heldout, "all")
         se.table(f"Held-out generated set (seed {heldout}, every clip)", hres, se.CATEGORIES)
         sets.append((f"held-out set (seed {heldout})", hres, se.CATEGORIES))
     real = se.real_set(TESTDATA)
