@@ -16,11 +16,13 @@ from studio.backends.text.story.cast import build_cast
 from studio.backends.text.story.pools import CLASSES, CUES, GENERIC, OBSTACLE, VERB_CLASSES, WEATHER
 from studio.backends.text.story.script import Script
 from studio.backends.text.understand import (
+    WEATHER as WEATHER_WORDS,
+)
+from studio.backends.text.understand import (
     Action,
     Character,
     Setting,
     Understanding,
-    WEATHER as WEATHER_WORDS,
     a,
     understand,
     verb_form,
