@@ -559,7 +559,7 @@ def _understand(text: str) -> Understanding:
 
     # gender: the noun's own ("grandmother"), else the pronoun that refers to them ("a beekeeper
     # teaches her goat": the beekeeper is a woman; "a pilot loses their map": neither)
-    for ci, ch in enumerate(chars):
+    for ch in chars:
         if ch.kind in ("person", "creature") and not ch.plural:
             if ch.head in FEMALE_NOUNS or any(w in FEMALE_NOUNS for w in ch.noun.split()):
                 ch.gender = "f"

@@ -448,6 +448,23 @@ def _mix_fit(gb: np.ndarray, ga: np.ndarray, gi: np.ndarray) -> tuple[float, flo
     return r2, alpha, beta, one
 
 
+class _LazyChange:
+    """The structure change between two grey copies (1 - best correlation; for flat pictures,
+    whether their brightness differs by 20 or more), computed on first use."""
+
+    def __init__(self, gb: np.ndarray, ga: np.ndarray):
+        self.gb, self.ga, self.value = gb, ga, None
+
+    def __call__(self) -> float:
+        if self.value is None:
+            r = best_ncc(self.gb, self.ga)
+            if np.isnan(r):
+                self.value = 1.0 if abs(float(self.gb.mean()) - float(self.ga.mean())) >= 20 else 0.0
+            else:
+                self.value = 1.0 - r
+        return self.value
+
+
 def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
     """("mix" or "wipe", progress) when frame i lies inside a dissolve or a wipe, else None.
 
@@ -474,21 +491,12 @@ def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
         gb, ga = grey(b), grey(a)
         if gb is None or ga is None:
             continue
-        r: float | None = None
-
-        def structure_change() -> float:
-            nonlocal r
-            if r is None:
-                r = best_ncc(gb, ga)
-            if np.isnan(r):
-                return 1.0 if abs(float(gb.mean()) - float(ga.mean())) >= 20 else 0.0
-            return 1.0 - r
-
+        change_of = _LazyChange(gb, ga)
         r2, alpha, beta, one = _mix_fit(gb, ga, gi)
         gain = r2 - one
         if r2 >= p.mix_fit and min(alpha, beta) > 0.15 and gain >= p.mix_gain:
             strong = r2 >= 0.95 and gain >= 0.1 and min(alpha, beta) > 0.2
-            if (k == 0 or strong) and structure_change() >= (p.mix_change if strong else p.changed):
+            if (k == 0 or strong) and change_of() >= (p.mix_change if strong else p.changed):
                 return "mix", beta / (alpha + beta)
         if k > 0:
             continue  # wipes: at the full span only (close frames of a fast camera move pass too)
@@ -509,7 +517,7 @@ def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
         if not moved.any():
             continue
         frac = float((ea < eb)[moved].mean())
-        if 0.2 <= frac <= 0.8 and structure_change() >= p.wipe_change:
+        if 0.2 <= frac <= 0.8 and change_of() >= p.wipe_change:
             return "wipe", frac
     return None
 
