@@ -272,21 +272,20 @@ class FusedCutDetector(FrameDetector):
         self._ring.clear()
         return out
 
-    def _grey(self, i: int) -> np.ndarray | None:
+    def _kept(self, i: int, field: int) -> np.ndarray | None:
+        """Field 1 (grey copy) or 2 (histogram) of frame i while the ring still holds it."""
         if not self._ring:
             return None
         k = i - self._ring[0][0]
         if 0 <= k < len(self._ring) and self._ring[k][0] == i:
-            return self._ring[k][1]
+            return self._ring[k][field]
         return None
 
+    def _grey(self, i: int) -> np.ndarray | None:
+        return self._kept(i, 1)
+
     def _hist(self, i: int) -> np.ndarray | None:
-        if not self._ring:
-            return None
-        k = i - self._ring[0][0]
-        if 0 <= k < len(self._ring) and self._ring[k][0] == i:
-            return self._ring[k][2]
-        return None
+        return self._kept(i, 2)
 
     def _decide(self, i: int) -> list[float]:
         if is_cut(i, self.times, self.score, self.ds, self._grey, self.p, self.changed, self.shift, self._hist):
