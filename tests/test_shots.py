@@ -395,3 +395,18 @@ def test_a_long_mix_run_must_blend_its_ends():
         det._grey = lambda k, g={k: cv2.cvtColor(np.clip(v, 0, 255).astype(np.uint8), cv2.COLOR_BGR2GRAY).astype(np.float32)
                                    for k, v in greys.items()}: g.get(k)
         assert det._whole_mix(run) is ok
+
+
+def test_a_first_or_last_shot_of_a_frame_or_two_is_no_shot_but_a_short_one_is():
+    # a source's warm-up frame (a random first frame, then the real picture) is no shot; a
+    # short first or last shot of 0.2 s is kept
+    from studio.backends.video.shots import build_segments
+
+    n = 100
+    times = np.arange(n) / FPS
+    blank = np.zeros(n, bool)
+    thumbs = np.zeros((n, 6, 8, 3), np.uint8)
+    _, bounds = build_segments(times, blank, thumbs, [1 / FPS, 98 / FPS], end_time=n / FPS, min_shot=0.5)
+    assert bounds == []
+    _, bounds = build_segments(times, blank, thumbs, [5 / FPS, 95 / FPS], end_time=n / FPS, min_shot=0.5)
+    assert [b.time for b in bounds] == pytest.approx([5 / FPS, 95 / FPS])

@@ -125,6 +125,11 @@ class Segment:
         return self.end - self.start
 
 
+#: a first or last shot shorter than this (s) is merged into its neighbour: shorter than any
+#: edited shot, and a keyframe of it would be a frame or two that nobody saw
+MIN_EDGE_SHOT = 0.12
+
+
 def blank_mask(dark: np.ndarray, bright: np.ndarray) -> np.ndarray:
     """Frames that show nothing: black or white (small captions or logos allowed), or flat.
 
@@ -263,6 +268,8 @@ def build_segments(
                 continue
         if keep and times[k] - times[keep[-1]] < min_shot and marks[keep[-1]] != "blank" and kind != "blank":
             continue
+        if kind != "blank" and (times[k] - times[0] < MIN_EDGE_SHOT or end_time - times[k] < MIN_EDGE_SHOT):
+            continue  # a first or last "shot" of a frame or two (a source's warm-up frame): no shot
         keep.append(k)
     kinds = [marks[k] for k in keep]
     bounds = [0, *keep, n]
