@@ -410,3 +410,31 @@ def test_a_first_or_last_shot_of_a_frame_or_two_is_no_shot_but_a_short_one_is():
     assert bounds == []
     _, bounds = build_segments(times, blank, thumbs, [5 / FPS, 95 / FPS], end_time=n / FPS, min_shot=0.5)
     assert [b.time for b in bounds] == pytest.approx([5 / FPS, 95 / FPS])
+
+
+def test_the_fast_helpers_give_numpy_s_numbers_bit_for_bit():
+    # the per-frame statistics, block means and histogram are computed with bare ufunc calls,
+    # matrix products and one OpenCV call (for speed); they must equal the plain numpy formulas
+    # exactly, or decisions on a threshold could change
+    from studio.backends.video import cutdetect as cd
+    from studio.backends.video.cutdetect import GH, GW, MX, MY, colour_hist, grey_small, grey_stats
+
+    rng = np.random.default_rng(7)
+    frames = [scene(s)[100: 100 + H, 120: 120 + W] for s in range(6)] + shot(8, 3, dx=13)
+    frames += [np.full((H, W, 3), 200, np.uint8), rng.integers(0, 256, (H, W, 3), dtype=np.uint8)]
+    greys = [grey_small(f) for f in frames]
+    for f, g in zip(frames, greys):
+        centre = g[MY: GH - MY, MX: GW - MX]
+        st = grey_stats(g)
+        assert (st.mean, st.std, st.centre_std, st.sq) == (
+            float(g.mean()), float(g.std()), float(centre.std()), float(g.ravel() @ g.ravel()))
+        small = cv2.resize(f, (GW, GH), interpolation=cv2.INTER_AREA)
+        q = (small >> 6).astype(np.int32)
+        h = np.bincount((q[..., 0] * 16 + q[..., 1] * 4 + q[..., 2]).ravel(), minlength=64).astype(np.float32)
+        assert np.array_equal(colour_hist(f), h / max(float(h.sum()), 1.0))
+    for a, b in zip(greys, greys[1:] + greys[:1]):
+        d = np.abs(a - b)
+        assert np.array_equal(cd._block_means(d, cd._WIPE_BLOCKS), d.reshape(GH // 6, 6, GW // 8, 8).mean(axis=(1, 3)))
+        t = d[MY: GH - MY, MX: GW - MX]
+        bh, bw = t.shape[0] // 4, t.shape[1] // 4
+        assert np.array_equal(cd._block_means(t, cd._TPL_BLOCKS), t[: 4 * bh, : 4 * bw].reshape(4, bh, 4, bw).mean(axis=(1, 3)))

@@ -102,6 +102,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -159,53 +160,130 @@ def grey_small(bgr: np.ndarray) -> np.ndarray:
 
 
 def colour_hist(bgr: np.ndarray) -> np.ndarray:
+    """64-bin colour histogram (4 levels per channel: the top two bits; bin = b * 16 + g * 4 + r)
+    of the GW x GH copy, summing to 1."""
     import cv2
 
     small = cv2.resize(bgr, (GW, GH), interpolation=cv2.INTER_AREA)
-    q = (small >> 6).astype(np.int32)  # 4 levels per channel
-    idx = (q[..., 0] * 16 + q[..., 1] * 4 + q[..., 2]).ravel()
-    h = np.bincount(idx, minlength=64).astype(np.float32)
-    return h / max(float(h.sum()), 1.0)
+    if small.ndim == 3 and small.shape[2] == 3:
+        # the same counts as a bincount of the top two bits, from one OpenCV call
+        h = cv2.calcHist([small], [0, 1, 2], None, [4, 4, 4], [0, 256, 0, 256, 0, 256]).ravel()
+    else:
+        q = (small >> 6).astype(np.int32)  # 4 levels per channel
+        idx = (q[..., 0] * 16 + q[..., 1] * 4 + q[..., 2]).ravel()
+        h = np.bincount(idx, minlength=64).astype(np.float32)
+    return h / max(float(np.add.reduce(h)), 1.0)
 
 
-def best_ncc(a: np.ndarray, b: np.ndarray) -> float:
+# Speed: the detector runs on the main thread once per analysed frame, on arrays of a few
+# thousand values, where a numpy method's Python overhead (5-15 us for .std() or .mean()) costs
+# more than the arithmetic. The helpers below give the same numbers bit for bit, from bare ufunc
+# calls and small matrix products, and each grey copy's statistics are computed once
+# (`GreyStats`) and kept with it.
+
+def _mean_std(a: np.ndarray) -> tuple[float, float]:
+    """(float(a.mean()), float(a.std())) of a float32 array, bit for bit: numpy's own steps
+    (float32 pairwise sums, the mean subtracted, squares summed) without the methods' overhead."""
+    n = a.size
+    m = np.add.reduce(a, axis=None, keepdims=True) / n
+    d = a - m
+    np.multiply(d, d, out=d)
+    return float(m.reshape(())), float(np.sqrt(np.add.reduce(d, axis=None) / n))
+
+
+def _mean32(a: np.ndarray) -> float:
+    """float(a.mean()) of a float32 array, bit for bit."""
+    return float(np.add.reduce(a, axis=None) / a.size)
+
+
+class GreyStats(NamedTuple):
+    """A grey copy's statistics, computed once per frame (bit for bit numpy's `g.mean()`,
+    `g.std()`, the std of its centre (the template of `best_ncc` and `pair_scores`) and
+    `g.ravel() @ g.ravel()`)."""
+
+    mean: float
+    std: float
+    centre_std: float
+    sq: float
+
+
+def grey_stats(g: np.ndarray) -> GreyStats:
+    mean, std = _mean_std(g)
+    x = g.ravel()
+    return GreyStats(mean, std, _mean_std(g[MY: GH - MY, MX: GW - MX])[1], float(x @ x))
+
+
+def _block_sums(shape: tuple[int, int], block: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.intp]:
+    """(R, C, n): 0/1 matrices such that R @ d @ C sums d (of `shape`) over blocks of `block`
+    (height, width) px from its top left corner (rows or columns beyond the last whole block left
+    out), and n, the pixels in a block. The grey copies hold whole grey levels (a resized uint8
+    picture), so the sums of their differences over a block are whole numbers far below 2 ** 24:
+    exact in float32 in any order."""
+    (h, w), (bh, bw) = shape, block
+    r = np.zeros((h // bh, h), np.float32)
+    c = np.zeros((w, w // bw), np.float32)
+    for k in range(h // bh):
+        r[k, k * bh: (k + 1) * bh] = 1.0
+    for k in range(w // bw):
+        c[k * bw: (k + 1) * bw, k] = 1.0
+    return r, c, np.intp(bh * bw)
+
+
+# 4 x 4 blocks of the template (pair_scores' `changed`) and 8 x 6 px blocks of the whole grey
+# copy (the wipe test)
+_TPL_H, _TPL_W = GH - 2 * MY, GW - 2 * MX
+_TPL_BLOCKS = _block_sums((_TPL_H, _TPL_W), (_TPL_H // 4, _TPL_W // 4))
+_WIPE_BLOCKS = _block_sums((GH, GW), (6, 8))
+
+
+def _block_means(d: np.ndarray, blocks: tuple[np.ndarray, np.ndarray, np.intp]) -> np.ndarray:
+    """The block means of d (whole numbers) as numpy's `.reshape(...).mean(axis=(1, 3))` gives
+    them: the exact sums divided by the count in float64, rounded to float32."""
+    r, c, n = blocks
+    s = r @ d @ c
+    return np.true_divide(s, n, out=s, casting="unsafe")
+
+
+def best_ncc(a: np.ndarray, b: np.ndarray, sa: GreyStats | None = None, sb: GreyStats | None = None) -> float:
     """Best normalised correlation of b's centre anywhere in a within the margins (-1..1);
-    nan when either is flat."""
+    nan when either is flat. `sa`, `sb`: their statistics when known."""
     import cv2
 
     tpl = b[MY: GH - MY, MX: GW - MX]
-    if float(tpl.std()) < FLAT_STD or float(a.std()) < FLAT_STD:
+    if (sb.centre_std if sb is not None else _mean_std(tpl)[1]) < FLAT_STD:
+        return float("nan")
+    if (sa.std if sa is not None else _mean_std(a)[1]) < FLAT_STD:
         return float("nan")
     r = cv2.matchTemplate(a, tpl, cv2.TM_CCOEFF_NORMED)
-    return float(r.max())
+    return float(cv2.minMaxLoc(r)[1])
 
 
-def pair_scores(prev_g: np.ndarray, prev_h: np.ndarray, g: np.ndarray, h: np.ndarray
+def pair_scores(prev_g: np.ndarray, prev_h: np.ndarray, g: np.ndarray, h: np.ndarray,
+                prev_s: GreyStats | None = None, s: GreyStats | None = None
                 ) -> tuple[float, float, float, tuple[int, int]]:
     """(ds, dh, changed, shift): structure change, colour change, the share of the picture that
     changed (4 x 4 blocks of the aligned pictures whose mean grey difference exceeds BLOCK_CHANGE),
-    and how far the picture moved (px of the grey copy)."""
+    and how far the picture moved (px of the grey copy). `prev_s`, `s`: the grey copies'
+    statistics when known."""
     import cv2
 
-    dh = 0.5 * float(np.abs(h - prev_h).sum())
+    prev_s = prev_s if prev_s is not None else grey_stats(prev_g)
+    s = s if s is not None else grey_stats(g)
+    dh = 0.5 * float(np.add.reduce(np.abs(h - prev_h)))
     tpl = g[MY: GH - MY, MX: GW - MX]
-    img, sign = prev_g, 1
-    if float(tpl.std()) < FLAT_STD:
+    img, sign, tpl_std, img_std = prev_g, 1, s.centre_std, prev_s.std
+    if tpl_std < FLAT_STD and prev_s.centre_std >= FLAT_STD and s.std >= FLAT_STD:
         # this frame's centre is flat (a wall, the sky, a dim room): look for the previous
         # frame's centre in this frame instead, where it has structure
-        ptpl = prev_g[MY: GH - MY, MX: GW - MX]
-        if float(ptpl.std()) >= FLAT_STD and float(g.std()) >= FLAT_STD:
-            tpl, img, sign = ptpl, g, -1
-    if float(tpl.std()) < FLAT_STD or float(img.std()) < FLAT_STD:
-        return min(1.0, abs(float(g.mean()) - float(prev_g.mean())) / 50.0), dh, 1.0, (0, 0)
+        tpl, img, sign, tpl_std, img_std = prev_g[MY: GH - MY, MX: GW - MX], g, -1, prev_s.centre_std, s.std
+    if tpl_std < FLAT_STD or img_std < FLAT_STD:
+        return min(1.0, abs(s.mean - prev_s.mean) / 50.0), dh, 1.0, (0, 0)
     r = cv2.matchTemplate(img, tpl, cv2.TM_CCOEFF_NORMED)
     _, best, _, (x, y) = cv2.minMaxLoc(r)
     ds = 1.0 - max(0.0, float(best))
-    region = img[y: y + tpl.shape[0], x: x + tpl.shape[1]]
-    d = np.abs(tpl - region)
-    bh, bw = d.shape[0] // 4, d.shape[1] // 4
-    blocks = d[: 4 * bh, : 4 * bw].reshape(4, bh, 4, bw).mean(axis=(1, 3))
-    return ds, dh, float((blocks > BLOCK_CHANGE).mean()), (sign * (MX - x), sign * (MY - y))
+    d = np.abs(tpl - img[y: y + _TPL_H, x: x + _TPL_W])
+    blocks = _block_means(d, _TPL_BLOCKS)
+    return ds, dh, np.count_nonzero(blocks > BLOCK_CHANGE) / blocks.size, (sign * (MX - x), sign * (MY - y))
 
 
 class FusedCutDetector(FrameDetector):
@@ -223,8 +301,9 @@ class FusedCutDetector(FrameDetector):
         self.changed: list[float] = []  # share of the picture that changed vs the previous frame
         self.shift: list[tuple[int, int]] = []  # how far the picture moved since the previous frame
         self.contrast: list[float] = []  # grey spread (std) of the small frame
-        self._ring: deque[tuple[int, np.ndarray, np.ndarray]] = deque()  # (index, grey, histogram) of recent frames
-        self._prev: tuple[np.ndarray, np.ndarray] | None = None
+        # (index, grey, histogram, grey statistics) of recent frames
+        self._ring: deque[tuple[int, np.ndarray, np.ndarray, GreyStats]] = deque()
+        self._prev: tuple[np.ndarray, np.ndarray, GreyStats] | None = None
         self._next = 0  # next index to decide
         self._run: list[int] = []  # consecutive frames inside a gradual transition
         self._progress: list[float] = []  # how far the transition had gone at each of them
@@ -234,18 +313,20 @@ class FusedCutDetector(FrameDetector):
     # -- streaming ------------------------------------------------------------------------------
     def push(self, pts: int, t: float, bgr: np.ndarray) -> list[float]:
         g, h = grey_small(bgr), colour_hist(bgr)
+        gs = grey_stats(g)
         if self._prev is None:
             ds, dh, changed, shift = 0.0, 0.0, 0.0, (0, 0)
         else:
-            ds, dh, changed, shift = pair_scores(self._prev[0], self._prev[1], g, h)
-        self._prev = (g, h)
+            prev_g, prev_h, prev_s = self._prev
+            ds, dh, changed, shift = pair_scores(prev_g, prev_h, g, h, prev_s, gs)
+        self._prev = (g, h, gs)
         self.times.append(float(t))
         self.ds.append(ds)
         self.changed.append(changed)
         self.shift.append(shift)
         self.score.append(ds + self.p.hist_weight * dh)
-        self.contrast.append(float(g.std()))
-        self._ring.append((len(self.times) - 1, g, h))
+        self.contrast.append(gs.std)
+        self._ring.append((len(self.times) - 1, g, h, gs))
         out: list[float] = []
         # decide every frame that has RETURN_LOOK seconds (and the context) after it
         look = max(self.p.return_look, self.p.span)
@@ -272,13 +353,15 @@ class FusedCutDetector(FrameDetector):
         self._ring.clear()
         return out
 
-    def _kept(self, i: int, field: int) -> np.ndarray | None:
-        """Field 1 (grey copy) or 2 (histogram) of frame i while the ring still holds it."""
+    def _kept(self, i: int, field: int):
+        """Field 1 (grey copy), 2 (histogram) or 3 (grey statistics) of frame i while the ring
+        still holds it."""
         if not self._ring:
             return None
         k = i - self._ring[0][0]
         if 0 <= k < len(self._ring) and self._ring[k][0] == i:
-            return self._ring[k][field]
+            e = self._ring[k]
+            return e[field] if field < len(e) else grey_stats(e[1])  # (statistics: a ring made without them)
         return None
 
     def _grey(self, i: int) -> np.ndarray | None:
@@ -286,6 +369,9 @@ class FusedCutDetector(FrameDetector):
 
     def _hist(self, i: int) -> np.ndarray | None:
         return self._kept(i, 2)
+
+    def _stats(self, i: int) -> GreyStats | None:
+        return self._kept(i, 3)
 
     def _decide(self, i: int) -> list[float]:
         if is_cut(i, self.times, self.score, self.ds, self._grey, self.p, self.changed, self.shift, self._hist):
@@ -295,7 +381,7 @@ class FusedCutDetector(FrameDetector):
         if self.times[i] - self._last_cut > 2 * self.p.span + EPS and not self._run and self._dip(i):
             self._last_cut = self.times[i]
             return [self.times[i]]
-        kind = gradual_kind(i, self.times, self._grey, self.p) if self.times[i] - self._last_cut > self.p.span + EPS else None
+        kind = gradual_kind(i, self.times, self._grey, self.p, self._stats) if self.times[i] - self._last_cut > self.p.span + EPS else None
         if kind is not None:
             self._run.append(i)
             self._progress.append(kind[1])
@@ -314,8 +400,8 @@ class FusedCutDetector(FrameDetector):
         c, times, p = self.contrast, self.times, self.p
         if c[i] >= FLAT_STD:
             return False
-        gi = self._grey(i)
-        if gi is None or DIP_DARK < float(gi.mean()) < 255.0 - DIP_DARK:
+        si = self._stats(i)
+        if si is None or DIP_DARK < si.mean < 255.0 - DIP_DARK:
             return False  # flat but mid-grey: a camera passing a plain wall, not a fade to black or white
         b = bisect.bisect_right(times, times[i] - p.span + EPS) - 1
         a = bisect.bisect_left(times, times[i] + p.span - EPS)
@@ -328,7 +414,7 @@ class FusedCutDetector(FrameDetector):
         gb, ga, hb, ha = self._grey(b), self._grey(a), self._hist(b), self._hist(a)
         if gb is None or ga is None or hb is None or ha is None:
             return False
-        r = best_ncc(gb, ga)
+        r = best_ncc(gb, ga, self._stats(b), self._stats(a))
         return (not np.isnan(r) and 1.0 - r >= p.changed) or 0.5 * float(np.abs(hb - ha).sum()) > p.return_hist
 
     def _close_run(self) -> list[float]:
@@ -367,7 +453,7 @@ class FusedCutDetector(FrameDetector):
         gb, ga, gm = self._grey(b), self._grey(a), self._grey(run[len(run) // 2])
         if gb is None or ga is None or gm is None:
             return True
-        r2, alpha, beta, _ = _mix_fit(gb, ga, gm)
+        r2, alpha, beta, _ = _mix_fit(gb, ga, gm, self._stats(b), self._stats(a), self._stats(run[len(run) // 2]))
         return r2 >= p.mix_fit and min(alpha, beta) > 0.15 and abs(alpha + beta - 1.0) <= p.whole_sum
 
     def _clean_mix(self, i: int) -> bool:
@@ -388,10 +474,11 @@ class FusedCutDetector(FrameDetector):
             gb, ga = self._grey(b), self._grey(a)
             if gb is None or ga is None:
                 return False
-            r2, alpha, beta, one = _mix_fit(gb, ga, gi)
+            sb, sa = self._stats(b), self._stats(a)
+            r2, alpha, beta, one = _mix_fit(gb, ga, gi, sb, sa, self._stats(i))
             if r2 < fit or min(alpha, beta) <= 0.2 or r2 - one < p.mix_gain:
                 return False
-            r = best_ncc(gb, ga)
+            r = best_ncc(gb, ga, sb, sa)
             if np.isnan(r) or 1.0 - r < p.changed:
                 return False
         return True
@@ -412,7 +499,7 @@ class FusedCutDetector(FrameDetector):
             g, h = self._grey(j), self._hist(j)
             if g is None or h is None:
                 continue
-            r = best_ncc(g, ga)
+            r = best_ncc(g, ga, self._stats(j), self._stats(a))
             if not np.isnan(r) and r >= p.return_ncc and 0.5 * float(np.abs(h - ha).sum()) <= p.return_hist:
                 return True
         return False
@@ -423,18 +510,23 @@ def in_gradual(i: int, times, grey, p: CutParams) -> bool:
     return gradual_kind(i, times, grey, p) is not None
 
 
-def _mix_fit(gb: np.ndarray, ga: np.ndarray, gi: np.ndarray) -> tuple[float, float, float, float]:
+def _mix_fit(gb: np.ndarray, ga: np.ndarray, gi: np.ndarray, sb: GreyStats | None = None,
+             sa: GreyStats | None = None, si: GreyStats | None = None) -> tuple[float, float, float, float]:
     """Least squares gi ~ alpha * gb + beta * ga + c: (R^2, alpha, beta, the better R^2 of gb or
-    ga alone), from dot products (normal equations)."""
+    ga alone), from dot products (normal equations). `sb`, `sa`, `si`: their statistics when
+    known (means and sums of squares)."""
+    sb = sb if sb is not None else grey_stats(gb)
+    sa = sa if sa is not None else grey_stats(ga)
+    si = si if si is not None else grey_stats(gi)
     x, z, y = gb.ravel(), ga.ravel(), gi.ravel()
     n = float(y.size)
-    mx, mz, my = float(x.mean()), float(z.mean()), float(y.mean())
-    sxx = float(x @ x) - n * mx * mx
-    szz = float(z @ z) - n * mz * mz
+    mx, mz, my = sb.mean, sa.mean, si.mean
+    sxx = sb.sq - n * mx * mx
+    szz = sa.sq - n * mz * mz
     sxz = float(x @ z) - n * mx * mz
     sxy = float(x @ y) - n * mx * my
     szy = float(z @ y) - n * mz * my
-    syy = float(y @ y) - n * my * my
+    syy = si.sq - n * my * my
     if syy < 1e-3 or sxx < 1e-3 or szz < 1e-3:
         return 0.0, 0.0, 0.0, 1.0
     det = sxx * szz - sxz * sxz
@@ -451,20 +543,20 @@ class _LazyChange:
     """The structure change between two grey copies (1 - best correlation; for flat pictures,
     whether their brightness differs by 20 or more), computed on first use."""
 
-    def __init__(self, gb: np.ndarray, ga: np.ndarray):
-        self.gb, self.ga, self.value = gb, ga, None
+    def __init__(self, gb: np.ndarray, ga: np.ndarray, sb: GreyStats, sa: GreyStats):
+        self.gb, self.ga, self.sb, self.sa, self.value = gb, ga, sb, sa, None
 
     def __call__(self) -> float:
         if self.value is None:
-            r = best_ncc(self.gb, self.ga)
+            r = best_ncc(self.gb, self.ga, self.sb, self.sa)
             if np.isnan(r):
-                self.value = 1.0 if abs(float(self.gb.mean()) - float(self.ga.mean())) >= 20 else 0.0
+                self.value = 1.0 if abs(self.sb.mean - self.sa.mean) >= 20 else 0.0
             else:
                 self.value = 1.0 - r
         return self.value
 
 
-def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
+def gradual_kind(i: int, times, grey, p: CutParams, stats=None) -> tuple[str, float] | None:
     """("mix" or "wipe", progress) when frame i lies inside a dissolve or a wipe, else None.
 
     The pictures `span` seconds before and after frame i are compared, and half that span as
@@ -475,13 +567,18 @@ def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
     than either picture alone (R^2 >= 0.95, gain >= 0.1) is taken as the sign of two different
     pictures itself (two shots of similar layout). A wipe frame is made of blocks of one or the
     other. `progress` is how far the transition has gone (the weight of the picture after it, or
-    the share of the changed blocks already replaced)."""
+    the share of the changed blocks already replaced). `stats(k)`, when given, is frame k's
+    `GreyStats` (computed here otherwise)."""
     import bisect
 
+    if stats is None:
+        def stats(k: int) -> GreyStats:
+            return grey_stats(grey(k))
     ti = times[i]
     gi = grey(i)
     if gi is None:
         return None
+    si = stats(i)
     for k, span in enumerate((p.span, 0.5 * p.span)):
         b = bisect.bisect_right(times, ti - span + EPS) - 1
         a = bisect.bisect_left(times, ti + span - EPS)
@@ -490,8 +587,9 @@ def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
         gb, ga = grey(b), grey(a)
         if gb is None or ga is None:
             continue
-        change_of = _LazyChange(gb, ga)
-        r2, alpha, beta, one = _mix_fit(gb, ga, gi)
+        sb, sa = stats(b), stats(a)
+        change_of = _LazyChange(gb, ga, sb, sa)
+        r2, alpha, beta, one = _mix_fit(gb, ga, gi, sb, sa, si)
         gain = r2 - one
         if r2 >= p.mix_fit and min(alpha, beta) > 0.15 and gain >= p.mix_gain:
             strong = r2 >= 0.95 and gain >= 0.1 and min(alpha, beta) > 0.2
@@ -500,29 +598,31 @@ def gradual_kind(i: int, times, grey, p: CutParams) -> tuple[str, float] | None:
         if k > 0:
             continue  # wipes: at the full span only (close frames of a fast camera move pass too)
         # wipe: every 8x6 block matches the same block before or after
-        change = float(np.abs(ga - gb).mean())
+        dab = np.abs(ga - gb)
+        # (numpy's .mean(): the float32 sum, divided in float64, rounded to float32)
+        change = float(np.float32(float(np.add.reduce(dab, axis=None)) / dab.size))
         if change < 10:
             continue
-        eb = np.abs(gi - gb).reshape(GH // 6, 6, GW // 8, 8).mean(axis=(1, 3))
-        ea = np.abs(gi - ga).reshape(GH // 6, 6, GW // 8, 8).mean(axis=(1, 3))
-        resid = float(np.minimum(eb, ea).mean()) / change
+        eb = _block_means(np.abs(gi - gb), _WIPE_BLOCKS)
+        ea = _block_means(np.abs(gi - ga), _WIPE_BLOCKS)
+        resid = _mean32(np.minimum(eb, ea)) / change
         if resid > p.wipe_fit:
             continue
         # the share of the wiped picture already replaced, counted over the blocks that differ
         # before and after (a frame still wholly before a wipe matches the part not yet wiped of
         # the frame after it, and that is no progress)
-        cb = np.abs(ga - gb).reshape(GH // 6, 6, GW // 8, 8).mean(axis=(1, 3))
-        moved = cb >= 0.5 * change
-        if not moved.any():
+        moved = _block_means(dab, _WIPE_BLOCKS) >= 0.5 * change
+        n_moved = np.count_nonzero(moved)
+        if not n_moved:
             continue
-        frac = float((ea < eb)[moved].mean())
+        frac = np.count_nonzero((ea < eb) & moved) / n_moved
         if 0.2 <= frac <= 0.8 and change_of() >= p.wipe_change:
             return "wipe", frac
     return None
 
 
 def _flat(g: np.ndarray | None) -> bool:
-    return g is not None and float(g.std()) < FLAT_STD
+    return g is not None and _mean_std(g)[1] < FLAT_STD
 
 
 def moved_too_far(i: int, times, ds, shift, grey) -> bool:
