@@ -280,6 +280,20 @@ def plane_array(plane, rows: int, cols: int) -> np.ndarray:
     return arr[:rows, :cols]
 
 
+def _yuv420_small(frame, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Views of an 8-bit 4:2:0 frame's planes, every `step`th sample, cropped so that Y is twice
+    the chroma size: (Y, U, V). None for other pixel formats or a step under 2."""
+    if step < 2 or frame.format.name not in ("yuv420p", "yuvj420p"):
+        return None
+    w, h = frame.width, frame.height
+    planes = frame.planes
+    y = plane_array(planes[0], h, w)[::step, ::step]
+    u = plane_array(planes[1], (h + 1) // 2, (w + 1) // 2)[::step, ::step]
+    v = plane_array(planes[2], (h + 1) // 2, (w + 1) // 2)[::step, ::step]
+    hh, ww = min(u.shape[0], y.shape[0] // 2), min(u.shape[1], y.shape[1] // 2)
+    return y[: 2 * hh, : 2 * ww], u[:hh, :ww], v[:hh, :ww]
+
+
 def small_frame(frame, step: int, fallback_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """(BGR, gray) copies of a frame reduced by `step` (coded orientation).
 
@@ -287,22 +301,100 @@ def small_frame(frame, step: int, fallback_size: tuple[int, int]) -> tuple[np.nd
     size); other pixel formats go through swscale at the small size."""
     import cv2
 
-    fmt = frame.format.name
-    if fmt in ("yuv420p", "yuvj420p") and step >= 2:
-        w, h = frame.width, frame.height
-        y = plane_array(frame.planes[0], h, w)[::step, ::step]
-        u = plane_array(frame.planes[1], (h + 1) // 2, (w + 1) // 2)[::step, ::step]
-        v = plane_array(frame.planes[2], (h + 1) // 2, (w + 1) // 2)[::step, ::step]
-        hh, ww = min(u.shape[0], y.shape[0] // 2), min(u.shape[1], y.shape[1] // 2)
-        y = np.ascontiguousarray(y[: 2 * hh, : 2 * ww])
-        u = cv2.resize(np.ascontiguousarray(u[:hh, :ww]), (2 * ww, 2 * hh), interpolation=cv2.INTER_NEAREST)
-        v = cv2.resize(np.ascontiguousarray(v[:hh, :ww]), (2 * ww, 2 * hh), interpolation=cv2.INTER_NEAREST)
+    yuv = _yuv420_small(frame, step)
+    if yuv is not None:
+        y, u, v = (np.ascontiguousarray(p) for p in yuv)
+        size = (y.shape[1], y.shape[0])
+        u = cv2.resize(u, size, interpolation=cv2.INTER_NEAREST)
+        v = cv2.resize(v, size, interpolation=cv2.INTER_NEAREST)
         bgr = cv2.cvtColor(cv2.merge((y, v, u)), cv2.COLOR_YCrCb2BGR)
         return bgr, y
     sw, sh = fallback_size
     bgr = frame.reformat(width=sw, height=sh, format="bgr24").to_ndarray()
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     return bgr, gray
+
+
+class SmallFrames:
+    """`small_frame` of consecutive frames as stacks: (n, h, w, 3) BGR and (n, h, w) gray, each
+    frame's slice equal to its `small_frame`. A frame's planes are gathered when it is added
+    (just decoded, still in the cache) and the colour conversion runs once for all of them (to a
+    per-pixel conversion, frames stacked one above the other are one tall image).
+
+    `work`, a dict the caller keeps from batch to batch, holds scratch arrays for reuse (a fresh
+    large array costs page faults every time)."""
+
+    def __init__(self, step: int, fallback_size: tuple[int, int], capacity: int, work: dict | None = None):
+        self.step, self.fallback_size = step, fallback_size
+        self.capacity = max(1, capacity)
+        self.work = {} if work is None else work
+        self._n = 0
+        self._kind: tuple | None = None  # (pixel format, width, height) of the frames gathered
+        self._gray: np.ndarray | None = None
+        self._bgr: np.ndarray | None = None
+        self._u: np.ndarray | None = None
+        self._v: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _scratch(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        size = 1
+        for d in shape:
+            size *= d
+        arr = self.work.get(name)
+        if arr is None or arr.size < size:
+            arr = self.work[name] = np.empty(size, np.uint8)
+        return arr[:size].reshape(shape)
+
+    def add(self, frame) -> bool:
+        """Gather a frame; False (and nothing done) when it differs from the frames gathered in
+        pixel format or size, or the stacks are full: `take` those first."""
+        kind = (frame.format.name, frame.width, frame.height)
+        if self._n and (kind != self._kind or self._n >= self.capacity):
+            return False
+        k, cap = self._n, self.capacity
+        yuv = _yuv420_small(frame, self.step)
+        if yuv is None:
+            sw, sh = self.fallback_size
+            if k == 0:
+                self._bgr, self._gray = self._scratch("bgr", (cap, sh, sw, 3)), None
+            self._bgr[k] = frame.reformat(width=sw, height=sh, format="bgr24").to_ndarray()
+        else:
+            y, u, v = yuv
+            if k == 0:
+                self._gray, self._bgr = self._scratch("gray", (cap, *y.shape)), None
+                self._u = self._scratch("u", (cap, *u.shape))
+                self._v = self._scratch("v", (cap, *v.shape))
+            self._gray[k], self._u[k], self._v[k] = y, u, v
+        self._kind = kind
+        self._n = k + 1
+        return True
+
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        """The stacks of the frames gathered since the last `take` (at least one). They are
+        scratch arrays, overwritten from the next `add` on: copy what is kept."""
+        import cv2
+
+        n, self._n = self._n, 0
+        if n == 0:
+            raise ValueError("no frames gathered")
+        if self._gray is None:  # gathered as BGR by swscale
+            bgr, self._bgr = self._bgr[:n], None
+            _, sh, sw, _ = bgr.shape
+            gray = self._scratch("gray", (n * sh, sw))
+            gray = cv2.cvtColor(bgr.reshape(n * sh, sw, 3), cv2.COLOR_BGR2GRAY, dst=gray)
+            return bgr, gray.reshape(n, sh, sw)
+        gray, self._gray = self._gray[:n], None
+        _, h, w = gray.shape
+        _, hh, ww = self._u.shape
+        # a 2x nearest enlargement of the stacked chroma is each frame's own
+        u2, v2 = self._scratch("u2", (n * h, w)), self._scratch("v2", (n * h, w))
+        u2 = cv2.resize(self._u[:n].reshape(n * hh, ww), (w, n * h), dst=u2, interpolation=cv2.INTER_NEAREST)
+        v2 = cv2.resize(self._v[:n].reshape(n * hh, ww), (w, n * h), dst=v2, interpolation=cv2.INTER_NEAREST)
+        ycc = cv2.merge((gray.reshape(n * h, w), v2, u2), dst=self._scratch("ycc", (n * h, w, 3)))
+        bgr = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR, dst=self._scratch("bgr", (n * h, w, 3)))
+        return bgr.reshape(n, h, w, 3), gray
 
 
 def rotate_array(arr: np.ndarray, rotation: int) -> np.ndarray:

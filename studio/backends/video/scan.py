@@ -31,12 +31,11 @@ import numpy as np
 
 from studio.backends.video.decode import (
     OpenVideo,
+    SmallFrames,
     VideoInfo,
     frame_time,
     iter_decoded,
     open_container,
-    rotate_array,
-    small_frame,
 )
 from studio.backends.video.features import FrameFeatures
 from studio.engine.threads import default_threads
@@ -45,6 +44,8 @@ log = logging.getLogger("studio.video")
 
 #: frames per batch handed from a worker to the caller
 BATCH = 32
+#: full frames (bytes, about) a worker holds while their group waits to be measured
+GROUP_BYTES = 24 << 20
 #: batches a chunk may hold before its worker waits for the caller
 QUEUE_BATCHES = 12
 #: chunks shorter than this (seconds) are merged with the next one
@@ -226,6 +227,47 @@ class Scan:
         done = 0  # frames of this chunk already sent
         first_frame: Any = None  # a later chunk's first frame, rated by the caller
         first = True
+        # frames are measured a group at a time: each frame's small planes are gathered as it is
+        # decoded, and the group is converted and measured together (far fewer calls holding the
+        # GIL than frame by frame). A group never straddles two batches; its full frames wait
+        # (about GROUP_BYTES of them at most) until their measurements rate them.
+        small: SmallFrames | None = None
+        group: list[tuple[Any, int, float]] = []  # (frame, pts, time)
+        work: dict = {}  # scratch arrays of the measurements
+
+        def measure() -> bool:
+            """Measure and rate the group's frames; send the batch once full. False: stopped."""
+            nonlocal feats, bgrs, kept, best, done, first_frame
+            bgr, gray = small.take()  # scratch arrays: what is kept is copied
+            if info.rotation:
+                bgr = np.ascontiguousarray(np.rot90(bgr, k=info.rotation // 90, axes=(1, 2)))
+                gray = np.ascontiguousarray(np.rot90(gray, k=info.rotation // 90, axes=(1, 2)))
+            feats.add_batch([p for _, p, _ in group], [t for _, _, t in group], bgr, gray,
+                            [bool(f.key_frame) for f, _, _ in group], work)
+            base = len(bgrs)
+            bgrs.extend(list(bgr) if info.rotation else [b.copy() for b in bgr])
+            for j, (frame, _, t) in enumerate(group):
+                i = base + j
+                if first_frame is None and k > 0:
+                    # its delta (so its quality) needs the previous chunk's last frame: the caller
+                    # rates it and offers it to the reservoir
+                    first_frame = frame
+                    continue
+                q = self.quality(feats.luma[i], feats.contrast[i], feats.sharpness[i], feats.delta[i])
+                b = int(t / self.bucket)
+                if best is not None and best[0] != b:
+                    kept.append(best[1:])  # the previous bucket is complete
+                    best = None
+                if q > 0 and (best is None or q > best[1]):
+                    best = (b, q, done + i, frame)
+            group.clear()
+            if len(bgrs) >= BATCH:
+                if not self._put(k, Batch(feats, bgrs, kept, first=done == 0, lead=first_frame if done == 0 else None)):
+                    return False
+                done += len(bgrs)
+                feats, bgrs, kept = feats.carry_on(), [], []
+            return True
+
         try:
             for frame in frames:
                 if self._stop.is_set():
@@ -239,31 +281,23 @@ class Scan:
                 if first and self.parallel and k > 0 and pts != start:
                     raise ParallelScanFailed(f"chunk {k} starts at pts {pts}, not on its keyframe {start}")
                 first = False
-                bgr, gray = small_frame(frame, self.step, self.fallback)
-                if info.rotation:
-                    bgr, gray = rotate_array(bgr, info.rotation), rotate_array(gray, info.rotation)
-                feats.add(pts, t, bgr, gray, bool(frame.key_frame))
-                bgrs.append(bgr)
-                i = len(bgrs) - 1
-                if first_frame is None and k > 0:
-                    # its delta (so its quality) needs the previous chunk's last frame: the caller
-                    # rates it and offers it to the reservoir
-                    first_frame = frame
-                    del frame
-                    continue
-                q = self.quality(feats.luma[-1], feats.contrast[-1], feats.sharpness[-1], feats.delta[-1])
-                b = int(t / self.bucket)
-                if best is not None and best[0] != b:
-                    kept.append(best[1:])  # the previous bucket is complete
-                    best = None
-                if q > 0 and (best is None or q > best[1]):
-                    best = (b, q, done + i, frame)
-                del frame
-                if len(bgrs) >= BATCH:
-                    if not self._put(k, Batch(feats, bgrs, kept, first=done == 0, lead=first_frame if done == 0 else None)):
+                if small is None:
+                    held = sum(p.buffer_size for p in frame.planes)  # one full frame's bytes
+                    size = BATCH
+                    while size > 1 and size * held > GROUP_BYTES:
+                        size //= 2
+                    small = SmallFrames(self.step, self.fallback, size, work)
+                if not small.add(frame):  # another frame size or pixel format from here on
+                    if not measure():
                         return
-                    done += len(bgrs)
-                    feats, bgrs, kept = feats.carry_on(), [], []
+                    small.add(frame)
+                group.append((frame, pts, t))
+                del frame
+                full = len(group) >= small.capacity or len(bgrs) + len(group) >= BATCH
+                if full and not measure():
+                    return
+            if group and not measure():
+                return
             if self.parallel and errors:
                 raise ParallelScanFailed(f"chunk {k}: {errors[-1]}")
             if best is not None:
