@@ -11,6 +11,7 @@ Memory stays flat with the video's length: the detection pass holds one small fr
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -315,6 +316,18 @@ def small_frame(frame, step: int, fallback_size: tuple[int, int]) -> tuple[np.nd
     return bgr, gray
 
 
+def scratch(work: dict | None, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+    """An array to overwrite: from `work` (a dict kept by the caller from call to call, so a large
+    array is not allocated and page-faulted anew each time) when given, grown as needed."""
+    if work is None:
+        return np.empty(shape, dtype)
+    size = math.prod(shape)
+    arr = work.get(name)
+    if arr is None or arr.dtype != dtype or arr.size < size:
+        arr = work[name] = np.empty(size, dtype)
+    return arr[:size].reshape(shape)
+
+
 class SmallFrames:
     """`small_frame` of consecutive frames as stacks: (n, h, w, 3) BGR and (n, h, w) gray, each
     frame's slice equal to its `small_frame`. A frame's planes are gathered when it is added
@@ -339,13 +352,7 @@ class SmallFrames:
         return self._n
 
     def _scratch(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        size = 1
-        for d in shape:
-            size *= d
-        arr = self.work.get(name)
-        if arr is None or arr.size < size:
-            arr = self.work[name] = np.empty(size, np.uint8)
-        return arr[:size].reshape(shape)
+        return scratch(self.work, name, shape, np.uint8)
 
     def add(self, frame) -> bool:
         """Gather a frame; False (and nothing done) when it differs from the frames gathered in

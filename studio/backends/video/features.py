@@ -6,13 +6,14 @@ two-hour film costs tens of megabytes at most; no decoded frame is kept by this 
 
 from __future__ import annotations
 
-import math
 from array import array
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
+
+from studio.backends.video.decode import scratch
 
 THUMB_W, THUMB_H = 8, 6
 
@@ -151,17 +152,6 @@ class FrameFeatures:
         }
 
 
-def _scratch(work: dict | None, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
-    """An array to overwrite: from `work` (kept by the caller) when given, grown as needed."""
-    if work is None:
-        return np.empty(shape, dtype)
-    size = math.prod(shape)
-    arr = work.get(name)
-    if arr is None or arr.dtype != dtype or arr.size < size:
-        arr = work[name] = np.empty(size, dtype)
-    return arr[:size].reshape(shape)
-
-
 def _laplacian_var(gray: np.ndarray, work: dict | None) -> np.ndarray:
     """float32 variance of the 3x3 Laplacian of each frame of a (n, h, w) stack, as
     `cv2.Laplacian(frame, cv2.CV_16S, ksize=3).astype(np.float32).var()` has it."""
@@ -170,13 +160,13 @@ def _laplacian_var(gray: np.ndarray, work: dict | None) -> np.ndarray:
     n, h, w = gray.shape
     # the frames stacked with a reflected row above and below each (the border cv2 gives a lone
     # frame): the Laplacian of the tall image is each frame's own in that frame's rows
-    pad = _scratch(work, "pad", (n, h + 2, w), np.uint8)
+    pad = scratch(work, "pad", (n, h + 2, w), np.uint8)
     pad[:, 1:-1] = gray
     pad[:, 0] = gray[:, 1]
     pad[:, -1] = gray[:, -2]
-    lap = _scratch(work, "lap", (n * (h + 2), w), np.int16)
+    lap = scratch(work, "lap", (n * (h + 2), w), np.int16)
     cv2.Laplacian(pad.reshape(n * (h + 2), w), cv2.CV_16S, dst=lap, ksize=3)
-    x = _scratch(work, "lapf", (n, h * w), np.float32)
+    x = scratch(work, "lapf", (n, h * w), np.float32)
     x.reshape(n, h, w)[...] = lap.reshape(n, h + 2, w)[:, 1:-1]
     # numpy's var, step by step, per row (pairwise float32 sums along each row, as for one frame)
     count = np.intp(h * w)
