@@ -73,9 +73,7 @@ def batched(frames, step, fallback, rotation, capacity, seed):
 
     def measure():
         bgr, gray = small.take()
-        if rotation:
-            bgr = np.ascontiguousarray(np.rot90(bgr, k=rotation // 90, axes=(1, 2)))
-            gray = np.ascontiguousarray(np.rot90(gray, k=rotation // 90, axes=(1, 2)))
+        bgr, gray = rotate_array(bgr, rotation, axes=(1, 2)), rotate_array(gray, rotation, axes=(1, 2))
         stores[-1].add_batch(group, [i / 25 for i in group], bgr, gray, [bool(frames[i].key_frame) for i in group], work)
         bgrs.extend(b.copy() for b in bgr)
         group.clear()

@@ -348,9 +348,6 @@ class SmallFrames:
         self._u: np.ndarray | None = None
         self._v: np.ndarray | None = None
 
-    def __len__(self) -> int:
-        return self._n
-
     def _scratch(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
         return scratch(self.work, name, shape, np.uint8)
 
@@ -404,10 +401,12 @@ class SmallFrames:
         return bgr.reshape(n, h, w, 3), gray
 
 
-def rotate_array(arr: np.ndarray, rotation: int) -> np.ndarray:
+def rotate_array(arr: np.ndarray, rotation: int, axes: tuple[int, int] = (0, 1)) -> np.ndarray:
+    """`arr` turned by `rotation` degrees (a multiple of 90) in the plane of `axes`: (0, 1) for an
+    image, (1, 2) for a stack of them; a new contiguous array unless `rotation` is 0."""
     if rotation == 0:
         return arr
-    return np.ascontiguousarray(np.rot90(arr, k=rotation // 90))
+    return np.ascontiguousarray(np.rot90(arr, k=rotation // 90, axes=axes))
 
 
 def to_display_image(frame, info: VideoInfo):

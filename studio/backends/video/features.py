@@ -40,6 +40,9 @@ class FrameFeatures:
         return len(self.time)
 
     def add(self, pts: int, t: float, bgr: np.ndarray, gray: np.ndarray, key: bool) -> None:
+        """One frame's measurements. This is their definition: `add_batch` (the pass's fast path)
+        must give the same values bit for bit, and tests/test_frame_features.py checks that it
+        does, so a change here is made there too."""
         import cv2
 
         g = gray

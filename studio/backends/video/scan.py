@@ -36,6 +36,7 @@ from studio.backends.video.decode import (
     frame_time,
     iter_decoded,
     open_container,
+    rotate_array,
 )
 from studio.backends.video.features import FrameFeatures
 from studio.engine.threads import default_threads
@@ -239,13 +240,11 @@ class Scan:
             """Measure and rate the group's frames; send the batch once full. False: stopped."""
             nonlocal feats, bgrs, kept, best, done, first_frame
             bgr, gray = small.take()  # scratch arrays: what is kept is copied
-            if info.rotation:
-                bgr = np.ascontiguousarray(np.rot90(bgr, k=info.rotation // 90, axes=(1, 2)))
-                gray = np.ascontiguousarray(np.rot90(gray, k=info.rotation // 90, axes=(1, 2)))
+            bgr, gray = rotate_array(bgr, info.rotation, axes=(1, 2)), rotate_array(gray, info.rotation, axes=(1, 2))
             feats.add_batch([p for _, p, _ in group], [t for _, _, t in group], bgr, gray,
                             [bool(f.key_frame) for f, _, _ in group], work)
             base = len(bgrs)
-            bgrs.extend(list(bgr) if info.rotation else [b.copy() for b in bgr])
+            bgrs.extend(list(bgr) if info.rotation else [b.copy() for b in bgr])  # turned: new arrays
             for j, (frame, _, t) in enumerate(group):
                 i = base + j
                 if first_frame is None and k > 0:
